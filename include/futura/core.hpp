@@ -1,0 +1,26 @@
+// futura/core.hpp — futures, combinators, promise and block_on, without Boost.Asio.
+//
+// Include this in translation units that do no IO: it costs a fraction of the compile time
+// of futura/futura.hpp, which adds the Asio executor, the completion token and timers.
+#pragma once
+
+#include <futura/version.hpp>
+
+#include <futura/core/error.hpp>
+#include <futura/core/future_ext.hpp>
+#include <futura/core/future_traits.hpp>
+#include <futura/core/poll_result.hpp>
+#include <futura/core/waker.hpp>
+
+#include <futura/core/lazy.hpp>
+#include <futura/core/pending_forever.hpp>
+#include <futura/core/poll_fn.hpp>
+#include <futura/core/ready.hpp>
+#include <futura/core/yield_now.hpp>
+
+#include <futura/combinator/then.hpp>
+
+#include <futura/channel/from_callback.hpp>
+#include <futura/channel/promise.hpp>
+
+#include <futura/executor/block_on.hpp>

@@ -1,0 +1,61 @@
+// futura/core/future_traits.hpp — what makes a type a future.
+#pragma once
+
+#include <futura/core/poll_result.hpp>
+#include <futura/core/waker.hpp>
+
+#include <type_traits>
+#include <utility>
+
+namespace futura {
+
+namespace detail {
+template <class F, class = void>
+struct has_output_type : std::false_type {};
+template <class F>
+struct has_output_type<F, std::void_t<typename F::output_type>> : std::true_type {};
+
+template <class F, class = void>
+struct has_poll : std::false_type {};
+template <class F>
+struct has_poll<F, std::void_t<decltype(std::declval<F&>().poll(std::declval<waker&>()))>> : std::true_type {};
+
+template <class F, bool = has_output_type<F>::value && has_poll<F>::value>
+struct is_future_impl : std::false_type {};
+template <class F>
+struct is_future_impl<F, true>
+    : std::is_same<decltype(std::declval<F&>().poll(std::declval<waker&>())), poll_result<typename F::output_type>> {};
+
+template <class...>
+inline constexpr bool dependent_false = false;
+}  // namespace detail
+
+/// True for types with `using output_type = T;` and `poll_result<T> poll(futura::waker&)`.
+template <class F>
+inline constexpr bool is_future_v = detail::is_future_impl<std::remove_cv_t<std::remove_reference_t<F>>>::value;
+
+/// The output type of future `F`.
+template <class F>
+using output_t = typename std::remove_cv_t<std::remove_reference_t<F>>::output_type;
+
+namespace detail {
+
+/// Compile-time check with a message a user can act on. `Who` names the combinator,
+/// `Index` the argument (shown in the instantiation trace).
+template <class F, std::size_t Index = 0>
+constexpr bool check_future() {
+  using D = std::remove_cv_t<std::remove_reference_t<F>>;
+  static_assert(has_output_type<D>::value,
+                "futura: this argument is not a future: it has no `using output_type = T;` member");
+  static_assert(has_poll<D>::value,
+                "futura: this argument is not a future: it has no `poll(futura::waker&)` member function");
+  static_assert(!has_output_type<D>::value || !has_poll<D>::value || is_future_impl<D>::value,
+                "futura: this argument is not a future: its poll(futura::waker&) must return "
+                "futura::poll_result<output_type>");
+  static_assert(std::is_move_constructible_v<D>,
+                "futura: futures must be move-constructible (contract rule 2: futures move between polls)");
+  return true;
+}
+
+}  // namespace detail
+}  // namespace futura

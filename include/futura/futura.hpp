@@ -1,0 +1,4 @@
+// futura/futura.hpp — everything: the core plus the Boost.Asio layer.
+#pragma once
+
+#include <futura/core.hpp>

@@ -1,0 +1,139 @@
+// Instrumented futures and values shared by every suite: a leaf future that counts its polls,
+// records its waker and flags its destruction; a waker that counts wakes and live clones; a
+// value type that counts constructions and destructions.
+#pragma once
+
+#include <futura/core.hpp>
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+namespace futura_test {
+
+/// A waker target that counts wakes and outstanding clones (checks that nothing leaks a waker).
+class counting_waker {
+ public:
+  counting_waker() = default;
+  counting_waker(const counting_waker&) = delete;
+  counting_waker& operator=(const counting_waker&) = delete;
+
+  /// An owning waker (one clone) of this target.
+  futura::waker make() {
+    clones_.fetch_add(1);
+    return futura::waker(futura::raw_waker{&vtable, this});
+  }
+  int wakes() const { return wakes_.load(); }
+  int live_clones() const { return clones_.load(); }
+
+ private:
+  static futura::raw_waker clone(void* p) {
+    static_cast<counting_waker*>(p)->clones_.fetch_add(1);
+    return {&vtable, p};
+  }
+  static void wake(void* p) {
+    wake_by_ref(p);
+    drop(p);
+  }
+  static void wake_by_ref(void* p) { static_cast<counting_waker*>(p)->wakes_.fetch_add(1); }
+  static void drop(void* p) { static_cast<counting_waker*>(p)->clones_.fetch_sub(1); }
+  static constexpr futura::waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
+
+  std::atomic<int> wakes_{0};
+  std::atomic<int> clones_{0};
+};
+
+template <class T>
+struct probe_state {
+  int polls = 0;
+  int drops = 0;
+  futura::waker last_waker;
+  std::optional<T> value;
+  std::exception_ptr error;
+};
+
+/// The future end of a probe: pending until its probe completes or fails it.
+template <class T>
+class probe_future : public futura::future_ext<probe_future<T>> {
+ public:
+  using output_type = T;
+  explicit probe_future(std::shared_ptr<probe_state<T>> s) : state_(std::move(s)) {}
+  probe_future(probe_future&& o) noexcept : state_(std::move(o.state_)) {}
+  probe_future& operator=(probe_future&&) = delete;
+  ~probe_future() {
+    if (state_) ++state_->drops;
+  }
+
+  futura::poll_result<T> poll(futura::waker& w) {
+    ++state_->polls;
+    state_->last_waker = w;
+    if (state_->error) std::rethrow_exception(state_->error);
+    if (state_->value) {
+      futura::poll_result<T> r(std::in_place, std::move(*state_->value));
+      state_->value.reset();
+      return r;
+    }
+    return futura::pending;
+  }
+
+ private:
+  std::shared_ptr<probe_state<T>> state_;
+};
+
+/// The controlling end: `future()` makes the leaf; `complete(v)` / `fail(e)` finish it and wake
+/// the last waker it was polled with. Single-threaded: for ordering and count tests.
+template <class T>
+class probe {
+ public:
+  probe() : state_(std::make_shared<probe_state<T>>()) {}
+
+  probe_future<T> future() const { return probe_future<T>(state_); }
+
+  /// Makes the future ready at once (before any poll, it is "ready at first poll").
+  void complete(T v) {
+    state_->value.emplace(std::move(v));
+    state_->last_waker.wake();
+  }
+  void fail(std::exception_ptr e) {
+    state_->error = std::move(e);
+    state_->last_waker.wake();
+  }
+  void fail(const char* what = "probe failure") { fail(std::make_exception_ptr(std::runtime_error(what))); }
+
+  int polls() const { return state_->polls; }
+  int drops() const { return state_->drops; }
+  bool dropped() const { return state_->drops > 0; }
+
+ private:
+  std::shared_ptr<probe_state<T>> state_;
+};
+
+/// A value that counts how many of it exist, to prove every one is destroyed exactly once.
+struct tracked {
+  static inline std::atomic<int> constructed{0};
+  static inline std::atomic<int> destroyed{0};
+  static int alive() { return constructed.load() - destroyed.load(); }
+  static void reset() {
+    constructed = 0;
+    destroyed = 0;
+  }
+
+  int value = 0;
+  explicit tracked(int v = 0) : value(v) { ++constructed; }
+  tracked(const tracked& o) : value(o.value) { ++constructed; }
+  tracked(tracked&& o) noexcept : value(o.value) { ++constructed; }
+  tracked& operator=(const tracked&) = default;
+  tracked& operator=(tracked&&) = default;
+  ~tracked() { ++destroyed; }
+};
+
+/// Polls `f` once with `w`.
+template <class F>
+auto poll_once(F& f, futura::waker& w) {
+  return f.poll(w);
+}
+
+}  // namespace futura_test
