@@ -79,13 +79,7 @@ class promise {
   }
 
   /// Completes the future with `v`. Throws `error::promise_already_satisfied` if already set.
-  template <class U = value_type, std::enable_if_t<!std::is_void_v<T> && std::is_same_v<U, value_type>, int> = 0>
-  void set_value(const U& v) {
-    begin();
-    state_->publish_value(v);
-  }
-  template <class U = value_type, std::enable_if_t<!std::is_void_v<T> && std::is_same_v<U, value_type>, int> = 0>
-  void set_value(U&& v) {
+  void set_value(value_type v) {
     begin();
     state_->publish_value(std::move(v));
   }

@@ -1,0 +1,86 @@
+# futura — the two commands: `make demo` and `make test`. Both install what they need first.
+#
+#   make deps     install the Debian packages futura needs (no-op when present)
+#   make build    Release build (GCC) of library, tests and examples
+#   make test     GCC and Clang Release suites, then ASan+UBSan and TSan suites, all through CTest
+#   make demo     build and run the examples
+#   make bench    Release benchmarks, futura against its peers, one table
+#   make install  install headers, library, CMake package and futura.pc (PREFIX=/usr/local)
+
+SHELL := /bin/bash
+JOBS ?= 2
+PREFIX ?= /usr/local
+BUILD ?= build
+CTEST_JOBS ?= 2
+
+DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev pkg-config ccache \
+  libboost1.81-dev libboost-test1.81-dev libboost-thread1.81-dev libspdlog-dev libbenchmark-dev
+
+LAUNCHER = $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
+
+.PHONY: all deps build test test-gcc test-clang test-asan test-tsan demo bench install clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "futura: installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
+	cmake --build $(BUILD)/gcc -j$(JOBS)
+
+# Release suites with both compilers, then the sanitizer builds CI must run.
+test: deps
+	$(MAKE) --no-print-directory test-gcc test-clang test-asan test-tsan
+
+test-gcc: deps
+	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
+	cmake --build $(BUILD)/gcc -j$(JOBS)
+	ctest --test-dir $(BUILD)/gcc --output-on-failure -j$(CTEST_JOBS)
+
+test-clang: deps
+	$(CONFIGURE) -B $(BUILD)/clang -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -DFUTURA_TEST_CONSUMER=OFF
+	cmake --build $(BUILD)/clang -j$(JOBS)
+	ctest --test-dir $(BUILD)/clang --output-on-failure -j$(CTEST_JOBS)
+
+test-asan: deps
+	$(CONFIGURE) -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_COMPILER=clang++ \
+	  -DFUTURA_SANITIZE=address,undefined -DFUTURA_TEST_CONSUMER=OFF -DFUTURA_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD)/asan -j$(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(BUILD)/asan --output-on-failure -j$(CTEST_JOBS)
+
+test-tsan: deps
+	$(CONFIGURE) -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_COMPILER=clang++ \
+	  -DFUTURA_SANITIZE=thread -DFUTURA_TEST_CONSUMER=OFF -DFUTURA_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD)/tsan -j$(JOBS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --test-dir $(BUILD)/tsan --output-on-failure -j$(CTEST_JOBS)
+
+demo: deps
+	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
+	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback
+	./$(BUILD)/gcc/examples/add
+	./$(BUILD)/gcc/examples/legacy_callback
+
+bench: deps
+	$(CONFIGURE) -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
+	  -DFUTURA_BUILD_BENCH=ON -DFUTURA_BUILD_TESTS=OFF -DFUTURA_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD)/bench -j$(JOBS)
+
+install: build
+	cmake --install $(BUILD)/gcc --prefix $(PREFIX)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,313 @@
+// promise / get_future and from_callback: the bridges from callback APIs.
+#include <support/probe.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace futura_test;
+
+namespace {
+
+bool is(const futura::future_error& e, futura::error code) { return e.code() == code; }
+
+/// A worker thread that fulfils the promises it is handed, in order.
+class promise_setter {
+ public:
+  promise_setter() : thread_([this] { run(); }) {}
+  ~promise_setter() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void hand_over(futura::promise<int> p, int value) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      jobs_.emplace_back(std::move(p), value);
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      cv_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      auto job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job.first.set_value(job.second);
+      lock.lock();
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::pair<futura::promise<int>, int>> jobs_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(promise)
+
+BOOST_AUTO_TEST_CASE(value_set_before_the_first_poll_is_ready_at_once) {
+  futura::promise<std::string> p;
+  auto f = p.get_future();
+  p.set_value("early");
+  futura::waker w;
+  auto r = f.poll(w);
+  BOOST_REQUIRE(r.is_ready());
+  BOOST_TEST(r.value() == "early");
+  BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error,
+                        [](const futura::future_error& e) { return is(e, futura::error::polled_after_completion); });
+}
+
+BOOST_AUTO_TEST_CASE(set_value_wakes_the_waiting_future_exactly_once) {
+  futura::promise<int> p;
+  auto f = p.get_future();
+  counting_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(f.poll(w).is_pending());
+  BOOST_TEST(f.poll(w).is_pending());  // re-registering the same waker wakes nobody
+  BOOST_TEST(target.wakes() == 0);
+  p.set_value(3);
+  BOOST_TEST(target.wakes() == 1);
+  auto r = f.poll(w);
+  BOOST_REQUIRE(r.is_ready());
+  BOOST_TEST(r.value() == 3);
+  BOOST_TEST(target.wakes() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(the_latest_registered_waker_is_the_one_woken) {
+  futura::promise<int> p;
+  auto f = p.get_future();
+  counting_waker first;
+  counting_waker second;
+  futura::waker w1 = first.make();
+  futura::waker w2 = second.make();
+  BOOST_TEST(f.poll(w1).is_pending());
+  BOOST_TEST(f.poll(w2).is_pending());
+  BOOST_TEST(first.live_clones() == 1);  // the state released its clone of w1
+  p.set_value(1);
+  BOOST_TEST(first.wakes() == 0);
+  BOOST_TEST(second.wakes() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(set_value_from_another_thread_wakes_exactly_once) {
+  futura::promise<int> p;
+  auto f = p.get_future();
+  counting_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(f.poll(w).is_pending());
+  std::thread t([&] { p.set_value(11); });
+  t.join();
+  BOOST_TEST(target.wakes() == 1);
+  auto r = f.poll(w);
+  BOOST_REQUIRE(r.is_ready());
+  BOOST_TEST(r.value() == 11);
+}
+
+BOOST_AUTO_TEST_CASE(set_exception_is_rethrown_by_the_future) {
+  futura::promise<int> p;
+  auto f = p.get_future();
+  p.set_exception(std::make_exception_ptr(std::out_of_range("nope")));
+  BOOST_CHECK_THROW(futura::block_on(std::move(f)), std::out_of_range);
+}
+
+BOOST_AUTO_TEST_CASE(destroyed_promise_breaks_its_future_and_wakes_it) {
+  std::optional<futura::promise<int>> p(std::in_place);
+  auto f = p->get_future();
+  counting_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(f.poll(w).is_pending());
+  p.reset();
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error,
+                        [](const futura::future_error& e) { return is(e, futura::error::broken_promise); });
+}
+
+BOOST_AUTO_TEST_CASE(setting_twice_throws_promise_already_satisfied) {
+  futura::promise<int> p;
+  auto f = p.get_future();
+  p.set_value(1);
+  BOOST_CHECK_EXCEPTION(p.set_value(2), futura::future_error,
+                        [](const futura::future_error& e) { return is(e, futura::error::promise_already_satisfied); });
+  BOOST_CHECK_EXCEPTION(p.set_exception(std::make_exception_ptr(std::runtime_error("x"))), futura::future_error,
+                        [](const futura::future_error& e) { return is(e, futura::error::promise_already_satisfied); });
+  BOOST_TEST(futura::block_on(std::move(f)) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(get_future_twice_throws_future_already_retrieved) {
+  futura::promise<int> p;
+  auto f = p.get_future();
+  BOOST_CHECK_EXCEPTION((void)p.get_future(), futura::future_error,
+                        [](const futura::future_error& e) { return is(e, futura::error::future_already_retrieved); });
+}
+
+BOOST_AUTO_TEST_CASE(void_promise_gives_unit) {
+  futura::promise<void> p;
+  auto f = p.get_future();
+  static_assert(std::is_same_v<futura::output_t<decltype(f)>, futura::unit>);
+  p.set_value();
+  futura::block_on(std::move(f).then([] {}));
+}
+
+BOOST_AUTO_TEST_CASE(move_only_values_pass_through) {
+  futura::promise<std::unique_ptr<int>> p;
+  auto f = p.get_future();
+  p.set_value(std::make_unique<int>(8));
+  BOOST_TEST(*futura::block_on(std::move(f)) == 8);
+}
+
+BOOST_AUTO_TEST_CASE(values_are_destroyed_exactly_once_in_every_ending) {
+  tracked::reset();
+  {
+    futura::promise<tracked> p;
+    auto f = p.get_future();
+    p.set_value(tracked(1));
+    BOOST_TEST(futura::block_on(std::move(f)).value == 1);
+  }
+  {
+    futura::promise<tracked> p;
+    auto f = p.get_future();
+    p.set_value(tracked(2));  // future dropped unpolled: the state frees the value
+  }
+  {
+    futura::promise<tracked> p;  // promise without future
+    p.set_value(tracked(3));
+  }
+  {
+    futura::promise<tracked> p;  // neither set nor retrieved
+  }
+  BOOST_TEST(tracked::alive() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_future_releases_its_waker_and_a_later_set_is_harmless) {
+  futura::promise<int> p;
+  counting_waker target;
+  {
+    auto f = p.get_future();
+    futura::waker w = target.make();
+    BOOST_TEST(f.poll(w).is_pending());
+    BOOST_TEST(target.live_clones() == 2);
+  }
+  BOOST_TEST(target.live_clones() == 0);
+  p.set_value(5);
+  BOOST_TEST(target.wakes() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(promise_fulfilled_from_another_thread_100000_times) {
+  promise_setter setter;
+  long long sum = 0;
+  constexpr int rounds = 100000;
+  for (int i = 0; i < rounds; ++i) {
+    futura::promise<int> p;
+    auto f = p.get_future();
+    setter.hand_over(std::move(p), i);
+    int v = futura::block_on(std::move(f));
+    BOOST_REQUIRE_EQUAL(v, i);
+    sum += v;
+  }
+  BOOST_TEST(sum == static_cast<long long>(rounds) * (rounds - 1) / 2);
+}
+
+BOOST_AUTO_TEST_CASE(set_value_racing_the_first_poll_loses_no_wakeup) {
+  // The setter starts together with the poll; block_on would hang on a lost wakeup.
+  for (int i = 0; i < 2000; ++i) {
+    futura::promise<int> p;
+    auto f = p.get_future();
+    std::thread t([p = std::move(p), i]() mutable { p.set_value(i); });
+    BOOST_REQUIRE_EQUAL(futura::block_on(std::move(f)), i);
+    t.join();
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(from_callback)
+
+BOOST_AUTO_TEST_CASE(init_runs_at_the_first_poll_only) {
+  int inits = 0;
+  auto f = futura::from_callback<int>([&](auto cb) {
+    ++inits;
+    cb(4);
+  });
+  BOOST_TEST(inits == 0);
+  BOOST_TEST(futura::block_on(std::move(f)) == 4);
+  BOOST_TEST(inits == 1);
+}
+
+BOOST_AUTO_TEST_CASE(first_call_wins_and_later_calls_are_ignored) {
+  std::function<void(int)> saved;
+  auto f = futura::from_callback<int>([&](std::function<void(int)> cb) { saved = std::move(cb); });
+  counting_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(f.poll(w).is_pending());
+  saved(1);
+  saved(2);
+  BOOST_TEST(target.wakes() == 1);
+  auto r = f.poll(w);
+  BOOST_REQUIRE(r.is_ready());
+  BOOST_TEST(r.value() == 1);
+  saved(3);  // after completion: still harmless
+}
+
+BOOST_AUTO_TEST_CASE(callback_called_from_another_thread) {
+  std::thread worker;
+  auto f = futura::from_callback<std::string>([&](futura::callback_handle<std::string> cb) {
+    worker = std::thread([cb] { cb("from a thread"); });
+  });
+  BOOST_TEST(futura::block_on(std::move(f)) == "from a thread");
+  worker.join();
+}
+
+BOOST_AUTO_TEST_CASE(every_copy_dropped_uncalled_breaks_the_future) {
+  std::function<void(int)> saved;
+  auto f = futura::from_callback<int>([&](std::function<void(int)> cb) { saved = cb; });
+  counting_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(f.poll(w).is_pending());
+  saved = nullptr;
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error,
+                        [](const futura::future_error& e) { return is(e, futura::error::broken_promise); });
+}
+
+BOOST_AUTO_TEST_CASE(void_callback_gives_unit) {
+  auto f = futura::from_callback<void>([](auto cb) { cb(); });
+  static_assert(std::is_same_v<futura::output_t<decltype(f)>, futura::unit>);
+  futura::block_on(std::move(f));
+}
+
+BOOST_AUTO_TEST_CASE(exception_from_init_propagates) {
+  auto f = futura::from_callback<int>([](auto) { throw std::runtime_error("init failed"); });
+  BOOST_CHECK_THROW(futura::block_on(std::move(f)), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_future_before_the_callback_fires_is_safe) {
+  std::function<void(tracked)> saved;
+  tracked::reset();
+  {
+    auto f = futura::from_callback<tracked>([&](std::function<void(tracked)> cb) { saved = std::move(cb); });
+    futura::waker w;
+    BOOST_TEST(f.poll(w).is_pending());
+  }
+  saved(tracked(1));
+  saved = nullptr;
+  BOOST_TEST(tracked::alive() == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
