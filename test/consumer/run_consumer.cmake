@@ -21,7 +21,7 @@ function(expect_thirty exe)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${FUTURA_BINARY_DIR} --prefix ${prefix})
-foreach(f include/futura/futura.hpp lib/cmake/futura/futuraConfig.cmake lib/cmake/futura/futuraConfigVersion.cmake lib/pkgconfig/futura.pc)
+foreach(f include/futura/futura.hpp ${LIBDIR}/cmake/futura/futuraConfig.cmake ${LIBDIR}/cmake/futura/futuraConfigVersion.cmake ${LIBDIR}/pkgconfig/futura.pc)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "install did not create ${f}")
   endif()
@@ -41,7 +41,7 @@ expect_thirty(${WORK_DIR}/subdirectory/consumer)
 
 # pkg-config --cflags --libs futura, for plain Makefiles
 find_program(PKG_CONFIG pkg-config REQUIRED)
-set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig)
+set(ENV{PKG_CONFIG_PATH} ${prefix}/${LIBDIR}/pkgconfig)
 run(${PKG_CONFIG} --cflags --libs futura)
 string(STRIP "${last_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
