@@ -15,35 +15,42 @@
 namespace futura_test {
 
 /// A waker target that counts wakes and outstanding clones (checks that nothing leaks a waker).
+/// The counters live in a reference-counted block, so wakers may outlive this object (rule 7).
 class counting_waker {
  public:
-  counting_waker() = default;
+  counting_waker() : block_(new block) {}
   counting_waker(const counting_waker&) = delete;
   counting_waker& operator=(const counting_waker&) = delete;
+  ~counting_waker() { release(block_); }
 
   /// An owning waker (one clone) of this target.
   futura::waker make() {
-    clones_.fetch_add(1);
-    return futura::waker(futura::raw_waker{&vtable, this});
+    clone(block_);
+    return futura::waker(futura::raw_waker{&vtable, block_});
   }
-  int wakes() const { return wakes_.load(); }
-  int live_clones() const { return clones_.load(); }
+  int wakes() const { return block_->wakes.load(); }
+  int live_clones() const { return block_->refs.load() - 1; }
 
  private:
+  struct block {
+    std::atomic<int> wakes{0};
+    std::atomic<int> refs{1};  // this object's own reference
+  };
   static futura::raw_waker clone(void* p) {
-    static_cast<counting_waker*>(p)->clones_.fetch_add(1);
+    static_cast<block*>(p)->refs.fetch_add(1);
     return {&vtable, p};
   }
   static void wake(void* p) {
     wake_by_ref(p);
-    drop(p);
+    release(p);
   }
-  static void wake_by_ref(void* p) { static_cast<counting_waker*>(p)->wakes_.fetch_add(1); }
-  static void drop(void* p) { static_cast<counting_waker*>(p)->clones_.fetch_sub(1); }
-  static constexpr futura::waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
+  static void wake_by_ref(void* p) { static_cast<block*>(p)->wakes.fetch_add(1); }
+  static void release(void* p) {
+    if (static_cast<block*>(p)->refs.fetch_sub(1) == 1) delete static_cast<block*>(p);
+  }
+  static constexpr futura::waker_vtable vtable{&clone, &wake, &wake_by_ref, &release};
 
-  std::atomic<int> wakes_{0};
-  std::atomic<int> clones_{0};
+  block* block_;
 };
 
 template <class T>
