@@ -19,6 +19,9 @@
 #include <futura/core/yield_now.hpp>
 
 #include <futura/combinator/then.hpp>
+#include <futura/combinator/select.hpp>
+#include <futura/combinator/select_all.hpp>
+#include <futura/combinator/select_ok.hpp>
 
 #include <futura/channel/from_callback.hpp>
 #include <futura/channel/promise.hpp>
