@@ -19,6 +19,10 @@
 #include <futura/core/yield_now.hpp>
 
 #include <futura/combinator/then.hpp>
+#include <futura/combinator/join.hpp>
+#include <futura/combinator/join_all.hpp>
+#include <futura/combinator/try_join.hpp>
+#include <futura/combinator/try_join_all.hpp>
 #include <futura/combinator/select.hpp>
 #include <futura/combinator/select_all.hpp>
 #include <futura/combinator/select_ok.hpp>

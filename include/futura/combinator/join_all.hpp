@@ -1,0 +1,99 @@
+// futura/combinator/join_all.hpp — wait for n futures of one type, concurrently.
+//
+//   unpolled(vector<F>) --first poll: one block, children moved in--> polling
+//   polling --a child is ready: destroy it, keep its output in its place--> polling
+//   polling --the last child is ready--> done (std::vector of the outputs, in input order)
+//   polling --a child's poll throws--> done (the exception propagates)
+//
+// `join_all(std::move(v))` / `join_all(first, last)`: the output is `std::vector<output_t<F>>`,
+// in input order whatever the order of completion. An empty input is ready at the first poll.
+//
+// Cost, for every n (one algorithm, no small-n special case): each child has its own waker; a
+// child wake pushes the child on a lock-free intrusive ready stack (one CAS, no allocation) and
+// wakes the join's waker once. A poll takes the stack and polls only those children, so n
+// children each woken once cost O(n) in total, not O(n^2). The first poll polls every child in
+// input order; later polls poll the woken children in the order of their wakes. A poll polls
+// each child at most once: a child that wakes itself during its poll is polled again at the next
+// poll, so self-waking children cannot livelock the join.
+// Threads: children are polled on the thread that polls the join; their wakers may be woken
+// from any thread.
+// Destruction: a child is destroyed as soon as it is ready (its output takes its place);
+// dropping the join destroys the children still running (cancellation, rule 5) and the outputs
+// kept so far. If a child's poll throws, the exception propagates out of `poll` and the join is
+// complete (polling it again is rule 4's violation); the other children are destroyed with the
+// join.
+// Moves and wakers: the join may be moved between polls (rule 2); children's wakers may outlive
+// it (rule 7: waking them then does nothing).
+// Allocation: one block at the first poll (a header of under 64 bytes, then per child a 16-byte wake node
+// plus the larger of F and its output), and the output vector at completion; the input vector is
+// released at the first poll. The block is freed when the join is complete or destroyed and no
+// child waker clone is left. `join_all(first, last)` first moves the range into a vector.
+#pragma once
+
+#include <futura/core/future_ext.hpp>
+#include <futura/core/future_traits.hpp>
+#include <futura/detail/join_all_core.hpp>
+#include <futura/detail/join_mode.hpp>
+
+#include <iterator>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace futura {
+
+/// The future of `futura::join_all(...)`; see the top of this header.
+template <class F>
+class [[nodiscard]] join_all_future : public future_ext<join_all_future<F>> {
+  static_assert(detail::check_future<F>());
+  using core_type = detail::join_all_core<detail::join_collect_mode, F>;
+
+ public:
+  /// `std::vector<output_t<F>>`.
+  using output_type = typename core_type::output_type;
+
+  explicit join_all_future(std::vector<F>&& children) noexcept : core_(std::move(children)) {}
+
+  poll_result<output_type> poll(waker& w) { return core_.poll(w, "futura::join_all_future"); }
+
+ private:
+  core_type core_;
+};
+
+/// Runs every future of `children` concurrently; ready with their outputs, in input order.
+/// @code
+///   std::vector<futura::promise<int>> promises(3);
+///   std::vector<futura::promise_future<int>> futures;
+///   for (auto& p : promises) futures.push_back(p.get_future());
+///   auto all = futura::join_all(std::move(futures));
+///   for (int i = 2; i >= 0; --i) promises[i].set_value(i * 10);   // any order
+///   std::vector<int> v = futura::block_on(std::move(all));          // {0, 10, 20}
+/// @endcode
+template <class F>
+join_all_future<F> join_all(std::vector<F>&& children) {
+  static_assert(detail::check_future<F>());
+  return join_all_future<F>(std::move(children));
+}
+
+/// Copies `children` (for copyable futures, such as shared_future); prefer `std::move(v)`.
+template <class F>
+join_all_future<F> join_all(const std::vector<F>& children) {
+  static_assert(detail::check_future<F>());
+  static_assert(std::is_copy_constructible_v<F>,
+                "futura::join_all consumes the vector of futures: pass std::move(v)");
+  return join_all_future<F>(std::vector<F>(children));
+}
+
+/// The futures of `[first, last)`, moved from (the range keeps moved-from futures).
+/// @code
+///   std::deque<futura::promise_future<int>> pending = ...;
+///   auto all = futura::join_all(pending.begin(), pending.end());
+/// @endcode
+template <class It>
+auto join_all(It first, It last) {
+  using F = std::decay_t<typename std::iterator_traits<It>::reference>;
+  static_assert(detail::check_future<F>());
+  return join_all_future<F>(std::vector<F>(std::make_move_iterator(first), std::make_move_iterator(last)));
+}
+
+}  // namespace futura
