@@ -5,6 +5,8 @@
 //   empty --unpark--> notified --park returns at once--> empty
 #include <futura/executor/block_on.hpp>
 
+#include <futura/detail/boxed_trampoline.hpp>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -73,6 +75,9 @@ thread_local thread_block_on_state this_thread;
 }  // namespace
 
 block_on_scope::block_on_scope() {
+  boxed_thread& boxes = boxed_this_thread();
+  saved_boxed_depth_ = boxes.poll_depth;
+  boxes.poll_depth = 0;
   thread_block_on_state& t = this_thread;
   nested_ = t.depth++ > 0;
   if (nested_) {
@@ -84,6 +89,7 @@ block_on_scope::block_on_scope() {
 }
 
 block_on_scope::~block_on_scope() {
+  boxed_this_thread().poll_depth = saved_boxed_depth_;
   --this_thread.depth;
   if (nested_) parker_->release();
 }

@@ -203,6 +203,28 @@ BOOST_AUTO_TEST_CASE(lazy_flattens_a_returned_future_and_keeps_its_captures_aliv
   BOOST_TEST(r.value() == 9);
 }
 
+BOOST_AUTO_TEST_CASE(lazy_drops_the_running_future_before_the_function_it_came_from) {
+  // The future may use what f captured: f must outlive it, also when cancelled.
+  struct watcher : futura::future_ext<watcher> {
+    using output_type = int;
+    std::weak_ptr<int> owned;
+    bool* alive_at_drop;
+    watcher(std::weak_ptr<int> o, bool* a) : owned(std::move(o)), alive_at_drop(a) {}
+    watcher(watcher&& o) noexcept : owned(std::move(o.owned)), alive_at_drop(std::exchange(o.alive_at_drop, nullptr)) {}
+    ~watcher() {
+      if (alive_at_drop) *alive_at_drop = !owned.expired();
+    }
+    futura::poll_result<int> poll(futura::waker&) { return futura::pending; }
+  };
+  bool alive_at_drop = false;
+  {
+    auto f = futura::lazy([owned = std::make_shared<int>(1), &alive_at_drop] { return watcher(owned, &alive_at_drop); });
+    futura::waker w;
+    BOOST_TEST(f.poll(w).is_pending());
+  }
+  BOOST_TEST(alive_at_drop);
+}
+
 BOOST_AUTO_TEST_CASE(lazy_exception_propagates_out_of_poll) {
   auto f = futura::lazy([]() -> int { throw std::runtime_error("boom"); });
   BOOST_CHECK_THROW(futura::block_on(std::move(f)), std::runtime_error);

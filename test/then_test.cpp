@@ -105,6 +105,34 @@ BOOST_AUTO_TEST_CASE(continuation_lives_until_the_future_it_returned_completes) 
   BOOST_TEST(second.drops() == 1);  // the second stage is released at completion
 }
 
+namespace {
+/// A pending future that records, when destroyed, whether what it points at was still alive.
+struct uses_buffer : futura::future_ext<uses_buffer> {
+  using output_type = int;
+  std::weak_ptr<int> buffer;
+  bool* buffer_alive_at_drop;
+  uses_buffer(std::weak_ptr<int> b, bool* alive) : buffer(std::move(b)), buffer_alive_at_drop(alive) {}
+  uses_buffer(uses_buffer&& o) noexcept : buffer(std::move(o.buffer)), buffer_alive_at_drop(std::exchange(o.buffer_alive_at_drop, nullptr)) {}
+  ~uses_buffer() {
+    if (buffer_alive_at_drop) *buffer_alive_at_drop = !buffer.expired();
+  }
+  futura::poll_result<int> poll(futura::waker&) { return futura::pending; }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(cancelling_the_second_stage_happens_while_the_continuation_captures_live) {
+  // An Asio read into a buffer captured by g is cancelled (dropped) before the buffer goes.
+  bool alive_at_drop = false;
+  {
+    auto f = futura::ready(0).then([buffer = std::make_shared<int>(1), &alive_at_drop](int) {
+      return uses_buffer(buffer, &alive_at_drop);
+    });
+    futura::waker w;
+    BOOST_TEST(f.poll(w).is_pending());
+  }
+  BOOST_TEST(alive_at_drop);
+}
+
 BOOST_AUTO_TEST_CASE(dropping_a_pending_then_drops_the_running_stage) {
   probe<int> first;
   probe<int> second;

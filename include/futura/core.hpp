@@ -26,6 +26,8 @@
 #include <futura/combinator/select.hpp>
 #include <futura/combinator/select_all.hpp>
 #include <futura/combinator/select_ok.hpp>
+#include <futura/combinator/boxed.hpp>
+#include <futura/combinator/shared.hpp>
 
 #include <futura/channel/from_callback.hpp>
 #include <futura/channel/promise.hpp>

@@ -45,7 +45,7 @@ class [[nodiscard]] then_future : public future_ext<then_future<F, G>> {
  public:
   using output_type = typename detail::flattened_output<raw_result>::type;
 
-  then_future(F f, G g) : state_(std::in_place_index<0>, std::move(f)), g_(std::move(g)) {}
+  then_future(F f, G g) : g_(std::move(g)), state_(std::in_place_index<0>, std::move(f)) {}
 
   poll_result<output_type> poll(waker& w) {
     if (auto* first = std::get_if<0>(&state_)) {
@@ -70,8 +70,9 @@ class [[nodiscard]] then_future : public future_ext<then_future<F, G>> {
   }
 
  private:
-  std::variant<F, second_type, done> state_;
+  // Declared first so that it is destroyed last: the running stage may use what g captured.
   G g_;
+  std::variant<F, second_type, done> state_;
 };
 
 /// Runs `g` on the output of `f`; see the top of this header.

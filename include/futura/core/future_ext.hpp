@@ -71,6 +71,18 @@ class future_ext {
   void inspect(G&&) & {
     static_assert(detail::dependent_false<G>, "futura: .inspect() consumes the future: write std::move(f).inspect(g)");
   }
+  template <class D = Derived>
+  void fuse() & {
+    static_assert(detail::dependent_false<D>, "futura: .fuse() consumes the future: write std::move(f).fuse()");
+  }
+  template <class D = Derived>
+  void boxed() & {
+    static_assert(detail::dependent_false<D>, "futura: .boxed() consumes the future: write std::move(f).boxed()");
+  }
+  template <class D = Derived>
+  void shared() & {
+    static_assert(detail::dependent_false<D>, "futura: .shared() consumes the future: write std::move(f).shared()");
+  }
 
 };
 

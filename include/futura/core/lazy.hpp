@@ -55,8 +55,9 @@ class [[nodiscard]] lazy_future : public future_ext<lazy_future<Fn>> {
   }
 
  private:
-  std::variant<waiting, future_type, done> state_;
+  // Declared first so that it is destroyed last: the running future may use what f captured.
   Fn fn_;
+  std::variant<waiting, future_type, done> state_;
 };
 
 /// A future that calls `f()` at its first poll.

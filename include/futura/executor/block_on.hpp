@@ -15,6 +15,7 @@
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
 
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 
@@ -39,6 +40,9 @@ class block_on_scope {
  private:
   thread_parker* parker_;
   bool nested_;
+  // A block_on inside a boxed poll is a new trampoline root: the outer root cannot drain the
+  // boxes deferred here while this thread is parked (see detail/boxed_trampoline.hpp).
+  std::uint32_t saved_boxed_depth_;
 };
 
 }  // namespace detail
