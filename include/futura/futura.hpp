@@ -2,3 +2,6 @@
 #pragma once
 
 #include <futura/core.hpp>
+
+#include <futura/executor/spawn.hpp>
+#include <futura/log.hpp>

@@ -1,0 +1,254 @@
+// futura/executor/detail/task_header.hpp — the type-independent half of a spawned task.
+//
+// A task is ONE heap block: this header (state word with the reference count, join-waker
+// slot, the task's place in its context's live-task list), the typed output slot
+// (task_output<T>), the work-tracking executor and the future (detail/task.hpp). The state
+// machine lives in lib/task.cpp and reaches the typed parts through a five-entry vtable.
+//
+// Scheduling state (bits of `state_`):
+//
+//            wake: post a runner                runner starts
+//   idle ─────────────────────────▶ scheduled ─────────────────▶ running ──pending──▶ idle
+//    ▲                               │    ▲                       │   │
+//    │                    wake: no-op│    └──pending: post again──┤  wake
+//    │                               ▼                            │   ▼
+//    └───────────────────────── (one post per wake, at most)    running+notified
+//                                                                 │   (wake: no-op)
+//   running ──ready / threw / abort requested──▶ complete         │
+//                (future destroyed first, then the output published, then the work released)
+//   idle / scheduled ──executor shut down──▶ closed ──future destroyed──▶ complete (aborted)
+//
+// - `scheduled` means exactly one runner is queued on the executor; a wake in that state does
+//   nothing, so any number of wakes before the runner starts cost one post.
+// - Only the runner that turns `scheduled` into `running` polls, so a task is never polled by
+//   two threads at once; a wake during the poll sets `notified`, and the runner then posts the
+//   task again: exactly one more poll, and never inline (wake() never polls).
+// - `cancelled` (abort requested) is acted on by the runner on the executor: the future is
+//   destroyed there, never on the aborting thread.
+// - `posting` counts the wakers from outside the task's context that are inside the executor's
+//   execute(); the context's shutdown waits for it to drop to zero, so no post ever reaches a
+//   destroyed execution context. `closed` stops all further posts.
+// - `join_interest` is cleared by detach(); a task completing without it logs its exception.
+//
+// References (counted in the high half of the state word): the join handle (also held by
+// spawn_detached until the first post is made), the live-task list (until completion or
+// shutdown), the queued runner (handed on to the next runner when a wake came during the
+// poll), every waker clone. The last one to go frees the block on whatever thread it is;
+// wakers may outlive the task, the executor and the context (rule 7): once `closed` they do
+// nothing.
+#pragma once
+
+#include <futura/core/waker.hpp>
+#include <futura/detail/atomic_waker.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace boost::asio {
+class execution_context;
+}  // namespace boost::asio
+
+namespace futura::detail {
+
+class task_header;
+class task_service;
+
+/// Storage whose object is constructed and destroyed by hand (the future and the executor
+/// of a task end before the block that holds them).
+template <class T>
+class manual_lifetime {
+ public:
+  manual_lifetime() noexcept {}
+  manual_lifetime(const manual_lifetime&) = delete;
+  manual_lifetime& operator=(const manual_lifetime&) = delete;
+  ~manual_lifetime() {}
+
+  template <class... Args>
+  void construct(Args&&... args) {
+    ::new (static_cast<void*>(&value_)) T(std::forward<Args>(args)...);
+  }
+  void destroy() noexcept { value_.~T(); }
+  T& get() noexcept { return value_; }
+
+ private:
+  union {
+    T value_;
+  };
+};
+
+enum class task_poll_status : unsigned char { pending, done };
+
+/// What the join slot holds once the task is complete.
+enum class task_output_status : unsigned char { none, value, exception, aborted, taken };
+
+/// The typed operations of a task, filled in by detail/task.hpp.
+struct task_vtable {
+  /// Polls the future once. On ready or on an exception: destroys the future and fills the
+  /// join slot, then returns `done`.
+  task_poll_status (*poll)(task_header*) noexcept;
+  /// Queues a runner (owning one reference) on the executor. Throws what the executor throws.
+  void (*schedule)(task_header*);
+  /// Destroys the future (abort, shutdown).
+  void (*drop_future)(task_header*) noexcept;
+  /// Destroys the work-tracking executor: the task stops counting as outstanding work.
+  void (*release_work)(task_header*) noexcept;
+  /// Destroys the whole block (output included) and frees it.
+  void (*destroy)(task_header*) noexcept;
+};
+
+class task_header {
+ public:
+  task_header(const task_header&) = delete;
+  task_header& operator=(const task_header&) = delete;
+
+  void add_ref() noexcept { state_.fetch_add(ref_one, std::memory_order_relaxed); }
+  void release() noexcept {
+    if ((state_.fetch_sub(ref_one, std::memory_order_acq_rel) >> ref_shift) == 1) vtable_->destroy(this);
+  }
+
+  /// Schedules a poll (see the state machine above). Never polls inline.
+  void wake() noexcept;
+  /// wake(), consuming the caller's reference (a waker's `wake`).
+  void wake_and_release() noexcept;
+
+  /// The body of a runner: polls once, or completes the task. Consumes the runner's reference.
+  void run() noexcept;
+
+  /// Registers the task with the live-task list of `ctx` and posts its first run. On an
+  /// exception (the executor could not post) the task is completed as aborted and the
+  /// spawner's reference is released before the exception propagates.
+  void start(boost::asio::execution_context& ctx);
+
+  /// Requests cancellation: the runner destroys the future on the executor.
+  void abort() noexcept;
+  /// The join handle lets go: a later exception is logged instead of stored.
+  void detach() noexcept;
+
+  bool is_complete() const noexcept { return (state_.load(std::memory_order_acquire) & complete) != 0; }
+  std::uint64_t id() const noexcept { return id_; }
+
+  /// The join handle's poll: true when the task is complete (its join slot may be read);
+  /// otherwise registers `w` to be woken at completion and returns false, unless the task
+  /// completed meanwhile.
+  bool join_ready_or_register(const waker& w) noexcept {
+    std::uint64_t s = state_.load(std::memory_order_acquire);
+    if (s & complete) return true;
+    if (!(s & join_waiting)) {
+      // Announce the joiner first: a completion that does not see the bit had already set
+      // `complete`, and the fetch_or below returns it.
+      s = state_.fetch_or(join_waiting, std::memory_order_acq_rel);
+      if (s & complete) return true;
+    }
+    join_waker_.register_waker(w);
+    return is_complete();
+  }
+  /// Drops the waker the join handle registered, if any (the handle is done with the task).
+  void drop_join_waker() noexcept {
+    if (state_.load(std::memory_order_acquire) & join_waiting) join_waker_.take();
+  }
+  /// The join slot. Read only after is_complete() returned true, by the one join handle.
+  task_output_status output_status() const noexcept { return status_; }
+  const std::exception_ptr& output_error() const noexcept { return error_; }
+
+  /// A borrowed (non-owning) raw waker for this task: the runner holds a reference while polling.
+  raw_waker raw() noexcept;
+
+ protected:
+  explicit task_header(const task_vtable* vtable) noexcept : vtable_(vtable) {}
+  ~task_header() = default;
+
+  task_output_status status_ = task_output_status::none;
+  std::exception_ptr error_;
+
+ private:
+  friend class task_service;
+
+  // The state word: flags, the count of wakers inside execute(), and the reference count, so
+  // that one compare-exchange both schedules the task and takes the runner's reference.
+  static constexpr std::uint64_t scheduled = 1u << 0;
+  static constexpr std::uint64_t running = 1u << 1;
+  static constexpr std::uint64_t notified = 1u << 2;
+  static constexpr std::uint64_t closed = 1u << 3;
+  static constexpr std::uint64_t complete = 1u << 4;
+  static constexpr std::uint64_t cancelled = 1u << 5;
+  static constexpr std::uint64_t join_interest = 1u << 6;
+  static constexpr std::uint64_t join_waiting = 1u << 7;  // the join handle registered a waker
+  // Wakers on threads outside the task's execution context count themselves here while they
+  // are inside execute() (a count, not a bit: a runner can start, go idle and be woken again
+  // before the first poster has returned). Inside a handler of the context no count is needed:
+  // the context cannot be shutting down while one of its handlers runs.
+  static constexpr std::uint64_t posting_one = std::uint64_t{1} << 16;
+  static constexpr std::uint64_t posting_mask = std::uint64_t{0xFFFF} << 16;
+  static constexpr unsigned ref_shift = 32;
+  static constexpr std::uint64_t ref_one = std::uint64_t{1} << ref_shift;
+
+  bool on_own_context() const noexcept;
+  void release_many(std::uint64_t refs) noexcept;
+  void finish(bool aborted) noexcept;
+  void shut_down() noexcept;
+  void abandon_unstarted() noexcept;
+
+  // A task starts `scheduled` (its first run is about to be posted) with three references:
+  // the spawner's, the live-task list's and the first runner's.
+  std::atomic<std::uint64_t> state_{scheduled | join_interest | posting_one | 3 * ref_one};
+  const task_vtable* vtable_;
+  std::uint64_t id_ = 0;
+  boost::asio::execution_context* context_ = nullptr;
+  // The live-task list of the executor's context; guarded by that list's lock.
+  task_service* service_ = nullptr;
+  task_header* prev_ = nullptr;
+  task_header* next_ = nullptr;
+  atomic_waker join_waker_;
+};
+
+/// The waker of a task: clone/drop are reference counts on the task.
+struct task_waker {
+  static raw_waker clone(void* p) noexcept {
+    static_cast<task_header*>(p)->add_ref();
+    return {&vtable, p};
+  }
+  static void wake(void* p) noexcept { static_cast<task_header*>(p)->wake_and_release(); }
+  static void wake_by_ref(void* p) noexcept { static_cast<task_header*>(p)->wake(); }
+  static void drop(void* p) noexcept { static_cast<task_header*>(p)->release(); }
+  static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
+};
+
+inline raw_waker task_header::raw() noexcept { return {&task_waker::vtable, this}; }
+
+/// The join slot of a task whose output is `T`: lives in the task block, read by join_handle<T>.
+template <class T>
+class task_output : public task_header {
+ public:
+  /// Moves the value out. Precondition: complete, output_status() == value.
+  T take_value() {
+    status_ = task_output_status::taken;
+    T v(std::move(value_.get()));
+    value_.destroy();
+    return v;
+  }
+
+ protected:
+  using task_header::task_header;
+  ~task_output() {
+    if (status_ == task_output_status::value) value_.destroy();
+  }
+
+  template <class U>
+  void set_value(U&& v) {
+    value_.construct(std::forward<U>(v));
+    status_ = task_output_status::value;
+  }
+  void set_exception(std::exception_ptr e) noexcept {
+    error_ = std::move(e);
+    status_ = task_output_status::exception;
+  }
+
+ private:
+  manual_lifetime<T> value_;
+};
+
+}  // namespace futura::detail

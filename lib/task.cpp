@@ -1,0 +1,418 @@
+// The type-independent part of spawned tasks: the scheduling state machine drawn in
+// futura/executor/detail/task_header.hpp, the per-context list of live tasks that lets a
+// dying execution context destroy every task's future exactly once, and the task log events.
+#include <futura/executor/detail/task_header.hpp>
+#include <futura/log.hpp>
+
+#include <boost/asio/execution_context.hpp>
+#include <spdlog/logger.h>
+
+#include <atomic>
+#include <cassert>
+#include <exception>
+#include <mutex>  // std::lock_guard
+#include <string>
+#include <thread>
+
+namespace futura::detail {
+
+/// A lock for the live-task list: held for a few pointer writes, so spinning beats sleeping
+/// (and it costs one atomic exchange per lock instead of std::mutex's two read-modify-writes).
+class spin_lock {
+ public:
+  void lock() noexcept {
+    for (int spins = 0; locked_.exchange(true, std::memory_order_acquire);) {
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins > 64) std::this_thread::yield();
+      }
+    }
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+/// The live tasks of one execution context (an Asio service, so the context's destructor calls
+/// shutdown() before the context's memory goes away). Every task that has not completed is in
+/// the list, holding one reference: shutdown() destroys their futures, releases their work and
+/// marks them closed, after which no waker posts to the context again.
+class task_service final : public boost::asio::execution_context::service {
+ public:
+  static boost::asio::execution_context::id id;
+
+  explicit task_service(boost::asio::execution_context& ctx) : service(ctx) {}
+  ~task_service() override {
+    shutdown();
+    // Invalidates every thread's cached lookup (see of()): a new context at this address
+    // must not find this service.
+    epoch.fetch_add(1, std::memory_order_release);
+  }
+
+  /// Changes whenever a task service is destroyed.
+  static std::atomic<std::uint64_t> epoch;
+
+  /// The service of `ctx`; a thread running a task of `ctx` finds it without a lookup.
+  static task_service& of(boost::asio::execution_context& ctx);
+
+  /// Adds `t` (with the list's reference); false when the context has already shut down.
+  bool link(task_header* t) noexcept {
+    std::lock_guard<spin_lock> lock(lock_);
+    if (shut_down_) return false;
+    t->service_ = this;
+    t->prev_ = nullptr;
+    t->next_ = head_;
+    if (head_) head_->prev_ = t;
+    head_ = t;
+    return true;
+  }
+
+  /// Removes `t`; the caller then releases the list's reference.
+  void unlink(task_header* t) noexcept {
+    std::lock_guard<spin_lock> lock(lock_);
+    if (t->service_ != this) return;  // taken by shutdown()
+    if (t->prev_) {
+      t->prev_->next_ = t->next_;
+    } else {
+      head_ = t->next_;
+    }
+    if (t->next_) t->next_->prev_ = t->prev_;
+    t->prev_ = t->next_ = nullptr;
+    t->service_ = nullptr;
+  }
+
+ private:
+  void shutdown() override {
+    // Destroying a future may spawn or wake other tasks of this context: take the list in
+    // rounds until it stays empty. No handler of the context runs concurrently (the context is
+    // being destroyed), so no task is running.
+    for (;;) {
+      task_header* list = nullptr;
+      {
+        std::lock_guard<spin_lock> lock(lock_);
+        shut_down_ = true;
+        list = std::exchange(head_, nullptr);
+        for (task_header* t = list; t; t = t->next_) t->service_ = nullptr;
+      }
+      if (!list) return;
+      while (list) {
+        task_header* t = list;
+        list = t->next_;
+        t->prev_ = t->next_ = nullptr;
+        t->shut_down();
+      }
+    }
+  }
+
+  spin_lock lock_;
+  task_header* head_ = nullptr;
+  bool shut_down_ = false;
+};
+
+boost::asio::execution_context::id task_service::id;
+std::atomic<std::uint64_t> task_service::epoch{0};
+
+namespace {
+
+// Task ids: unique and increasing per thread, taken from a global counter in blocks so that a
+// spawn costs no shared atomic operation.
+constexpr std::uint64_t id_block = 1024;
+std::atomic<std::uint64_t> next_id_block{0};
+thread_local std::uint64_t next_id = 0;
+thread_local std::uint64_t id_block_end = 0;
+
+std::uint64_t new_task_id() noexcept {
+  if (next_id == id_block_end) {
+    next_id = next_id_block.fetch_add(id_block, std::memory_order_relaxed);
+    id_block_end = next_id + id_block;
+  }
+  return ++next_id;
+}
+
+// The context and service of the task this thread is running. Valid while that task runs: its
+// context cannot be shut down during one of its own handlers. So a spawn from inside a task
+// skips the service lookup, and a wake of a task of this same context needs no posting count.
+thread_local boost::asio::execution_context* running_context = nullptr;
+thread_local task_service* running_service = nullptr;
+
+class running_scope {
+ public:
+  explicit running_scope(task_service* s) noexcept
+      : saved_context_(running_context), saved_service_(running_service) {
+    running_context = &s->context();
+    running_service = s;
+  }
+  ~running_scope() {
+    running_context = saved_context_;
+    running_service = saved_service_;
+  }
+  running_scope(const running_scope&) = delete;
+  running_scope& operator=(const running_scope&) = delete;
+
+ private:
+  boost::asio::execution_context* saved_context_;
+  task_service* saved_service_;
+};
+
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+// Every event checks the level on the logger itself (one atomic load) before it formats
+// anything, so a disabled level costs no formatting.
+spdlog::logger* enabled_logger(spdlog::level::level_enum level) noexcept {
+  spdlog::logger* l = log_target();
+  return l && l->should_log(level) ? l : nullptr;
+}
+
+void log_event(spdlog::level::level_enum level, std::uint64_t id, const char* what) noexcept {
+  if (spdlog::logger* l = enabled_logger(level)) l->log(level, "task {} {}", id, what);
+}
+
+void log_detached_failure(std::uint64_t id, const std::exception_ptr& e) noexcept {
+  if (spdlog::logger* l = enabled_logger(spdlog::level::err)) {
+    try {
+      l->error("detached task {} failed: {}", id, describe(e));
+    } catch (...) {
+      // Logging is best effort: nothing to do when even the message cannot be built.
+    }
+  }
+}
+
+}  // namespace
+
+task_service& task_service::of(boost::asio::execution_context& ctx) {
+  if (running_context == &ctx) return *running_service;
+  // The last lookup of this thread, valid while no task service has been destroyed since
+  // (Asio's own lookup takes the registry's mutex).
+  thread_local boost::asio::execution_context* cached_context = nullptr;
+  thread_local task_service* cached_service = nullptr;
+  thread_local std::uint64_t cached_epoch = 0;
+  const std::uint64_t now = epoch.load(std::memory_order_acquire);
+  if (cached_context == &ctx && cached_epoch == now) return *cached_service;
+  task_service& s = boost::asio::use_service<task_service>(ctx);
+  cached_context = &ctx;
+  cached_service = &s;
+  cached_epoch = now;
+  return s;
+}
+
+bool task_header::on_own_context() const noexcept { return running_context == context_; }
+
+void task_header::release_many(std::uint64_t refs) noexcept {
+  if ((state_.fetch_sub(refs * ref_one, std::memory_order_acq_rel) >> ref_shift) == refs) vtable_->destroy(this);
+}
+
+// A wake never reports failure (it is noexcept, like Rust's): an executor that cannot allocate
+// its operation leaves no consistent way to go on, so schedule() throwing terminates.
+
+void task_header::wake() noexcept {
+  const bool local = on_own_context();
+  std::uint64_t s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s & (closed | complete)) return;
+    if (s & running) {
+      // The runner posts again when its poll returns: exactly one more poll.
+      if ((s & notified) ||
+          state_.compare_exchange_weak(s, s | notified, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        return;
+      }
+    } else if (s & scheduled) {
+      return;  // a runner is already queued
+    } else if (state_.compare_exchange_weak(s, (s | scheduled) + ref_one + (local ? 0 : posting_one),
+                                            std::memory_order_acq_rel, std::memory_order_acquire)) {
+      break;  // idle -> scheduled, with the runner's reference
+    }
+  }
+  vtable_->schedule(this);
+  if (!local) state_.fetch_sub(posting_one, std::memory_order_release);
+}
+
+void task_header::wake_and_release() noexcept {
+  const bool local = on_own_context();
+  std::uint64_t s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    std::uint64_t next;
+    if ((s & (closed | complete)) || (s & (scheduled | notified))) {
+      next = s - ref_one;  // nothing to schedule: just drop the reference
+    } else if (s & running) {
+      next = (s | notified) - ref_one;
+    } else {
+      // idle -> scheduled. On the task's own context the waker's reference becomes the
+      // runner's; elsewhere this thread still needs one until it leaves execute().
+      next = (s | scheduled) + (local ? 0 : posting_one + ref_one);
+    }
+    if (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    if (!(next & scheduled) || (s & scheduled)) {
+      if ((s >> ref_shift) == 1) vtable_->destroy(this);
+      return;
+    }
+    break;
+  }
+  vtable_->schedule(this);
+  if (!local) {
+    // Leave execute() and drop the waker's reference in one step.
+    if ((state_.fetch_sub(posting_one + ref_one, std::memory_order_acq_rel) >> ref_shift) == 1) vtable_->destroy(this);
+  }
+}
+
+void task_header::run() noexcept {
+  std::uint64_t s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s & (closed | complete)) {  // shut down while queued
+      release();
+      return;
+    }
+    if (state_.compare_exchange_weak(s, (s & ~scheduled) | running, std::memory_order_acquire,
+                                     std::memory_order_acquire)) {
+      s = (s & ~scheduled) | running;
+      break;
+    }
+  }
+  running_scope scope(service_);
+  if (s & cancelled) {
+    finish(true);
+    return;
+  }
+  if (vtable_->poll(this) == task_poll_status::done) {
+    finish(false);
+    return;
+  }
+  if (spdlog::logger* l = enabled_logger(spdlog::level::trace)) l->trace("task {} polled: pending", id_);
+  s = state_.load(std::memory_order_acquire);
+  for (;;) {
+    if (s & cancelled) {
+      finish(true);
+      return;
+    }
+    if (s & notified) {
+      // Woken during the poll: post once more, handing this runner's reference to the next
+      // (never a loop here, so other handlers get their turn). This thread runs a handler of
+      // the task's context: no posting count needed.
+      if (state_.compare_exchange_weak(s, (s & ~(running | notified)) | scheduled, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        vtable_->schedule(this);
+        return;
+      }
+    } else if (state_.compare_exchange_weak(s, (s & ~running) - ref_one, std::memory_order_acq_rel,
+                                            std::memory_order_acquire)) {
+      if ((s >> ref_shift) == 1) vtable_->destroy(this);  // (the list holds one: not in practice)
+      return;
+    }
+  }
+}
+
+// On the executor, with `running` held, consuming the runner's reference: destroys the future
+// if it is still there, publishes the output, wakes the joiner, then releases the work (after
+// which the context may stop).
+void task_header::finish(bool aborted) noexcept {
+  if (aborted) {
+    vtable_->drop_future(this);
+    status_ = task_output_status::aborted;
+  }
+  const task_output_status status = status_;
+  const std::uint64_t id = id_;
+  const std::exception_ptr error = status == task_output_status::exception ? error_ : nullptr;
+  service_->unlink(this);
+  const std::uint64_t s = state_.fetch_or(closed | complete, std::memory_order_acq_rel);
+  // From here on the join slot belongs to the join handle, if there still is one.
+  if (s & join_interest) {
+    if (s & join_waiting) join_waker_.wake();
+  } else if (status == task_output_status::exception) {
+    log_detached_failure(id, error);
+  }
+  if (status == task_output_status::aborted) {
+    log_event(spdlog::level::debug, id, "aborted");
+  } else if (status == task_output_status::exception) {
+    log_event(spdlog::level::debug, id, "completed with an exception");
+  } else {
+    log_event(spdlog::level::debug, id, "completed");
+  }
+  vtable_->release_work(this);
+  release_many(2);  // the live-task list's and the runner's
+}
+
+// The context is being destroyed: called by task_service::shutdown() for a task that has not
+// completed. Nothing runs the task concurrently; wakers on other threads may race.
+void task_header::shut_down() noexcept {
+  state_.fetch_or(closed, std::memory_order_acq_rel);
+  // A waker may be inside execute() right now: the context must outlive that call.
+  while (state_.load(std::memory_order_acquire) & posting_mask) std::this_thread::yield();
+  assert(!(state_.load(std::memory_order_relaxed) & running));
+  vtable_->drop_future(this);
+  status_ = task_output_status::aborted;
+  const std::uint64_t id = id_;
+  const std::uint64_t s = state_.fetch_or(complete, std::memory_order_acq_rel);
+  if ((s & join_interest) && (s & join_waiting)) join_waker_.wake();
+  log_event(spdlog::level::debug, id, "destroyed: its execution context shut down");
+  vtable_->release_work(this);
+  release();  // the live-task list's
+}
+
+// The context shut down before the task could be linked: complete it as aborted right here.
+void task_header::abandon_unstarted() noexcept {
+  state_.fetch_or(closed, std::memory_order_acq_rel);
+  vtable_->drop_future(this);
+  status_ = task_output_status::aborted;
+  state_.fetch_and(~posting_mask, std::memory_order_release);
+  state_.fetch_or(complete, std::memory_order_acq_rel);
+  log_event(spdlog::level::debug, id_, "aborted: spawned on an execution context that has shut down");
+  vtable_->release_work(this);
+  release_many(2);  // the list's reference (never taken by a list) and the first runner's (never posted)
+}
+
+void task_header::start(boost::asio::execution_context& ctx) {
+  id_ = new_task_id();
+  context_ = &ctx;
+  const bool local = on_own_context();
+  // Not yet visible to any other thread: plain stores are enough. A spawn from a handler of
+  // the same context needs no posting count (see on_own_context()).
+  if (local) state_.store(scheduled | join_interest | 3 * ref_one, std::memory_order_relaxed);
+  task_service& service = task_service::of(ctx);
+  if (!service.link(this)) {
+    abandon_unstarted();
+    return;
+  }
+  log_event(spdlog::level::debug, id_, "spawned");
+  try {
+    vtable_->schedule(this);  // the first runner's reference goes with it (or dies with it)
+  } catch (...) {
+    // Nothing was queued: undo the spawn. The caller never sees the task.
+    state_.fetch_or(closed, std::memory_order_acq_rel);
+    vtable_->drop_future(this);
+    status_ = task_output_status::aborted;
+    service.unlink(this);
+    state_.fetch_and(~posting_mask, std::memory_order_release);
+    state_.fetch_or(complete, std::memory_order_acq_rel);
+    vtable_->release_work(this);
+    release_many(2);  // the list's and the spawner's
+    throw;
+  }
+  if (!local) state_.fetch_sub(posting_one, std::memory_order_release);
+}
+
+void task_header::abort() noexcept {
+  const std::uint64_t s = state_.fetch_or(cancelled, std::memory_order_acq_rel);
+  if (s & (cancelled | closed | complete)) return;
+  log_event(spdlog::level::debug, id_, "abort requested");
+  wake();
+}
+
+void task_header::detach() noexcept {
+  const std::uint64_t s = state_.fetch_and(~join_interest, std::memory_order_acq_rel);
+  if (s & complete) {
+    // Completed before the detach: the failure was stored for a joiner that will never come.
+    if (status_ == task_output_status::exception) log_detached_failure(id_, error_);
+  } else if (s & join_waiting) {
+    join_waker_.take();  // drop the waker a poll registered
+  }
+  log_event(spdlog::level::trace, id_, "detached");
+}
+
+}  // namespace futura::detail
