@@ -19,6 +19,12 @@
 #include <futura/core/yield_now.hpp>
 
 #include <futura/combinator/then.hpp>
+#include <futura/combinator/and_then.hpp>
+#include <futura/combinator/or_else.hpp>
+#include <futura/combinator/map_err.hpp>
+#include <futura/combinator/inspect.hpp>
+#include <futura/combinator/fuse.hpp>
+#include <futura/combinator/abortable.hpp>
 #include <futura/combinator/join.hpp>
 #include <futura/combinator/join_all.hpp>
 #include <futura/combinator/try_join.hpp>

@@ -1,0 +1,165 @@
+// futura/combinator/and_then.hpp — continue on the value of a `boost::system::result<T, E>`.
+//
+//   then(F, and_then_fn):
+//     first(F) --F ready, error e------------------------------> done: result<U, E>(e)
+//     first(F) --F ready, value v, g(v) is a value or result---> done: result<U, E>
+//     first(F) --F ready, value v, g(v) is a future Fut--> second(Fut) --ready--> done: result<U, E>
+//
+// `f.and_then(g)` / `and_then(f, g)`, where `f`'s output is `boost::system::result<T, E>`: when
+// `f` is ready with a value, calls `g(value)` (`g()` for `result<void, E>`, or when `T` is `unit`
+// and `g` takes nothing); when it is ready with an error, the error passes through and `g` is
+// never called. What `g` returns becomes the output `result<U, E>`:
+//   - a value `U`                     -> `result<U, E>` holding it,
+//   - a `result<U, E>`                -> that result (same `E`: convert errors with map_err),
+//   - `void` (or `unit`)              -> `result<void, E>` (the natural Boost spelling),
+//   - a future of any of the above    -> polled to completion, then as above.
+//
+// It is `then` with a small function object, not a state machine of its own: ordering,
+// threads, destruction and exceptions are `then`'s. `g` runs inside `poll`, on the polling
+// thread, at most once; `F` is destroyed as soon as it is ready (before `g` runs); `g` and its
+// captures live as long as the and_then future, so the future `g` returned may use them.
+// Exceptions from `F`, `g` or `g`'s future propagate out of `poll` (rule 6). Allocation: none.
+#pragma once
+
+#include <futura/combinator/then.hpp>
+#include <futura/core/future_ext.hpp>
+#include <futura/core/future_traits.hpp>
+#include <futura/detail/result_step.hpp>
+#include <futura/detail/result_traits.hpp>
+
+#include <boost/system/result.hpp>
+
+#include <type_traits>
+#include <utility>
+
+namespace futura {
+namespace detail {
+
+template <class Y, class E>
+struct and_then_output {
+  using type = boost::system::result<Y, E>;
+};
+template <class E>
+struct and_then_output<unit, E> {
+  using type = boost::system::result<void, E>;
+};
+template <class U, class E2, class E>
+struct and_then_output<boost::system::result<U, E2>, E> {
+  using type = boost::system::result<U, E2>;
+};
+
+/// Everything and_then derives from `G` and the input result `In`.
+template <class G, class In>
+struct and_then_traits {
+  using value_type = result_value_t<In>;
+  using error_type = result_error_t<In>;
+  using call = value_call<G, value_type>;
+  static constexpr bool callable = call::callable;
+  using raw_result = typename call::raw_result;
+  static constexpr bool flattens = is_future_v<raw_result>;
+  using produced = step_output_t<raw_result>;
+  using output = typename and_then_output<produced, error_type>::type;
+  static constexpr bool error_matches = std::is_same_v<result_error_t<output>, error_type>;
+  using step = std::conditional_t<flattens, result_step<output, std::decay_t<raw_result>>, output>;
+};
+
+/// The continuation `then` runs: `g` on the value, the error passed through.
+template <class G, class In>
+class and_then_fn {
+  using traits = and_then_traits<G, In>;
+  using output = typename traits::output;
+
+ public:
+  explicit and_then_fn(G g) : g_(std::move(g)) {}
+
+  typename traits::step operator()(In&& r) {
+    if constexpr (traits::flattens) {
+      using step = typename traits::step;
+      if (!r) return step::passed(pass_error<output>(r));
+      return step::running([&]() -> decltype(auto) { return traits::call::invoke(g_, r); });
+    } else {
+      if (!r) return pass_error<output>(r);
+      return into_result<output>(invoke_to_unit([&]() -> decltype(auto) { return traits::call::invoke(g_, r); }));
+    }
+  }
+
+ private:
+  G g_;
+};
+
+/// The static checks of and_then, in an order that reports only the first problem. Returns
+/// whether the combinator may be built (false only after a static_assert fired).
+template <class F, class G>
+constexpr bool check_and_then() {
+  using in_type = output_t<F>;
+  if constexpr (!is_result_v<in_type>) {
+    static_assert(dependent_false<F, G>,
+                  "futura::and_then: the future's output is not a boost::system::result<T, E>; use .then()");
+    return false;
+  } else if constexpr (!error_is_copyable_v<in_type>) {
+    static_assert(dependent_false<F, G>,
+                  "futura::and_then: the result's error type E must be copy- and default-constructible "
+                  "(boost::system::result<T, E>::error() returns a copy in Boost 1.81)");
+    return false;
+  } else {
+    using traits = and_then_traits<G, in_type>;
+    if constexpr (!traits::callable) {
+      static_assert(dependent_false<F, G>,
+                    "futura::and_then: the continuation cannot be called with the result's value: it must accept "
+                    "T (or take no argument when the output is boost::system::result<void, E>)");
+      return false;
+    } else if constexpr (!traits::error_matches) {
+      static_assert(dependent_false<F, G>,
+                    "futura::and_then: the continuation returns a boost::system::result<U, E2> whose error type "
+                    "differs from the future's E; errors pass through unchanged, so return result<U, E> "
+                    "(convert the error inside g, or with .map_err() before or after)");
+      return false;
+    } else {
+      static_assert(std::is_move_constructible_v<G>, "futura::and_then: the continuation must be move-constructible");
+      return std::is_move_constructible_v<G>;
+    }
+  }
+}
+
+template <class F, class G>
+auto make_and_then(F&& f, G&& g) {
+  using D = std::decay_t<F>;
+  using Fn = and_then_fn<std::decay_t<G>, output_t<D>>;
+  return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
+}
+
+}  // namespace detail
+
+/// The future `and_then(F{}, G{})` returns: a `then_future` with and_then's function object.
+template <class F, class G>
+using and_then_future = then_future<F, detail::and_then_fn<G, output_t<F>>>;
+
+/// Runs `g` on the value of `f`'s `boost::system::result<T, E>` output; errors pass through.
+/// See the top of this header for what `g` may return.
+/// @code
+///   using res = boost::system::result<int>;
+///   auto f = futura::ready(res(20)).and_then([](int x) { return x + 1; });        // result<int>: 21
+///   auto g = futura::ready(res(20)).and_then([](int x) { return futura::ready(res(x)); });  // flattened
+///   auto h = futura::ready(res(boost::system::errc::make_error_code(boost::system::errc::io_error)))
+///                .and_then([](int) { return 0; });                                // error passes; g not called
+/// @endcode
+template <class F, class G>
+auto and_then(F&& f, G&& g) {
+  static_assert(detail::check_future<F>());
+  static_assert(!std::is_lvalue_reference_v<F>, "futura::and_then consumes the future: pass std::move(f)");
+  if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
+    if constexpr (detail::check_and_then<std::decay_t<F>, std::decay_t<G>>()) {
+      return detail::make_and_then(std::forward<F>(f), std::forward<G>(g));
+    }
+  }
+}
+
+template <class Derived>
+template <class G>
+auto future_ext<Derived>::and_then(G&& g) && {
+  if constexpr (detail::check_and_then<Derived, std::decay_t<G>>()) {
+    return detail::make_and_then(static_cast<Derived&&>(*this), std::forward<G>(g));
+  }
+}
+
+}  // namespace futura

@@ -1,0 +1,111 @@
+// futura/combinator/inspect.hpp — peek at a future's output.
+//
+//   then(F, inspect_fn): first(F) --F ready with v: g(std::as_const(v))--> done: v
+//
+// `f.inspect(g)` / `inspect(f, g)`: when `f` is ready with `v`, calls `g(v)` with a const
+// reference (or `g()` when `v` is `unit` and `g` takes nothing) and yields `v` itself, moved,
+// never copied. Output: `output_t<F>`, unchanged. Logging, metrics and tests are the use.
+//
+// It is `then` with a small function object: `g` runs inside `poll`, on the polling thread, at
+// most once; `F` is destroyed as soon as it is ready (the value is held in `poll`'s frame while
+// `g` looks at it, then moved into the result). Exceptions from `F` or `g` propagate out of
+// `poll` (rule 6); when `g` throws, the value is destroyed. Allocation: none.
+#pragma once
+
+#include <futura/combinator/then.hpp>
+#include <futura/core/future_ext.hpp>
+#include <futura/core/future_traits.hpp>
+#include <futura/core/ready.hpp>
+
+#include <functional>
+#include <type_traits>
+#include <utility>
+
+namespace futura {
+namespace detail {
+
+template <class G, class T>
+struct inspect_traits {
+  static constexpr bool with_value = std::is_invocable_v<G&, const T&>;
+  static constexpr bool without_value = std::is_same_v<T, unit> && !with_value && std::is_invocable_v<G&>;
+  static constexpr bool callable = with_value || without_value;
+  // `then` flattens a future returned by its continuation; an output that is itself a future
+  // is handed back inside a ready_future so that exactly that one level is flattened.
+  using step = std::conditional_t<is_future_v<T>, ready_future<T>, T>;
+};
+
+/// The continuation `then` runs: shows the value to `g`, then hands it on.
+template <class G, class T>
+class inspect_fn {
+  using traits = inspect_traits<G, T>;
+
+ public:
+  explicit inspect_fn(G g) : g_(std::move(g)) {}
+
+  typename traits::step operator()(T&& v) {
+    if constexpr (traits::with_value) {
+      std::invoke(g_, std::as_const(v));
+    } else {
+      std::invoke(g_);
+    }
+    if constexpr (is_future_v<T>) {
+      return ready_future<T>(std::move(v));
+    } else {
+      return std::move(v);
+    }
+  }
+
+ private:
+  G g_;
+};
+
+template <class F, class G>
+constexpr bool check_inspect() {
+  if constexpr (!inspect_traits<G, output_t<F>>::callable) {
+    static_assert(dependent_false<F, G>,
+                  "futura::inspect: the function cannot be called with the future's output: it must accept "
+                  "const T& (or take no argument when the output is futura::unit)");
+    return false;
+  } else {
+    static_assert(std::is_move_constructible_v<G>, "futura::inspect: the function must be move-constructible");
+    return std::is_move_constructible_v<G>;
+  }
+}
+
+template <class F, class G>
+auto make_inspect(F&& f, G&& g) {
+  using D = std::decay_t<F>;
+  using Fn = inspect_fn<std::decay_t<G>, output_t<D>>;
+  return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
+}
+
+}  // namespace detail
+
+/// The future `inspect(F{}, G{})` returns: a `then_future` with inspect's function object.
+template <class F, class G>
+using inspect_future = then_future<F, detail::inspect_fn<G, output_t<F>>>;
+
+/// Calls `g(const T&)` with `f`'s output, and yields that output unchanged.
+/// @code
+///   auto f = futura::ready(42).inspect([](const int& v) { spdlog::debug("got {}", v); });  // int: 42
+/// @endcode
+template <class F, class G>
+auto inspect(F&& f, G&& g) {
+  static_assert(detail::check_future<F>());
+  static_assert(!std::is_lvalue_reference_v<F>, "futura::inspect consumes the future: pass std::move(f)");
+  if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
+    if constexpr (detail::check_inspect<std::decay_t<F>, std::decay_t<G>>()) {
+      return detail::make_inspect(std::forward<F>(f), std::forward<G>(g));
+    }
+  }
+}
+
+template <class Derived>
+template <class G>
+auto future_ext<Derived>::inspect(G&& g) && {
+  if constexpr (detail::check_inspect<Derived, std::decay_t<G>>()) {
+    return detail::make_inspect(static_cast<Derived&&>(*this), std::forward<G>(g));
+  }
+}
+
+}  // namespace futura

@@ -1,0 +1,156 @@
+// futura/combinator/or_else.hpp — recover from the error of a `boost::system::result<T, E>`.
+//
+//   then(F, or_else_fn):
+//     first(F) --F ready, value v-----------------------------> done: result<T, E2>(v)
+//     first(F) --F ready, error e, g(e) is a result------------> done: that result<T, E2>
+//     first(F) --F ready, error e, g(e) is a future Fut--> second(Fut) --ready--> done: result<T, E2>
+//
+// `f.or_else(g)` / `or_else(f, g)`, where `f`'s output is `boost::system::result<T, E>`: when `f`
+// is ready with an error, calls `g(error)`, which returns `boost::system::result<T, E2>` (a
+// recovered value, or a new error, possibly of another type) or a future of one; when `f` is
+// ready with a value, the value passes through (moved, never copied) and `g` is never called.
+// Output: `result<T, E2>`.
+//
+// It is `then` with a small function object: ordering, threads, destruction and exceptions are
+// `then`'s. `g` runs inside `poll`, on the polling thread, at most once, with a copy of the error
+// (Boost 1.81's `result::error()` returns by value); `F` is destroyed as soon as it is ready;
+// `g` and its captures live as long as the or_else future. Exceptions from `F`, `g` or `g`'s
+// future propagate out of `poll` (rule 6). Allocation: none.
+#pragma once
+
+#include <futura/combinator/then.hpp>
+#include <futura/core/future_ext.hpp>
+#include <futura/core/future_traits.hpp>
+#include <futura/detail/result_step.hpp>
+#include <futura/detail/result_traits.hpp>
+
+#include <boost/system/result.hpp>
+
+#include <type_traits>
+#include <utility>
+
+namespace futura {
+namespace detail {
+
+/// Everything or_else derives from `G` and the input result `In`.
+template <class G, class In>
+struct or_else_traits {
+  using value_type = result_value_t<In>;
+  using error_type = result_error_t<In>;
+  using call = error_call<G, error_type>;
+  static constexpr bool callable = call::callable;
+  using raw_result = typename call::raw_result;
+  static constexpr bool flattens = is_future_v<raw_result>;
+  using output = step_output_t<raw_result>;
+  static constexpr bool returns_result = is_result_v<output>;
+
+  template <class R, bool = is_result_v<R>>
+  struct same_value : std::false_type {};
+  template <class R>
+  struct same_value<R, true> : std::is_same<result_value_t<R>, value_type> {};
+  static constexpr bool value_matches = same_value<output>::value;
+
+  using step = std::conditional_t<flattens, result_step<output, std::decay_t<raw_result>>, output>;
+};
+
+/// The continuation `then` runs: the value passed through, `g` on the error.
+template <class G, class In>
+class or_else_fn {
+  using traits = or_else_traits<G, In>;
+  using output = typename traits::output;
+
+ public:
+  explicit or_else_fn(G g) : g_(std::move(g)) {}
+
+  typename traits::step operator()(In&& r) {
+    if constexpr (traits::flattens) {
+      using step = typename traits::step;
+      if (r) return step::passed(pass_value<output>(r));
+      return step::running([&]() -> decltype(auto) { return std::invoke(g_, r.error()); });
+    } else {
+      if (r) return pass_value<output>(r);
+      return std::invoke(g_, r.error());
+    }
+  }
+
+ private:
+  G g_;
+};
+
+template <class F, class G>
+constexpr bool check_or_else() {
+  using in_type = output_t<F>;
+  if constexpr (!is_result_v<in_type>) {
+    static_assert(dependent_false<F, G>,
+                  "futura::or_else: the future's output is not a boost::system::result<T, E>; use .then()");
+    return false;
+  } else if constexpr (!error_is_copyable_v<in_type>) {
+    static_assert(dependent_false<F, G>,
+                  "futura::or_else: the result's error type E must be copy- and default-constructible "
+                  "(boost::system::result<T, E>::error() returns a copy in Boost 1.81)");
+    return false;
+  } else {
+    using traits = or_else_traits<G, in_type>;
+    if constexpr (!traits::callable) {
+      static_assert(dependent_false<F, G>,
+                    "futura::or_else: the continuation cannot be called with the result's error: it must accept E");
+      return false;
+    } else if constexpr (!traits::returns_result) {
+      static_assert(dependent_false<F, G>,
+                    "futura::or_else: the continuation must return a boost::system::result<T, E2> (or a future of "
+                    "one): the recovered value or a new error; to only convert the error use .map_err()");
+      return false;
+    } else if constexpr (!traits::value_matches) {
+      static_assert(dependent_false<F, G>,
+                    "futura::or_else: the continuation returns a boost::system::result<U, E2> whose value type "
+                    "differs from the future's T; values pass through unchanged, so return result<T, E2>");
+      return false;
+    } else {
+      static_assert(std::is_move_constructible_v<G>, "futura::or_else: the continuation must be move-constructible");
+      return std::is_move_constructible_v<G>;
+    }
+  }
+}
+
+template <class F, class G>
+auto make_or_else(F&& f, G&& g) {
+  using D = std::decay_t<F>;
+  using Fn = or_else_fn<std::decay_t<G>, output_t<D>>;
+  return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
+}
+
+}  // namespace detail
+
+/// The future `or_else(F{}, G{})` returns: a `then_future` with or_else's function object.
+template <class F, class G>
+using or_else_future = then_future<F, detail::or_else_fn<G, output_t<F>>>;
+
+/// Runs `g` on the error of `f`'s `boost::system::result<T, E>` output; values pass through.
+/// @code
+///   using res = boost::system::result<int>;
+///   auto f = fetch()                                      // a future of result<int>
+///                .or_else([](boost::system::error_code ec) -> res {
+///                  if (ec == boost::system::errc::timed_out) return 0;   // recover
+///                  return ec;                                            // or keep failing
+///                });
+/// @endcode
+template <class F, class G>
+auto or_else(F&& f, G&& g) {
+  static_assert(detail::check_future<F>());
+  static_assert(!std::is_lvalue_reference_v<F>, "futura::or_else consumes the future: pass std::move(f)");
+  if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
+    if constexpr (detail::check_or_else<std::decay_t<F>, std::decay_t<G>>()) {
+      return detail::make_or_else(std::forward<F>(f), std::forward<G>(g));
+    }
+  }
+}
+
+template <class Derived>
+template <class G>
+auto future_ext<Derived>::or_else(G&& g) && {
+  if constexpr (detail::check_or_else<Derived, std::decay_t<G>>()) {
+    return detail::make_or_else(static_cast<Derived&&>(*this), std::forward<G>(g));
+  }
+}
+
+}  // namespace futura
