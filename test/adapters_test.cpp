@@ -1,12 +1,5 @@
 // Suites and_then, or_else, map_err, inspect: the adapters over then_future.
 
-// GCC 12 at -O3 reports a false -Wmaybe-uninitialized inside std::optional's destructor when the
-// nested variants of the move-only pipeline below are inlined into one function (only in this
-// translation unit's inlining context; ASan+UBSan runs of the same code are clean). It must be
-// silenced before the standard headers are included, since that is where GCC locates it.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #include <futura/combinator/and_then.hpp>
 #include <futura/combinator/inspect.hpp>
 #include <futura/combinator/map_err.hpp>
