@@ -1,6 +1,11 @@
 // The type-independent part of spawned tasks: the scheduling state machine drawn in
 // futura/executor/detail/task_header.hpp, the per-context list of live tasks that lets a
 // dying execution context destroy every task's future exactly once, and the task log events.
+//
+// Costs on the hot paths: a spawn is one allocation, one service lookup (thread-local cache)
+// and the executor's post; a task whose first poll finishes never touches the live-task list
+// (only tasks that return pending join it, once); a wake is one compare-exchange plus the post;
+// a poll is two compare-exchanges around the future's poll.
 #include <futura/executor/detail/task_header.hpp>
 #include <futura/log.hpp>
 
@@ -8,7 +13,6 @@
 #include <spdlog/logger.h>
 
 #include <atomic>
-#include <cassert>
 #include <exception>
 #include <mutex>  // std::lock_guard
 #include <string>
@@ -34,9 +38,10 @@ class spin_lock {
 };
 
 /// The live tasks of one execution context (an Asio service, so the context's destructor calls
-/// shutdown() before the context's memory goes away). Every task that has not completed is in
-/// the list, holding one reference: shutdown() destroys their futures, releases their work and
-/// marks them closed, after which no waker posts to the context again.
+/// shutdown() before the context's memory goes away). Every task that has been polled and has
+/// not completed is in the list, holding one reference: shutdown() destroys their futures,
+/// releases their work and marks them closed, after which no waker posts to the context again.
+/// (Tasks not polled yet are reached through their queued first runner: see task_header.hpp.)
 class task_service final : public boost::asio::execution_context::service {
  public:
   static boost::asio::execution_context::id id;
@@ -55,11 +60,15 @@ class task_service final : public boost::asio::execution_context::service {
   /// The service of `ctx`; a thread running a task of `ctx` finds it without a lookup.
   static task_service& of(boost::asio::execution_context& ctx);
 
+  /// True once shutdown() has begun: a task spawned now is aborted at once.
+  bool has_shut_down() const noexcept { return shut_down_.load(std::memory_order_acquire); }
+
   /// Adds `t` (with the list's reference); false when the context has already shut down.
   bool link(task_header* t) noexcept {
     std::lock_guard<spin_lock> lock(lock_);
-    if (shut_down_) return false;
-    t->service_ = this;
+    if (shut_down_.load(std::memory_order_relaxed)) return false;
+    t->in_list_ = true;
+    t->listed_ = true;
     t->prev_ = nullptr;
     t->next_ = head_;
     if (head_) head_->prev_ = t;
@@ -70,7 +79,7 @@ class task_service final : public boost::asio::execution_context::service {
   /// Removes `t`; the caller then releases the list's reference.
   void unlink(task_header* t) noexcept {
     std::lock_guard<spin_lock> lock(lock_);
-    if (t->service_ != this) return;  // taken by shutdown()
+    if (!t->in_list_) return;  // taken by shutdown()
     if (t->prev_) {
       t->prev_->next_ = t->next_;
     } else {
@@ -78,7 +87,7 @@ class task_service final : public boost::asio::execution_context::service {
     }
     if (t->next_) t->next_->prev_ = t->prev_;
     t->prev_ = t->next_ = nullptr;
-    t->service_ = nullptr;
+    t->in_list_ = false;
   }
 
  private:
@@ -90,9 +99,9 @@ class task_service final : public boost::asio::execution_context::service {
       task_header* list = nullptr;
       {
         std::lock_guard<spin_lock> lock(lock_);
-        shut_down_ = true;
+        shut_down_.store(true, std::memory_order_release);
         list = std::exchange(head_, nullptr);
-        for (task_header* t = list; t; t = t->next_) t->service_ = nullptr;
+        for (task_header* t = list; t; t = t->next_) t->in_list_ = false;
       }
       if (!list) return;
       while (list) {
@@ -106,7 +115,7 @@ class task_service final : public boost::asio::execution_context::service {
 
   spin_lock lock_;
   task_header* head_ = nullptr;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
 };
 
 boost::asio::execution_context::id task_service::id;
@@ -203,7 +212,7 @@ task_service& task_service::of(boost::asio::execution_context& ctx) {
   return s;
 }
 
-bool task_header::on_own_context() const noexcept { return running_context == context_; }
+bool task_header::on_own_context() const noexcept { return running_service == service_; }
 
 void task_header::release_many(std::uint64_t refs) noexcept {
   if ((state_.fetch_sub(refs * ref_one, std::memory_order_acq_rel) >> ref_shift) == refs) vtable_->destroy(this);
@@ -217,14 +226,13 @@ void task_header::wake() noexcept {
   std::uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
     if (s & (closed | complete)) return;
-    if (s & running) {
-      // The runner posts again when its poll returns: exactly one more poll.
+    if (s & scheduled) {
+      // A runner is queued or polling: it polls once more if it started before this wake,
+      // and at most one wake per poll pays for the compare-exchange.
       if ((s & notified) ||
           state_.compare_exchange_weak(s, s | notified, std::memory_order_acq_rel, std::memory_order_acquire)) {
         return;
       }
-    } else if (s & scheduled) {
-      return;  // a runner is already queued
     } else if (state_.compare_exchange_weak(s, (s | scheduled) + ref_one + (local ? 0 : posting_one),
                                             std::memory_order_acq_rel, std::memory_order_acquire)) {
       break;  // idle -> scheduled, with the runner's reference
@@ -239,9 +247,9 @@ void task_header::wake_and_release() noexcept {
   std::uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
     std::uint64_t next;
-    if ((s & (closed | complete)) || (s & (scheduled | notified))) {
-      next = s - ref_one;  // nothing to schedule: just drop the reference
-    } else if (s & running) {
+    if (s & (closed | complete | notified)) {
+      next = s - ref_one;  // nothing to do: just drop the reference
+    } else if (s & scheduled) {
       next = (s | notified) - ref_one;
     } else {
       // idle -> scheduled. On the task's own context the waker's reference becomes the
@@ -263,18 +271,16 @@ void task_header::wake_and_release() noexcept {
 }
 
 void task_header::run() noexcept {
+  // `scheduled` stays set while this runner polls: only this runner clears it, so starting
+  // needs no read-modify-write unless wakes came while the runner was queued. Those are
+  // absorbed here (this poll serves them); a wake this load does not see is one during the
+  // poll, and gets its own poll below.
   std::uint64_t s = state_.load(std::memory_order_acquire);
-  for (;;) {
-    if (s & (closed | complete)) {  // shut down while queued
-      release();
-      return;
-    }
-    if (state_.compare_exchange_weak(s, (s & ~scheduled) | running, std::memory_order_acquire,
-                                     std::memory_order_acquire)) {
-      s = (s & ~scheduled) | running;
-      break;
-    }
+  if (s & (closed | complete)) {  // shut down while queued
+    release();
+    return;
   }
+  if (s & notified) s = state_.fetch_and(~notified, std::memory_order_acq_rel) & ~notified;
   running_scope scope(service_);
   if (s & cancelled) {
     finish(true);
@@ -282,6 +288,13 @@ void task_header::run() noexcept {
   }
   if (vtable_->poll(this) == task_poll_status::done) {
     finish(false);
+    return;
+  }
+  // The first pending poll: from now on wakers exist, and the context's shutdown must find the
+  // task in its list. (Joining fails only if the context has shut down, which cannot happen
+  // while one of its handlers runs, or if copying the executor runs out of memory.)
+  if (!listed_ && !join_live_list()) {
+    finish(true);
     return;
   }
   if (spdlog::logger* l = enabled_logger(spdlog::level::trace)) l->trace("task {} polled: pending", id_);
@@ -295,17 +308,59 @@ void task_header::run() noexcept {
       // Woken during the poll: post once more, handing this runner's reference to the next
       // (never a loop here, so other handlers get their turn). This thread runs a handler of
       // the task's context: no posting count needed.
-      if (state_.compare_exchange_weak(s, (s & ~(running | notified)) | scheduled, std::memory_order_acq_rel,
-                                       std::memory_order_acquire)) {
+      if (state_.compare_exchange_weak(s, s & ~notified, std::memory_order_acq_rel, std::memory_order_acquire)) {
         vtable_->schedule(this);
         return;
       }
-    } else if (state_.compare_exchange_weak(s, (s & ~running) - ref_one, std::memory_order_acq_rel,
+    } else if (state_.compare_exchange_weak(s, (s & ~scheduled) - ref_one, std::memory_order_acq_rel,
                                             std::memory_order_acquire)) {
       if ((s >> ref_shift) == 1) vtable_->destroy(this);  // (the list holds one: not in practice)
       return;
     }
   }
+}
+
+// In a runner, after the task's first pending poll: the task goes into the live-task list and
+// starts counting as outstanding work (until now its queued runner did: the context cannot
+// run out of work in between, the runner's handler is still running). False when either
+// fails (the context shut down; the executor could not be copied): the caller aborts the task.
+bool task_header::join_live_list() noexcept {
+  add_ref();  // the list's
+  if (!service_->link(this)) {
+    release();
+    return false;
+  }
+  try {
+    vtable_->take_work(this);  // copies the executor: throws only where that allocates
+  } catch (...) {
+    service_->unlink(this);
+    listed_ = false;
+    release();
+    return false;
+  }
+  return true;
+}
+
+void task_header::runner_dropped() noexcept {
+  // A listed task is completed by its context's shutdown (done already, or to come). An unlisted
+  // one has never been polled and nothing else knows it: its dropped first runner completes it.
+  if (!listed_ && !(state_.load(std::memory_order_acquire) & complete)) {
+    complete_aborted("aborted: its executor dropped it before its first poll");
+  }
+  release();  // the runner's
+}
+
+// Not running, never to run again: destroys the future, publishes `aborted`, wakes the joiner
+// and releases the work. The caller still holds its reference.
+void task_header::complete_aborted(const char* why) noexcept {
+  state_.fetch_or(closed, std::memory_order_acq_rel);
+  vtable_->drop_future(this);
+  status_ = task_output_status::aborted;
+  const std::uint64_t id = id_;
+  const std::uint64_t s = state_.fetch_or(complete, std::memory_order_acq_rel);
+  if ((s & join_interest) && (s & join_waiting)) join_waker_.wake();
+  log_event(spdlog::level::debug, id, why);
+  vtable_->release_work(this, listed_);
 }
 
 // On the executor, with `running` held, consuming the runner's reference: destroys the future
@@ -319,7 +374,8 @@ void task_header::finish(bool aborted) noexcept {
   const task_output_status status = status_;
   const std::uint64_t id = id_;
   const std::exception_ptr error = status == task_output_status::exception ? error_ : nullptr;
-  service_->unlink(this);
+  const bool listed = listed_;
+  if (listed) service_->unlink(this);
   const std::uint64_t s = state_.fetch_or(closed | complete, std::memory_order_acq_rel);
   // From here on the join slot belongs to the join handle, if there still is one.
   if (s & join_interest) {
@@ -334,67 +390,42 @@ void task_header::finish(bool aborted) noexcept {
   } else {
     log_event(spdlog::level::debug, id, "completed");
   }
-  vtable_->release_work(this);
-  release_many(2);  // the live-task list's and the runner's
+  vtable_->release_work(this, listed);
+  release_many(listed ? 2 : 1);  // the live-task list's (if the task joined it) and the runner's
 }
 
-// The context is being destroyed: called by task_service::shutdown() for a task that has not
-// completed. Nothing runs the task concurrently; wakers on other threads may race.
+// The context is being destroyed: called by task_service::shutdown() for a listed task that has
+// not completed. Nothing runs the task concurrently; wakers on other threads may race.
 void task_header::shut_down() noexcept {
   state_.fetch_or(closed, std::memory_order_acq_rel);
   // A waker may be inside execute() right now: the context must outlive that call.
   while (state_.load(std::memory_order_acquire) & posting_mask) std::this_thread::yield();
-  assert(!(state_.load(std::memory_order_relaxed) & running));
-  vtable_->drop_future(this);
-  status_ = task_output_status::aborted;
-  const std::uint64_t id = id_;
-  const std::uint64_t s = state_.fetch_or(complete, std::memory_order_acq_rel);
-  if ((s & join_interest) && (s & join_waiting)) join_waker_.wake();
-  log_event(spdlog::level::debug, id, "destroyed: its execution context shut down");
-  vtable_->release_work(this);
+  complete_aborted("destroyed: its execution context shut down");
   release();  // the live-task list's
 }
 
-// The context shut down before the task could be linked: complete it as aborted right here.
-void task_header::abandon_unstarted() noexcept {
-  state_.fetch_or(closed, std::memory_order_acq_rel);
-  vtable_->drop_future(this);
-  status_ = task_output_status::aborted;
-  state_.fetch_and(~posting_mask, std::memory_order_release);
-  state_.fetch_or(complete, std::memory_order_acq_rel);
-  log_event(spdlog::level::debug, id_, "aborted: spawned on an execution context that has shut down");
-  vtable_->release_work(this);
-  release_many(2);  // the list's reference (never taken by a list) and the first runner's (never posted)
-}
-
 void task_header::start(boost::asio::execution_context& ctx) {
+  // The task is not visible to any other thread yet, and it is not in the live-task list until
+  // its first poll returns pending, so this first post needs no posting count: nothing of the
+  // context's shutdown waits for it (spawning, like asio::post, requires the context to be
+  // alive), and a first runner the context drops completes the task.
   id_ = new_task_id();
-  context_ = &ctx;
-  const bool local = on_own_context();
-  // Not yet visible to any other thread: plain stores are enough. A spawn from a handler of
-  // the same context needs no posting count (see on_own_context()).
-  if (local) state_.store(scheduled | join_interest | 3 * ref_one, std::memory_order_relaxed);
-  task_service& service = task_service::of(ctx);
-  if (!service.link(this)) {
-    abandon_unstarted();
+  service_ = &task_service::of(ctx);
+  if (service_->has_shut_down()) {
+    // A future's destructor spawned while the context shuts down: abort right here.
+    complete_aborted("aborted: spawned on an execution context that has shut down");
+    release();  // the first runner's (never posted)
     return;
   }
   log_event(spdlog::level::debug, id_, "spawned");
   try {
     vtable_->schedule(this);  // the first runner's reference goes with it (or dies with it)
   } catch (...) {
-    // Nothing was queued: undo the spawn. The caller never sees the task.
-    state_.fetch_or(closed, std::memory_order_acq_rel);
-    vtable_->drop_future(this);
-    status_ = task_output_status::aborted;
-    service.unlink(this);
-    state_.fetch_and(~posting_mask, std::memory_order_release);
-    state_.fetch_or(complete, std::memory_order_acq_rel);
-    vtable_->release_work(this);
-    release_many(2);  // the list's and the spawner's
+    // Nothing was queued: the runner, destroyed without running, completed the task as
+    // aborted. The caller never sees the task.
+    release();  // the spawner's
     throw;
   }
-  if (!local) state_.fetch_sub(posting_one, std::memory_order_release);
 }
 
 void task_header::abort() noexcept {

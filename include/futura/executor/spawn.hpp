@@ -24,7 +24,10 @@
 // Exceptions: a task's exception is stored for its join handle (rule 6); a detached task's is
 // logged at error level on futura::logger() with the task's id, and the executor runs on.
 // Allocation: one block per task (future, executor, wake state and output slot), from Asio's
-// recycling allocator, plus the executor's own operation for each post (Asio recycles those too).
+// recycling allocator. On an io_context or thread_pool executor the block also holds the
+// operation Asio needs for each post, so a spawn costs one allocation even from outside run()
+// and a wake none; other executors (strands, any_io_executor, ...) allocate their own operation
+// per post, from Asio's recycling cache.
 #pragma once
 
 #include <futura/core/future_traits.hpp>

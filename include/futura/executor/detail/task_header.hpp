@@ -2,27 +2,34 @@
 //
 // A task is ONE heap block: this header (state word with the reference count, join-waker
 // slot, the task's place in its context's live-task list), the typed output slot
-// (task_output<T>), the work-tracking executor and the future (detail/task.hpp). The state
-// machine lives in lib/task.cpp and reaches the typed parts through a five-entry vtable.
+// (task_output<T>), the executor and its work-tracking twin, the future and, on io_context and
+// thread_pool executors, the executor's operation for the task's next post (detail/task.hpp).
+// The state machine lives in lib/task.cpp and reaches the typed parts through a six-entry vtable.
 //
 // Scheduling state (bits of `state_`):
 //
-//            wake: post a runner                runner starts
-//   idle ─────────────────────────▶ scheduled ─────────────────▶ running ──pending──▶ idle
-//    ▲                               │    ▲                       │   │
-//    │                    wake: no-op│    └──pending: post again──┤  wake
-//    │                               ▼                            │   ▼
-//    └───────────────────────── (one post per wake, at most)    running+notified
-//                                                                 │   (wake: no-op)
-//   running ──ready / threw / abort requested──▶ complete         │
+//            wake: post a runner              runner polls: pending, not notified
+//   idle ─────────────────────────▶ scheduled ───────────────────────────────────▶ idle
+//                                    │    ▲
+//                 wake: set notified │    │ runner polls: pending, notified:
+//                 (once; then no-op) ▼    │ clear notified, post again
+//                             scheduled+notified
+//                                    │ runner starts: clear notified (the poll serves it)
+//                                    ▼
+//                                scheduled ...
+//   scheduled ──runner: ready / threw / abort requested──▶ complete
 //                (future destroyed first, then the output published, then the work released)
 //   idle / scheduled ──executor shut down──▶ closed ──future destroyed──▶ complete (aborted)
 //
-// - `scheduled` means exactly one runner is queued on the executor; a wake in that state does
-//   nothing, so any number of wakes before the runner starts cost one post.
-// - Only the runner that turns `scheduled` into `running` polls, so a task is never polled by
-//   two threads at once; a wake during the poll sets `notified`, and the runner then posts the
-//   task again: exactly one more poll, and never inline (wake() never polls).
+// - `scheduled` means exactly one runner exists, queued on the executor or polling; it is
+//   set by the wake that posts the runner and cleared only by that runner (or its successor)
+//   when it leaves the task idle. A runner starts with a plain load, so a poll costs one
+//   compare-exchange (at its end) unless wakes came while the runner was queued.
+// - A wake while `scheduled` sets `notified` and posts nothing, so any number of wakes before
+//   the runner starts cost one post: the runner clears `notified` as it starts. A wake during
+//   the poll (or one racing the start) leaves `notified` set, and the runner then posts the
+//   task again: exactly one more poll, and never inline (wake() never polls). Only the runner
+//   polls, so a task is never polled by two threads at once.
 // - `cancelled` (abort requested) is acted on by the runner on the executor: the future is
 //   destroyed there, never on the aborting thread.
 // - `posting` counts the wakers from outside the task's context that are inside the executor's
@@ -30,12 +37,22 @@
 //   destroyed execution context. `closed` stops all further posts.
 // - `join_interest` is cleared by detach(); a task completing without it logs its exception.
 //
+// The live-task list of the context holds the tasks that have been polled and are not
+// complete: a task joins it when its first poll returns pending, and starts counting as
+// outstanding work on its executor then. Before that the task is `scheduled` with its first
+// runner queued (which is the context's outstanding work, as any posted function is), nobody
+// holds a waker of it (wakers come from polls), and its future has never been polled; if the
+// executor shuts down with that runner queued, destroying the runner completes the task
+// (aborted). So shutting the context down reaches every unfinished task once: through the
+// list, or through its queued first runner. A task whose first poll finishes never touches
+// the list or the work count.
+//
 // References (counted in the high half of the state word): the join handle (also held by
-// spawn_detached until the first post is made), the live-task list (until completion or
-// shutdown), the queued runner (handed on to the next runner when a wake came during the
-// poll), every waker clone. The last one to go frees the block on whatever thread it is;
-// wakers may outlive the task, the executor and the context (rule 7): once `closed` they do
-// nothing.
+// spawn_detached until the first post is made), the live-task list (from the first pending
+// poll until completion or shutdown), the queued runner (handed on to the next runner when a
+// wake came during the poll), every waker clone. The last one to go frees the block on
+// whatever thread it is; wakers may outlive the task, the executor and the context (rule 7):
+// once `closed` they do nothing.
 #pragma once
 
 #include <futura/core/waker.hpp>
@@ -92,10 +109,13 @@ struct task_vtable {
   task_poll_status (*poll)(task_header*) noexcept;
   /// Queues a runner (owning one reference) on the executor. Throws what the executor throws.
   void (*schedule)(task_header*);
+  /// Makes the task count as outstanding work on its executor (at its first pending poll).
+  void (*take_work)(task_header*);
   /// Destroys the future (abort, shutdown).
   void (*drop_future)(task_header*) noexcept;
-  /// Destroys the work-tracking executor: the task stops counting as outstanding work.
-  void (*release_work)(task_header*) noexcept;
+  /// Destroys the executor (and the work-tracking one, if take_work made it): the task stops
+  /// counting as outstanding work.
+  void (*release_work)(task_header*, bool took_work) noexcept;
   /// Destroys the whole block (output included) and frees it.
   void (*destroy)(task_header*) noexcept;
 };
@@ -117,10 +137,14 @@ class task_header {
 
   /// The body of a runner: polls once, or completes the task. Consumes the runner's reference.
   void run() noexcept;
+  /// A runner destroyed without running: consumes its reference, and completes the task as
+  /// aborted when the task is not in the live-task list (its first runner never ran).
+  void runner_dropped() noexcept;
 
-  /// Registers the task with the live-task list of `ctx` and posts its first run. On an
-  /// exception (the executor could not post) the task is completed as aborted and the
-  /// spawner's reference is released before the exception propagates.
+  /// Posts the task's first run on its executor, whose context is `ctx` (a context that has
+  /// shut down completes the task as aborted at once). On an exception (the executor could not
+  /// post) the task is completed as aborted and the spawner's reference is released before the
+  /// exception propagates.
   void start(boost::asio::execution_context& ctx);
 
   /// Requests cancellation: the runner destroys the future on the executor.
@@ -162,6 +186,19 @@ class task_header {
   ~task_header() = default;
 
   task_output_status status_ = task_output_status::none;
+
+ private:
+  friend class task_service;
+
+  // (Beside status_, so that the three share one word.) Set by the runner when the task joins
+  // the live-task list; read by runners and by the destruction of a runner that never ran
+  // (both ordered after it by the state word or by the executor's shutdown).
+  bool listed_ = false;
+  // Whether the task is in the list now: guarded by the list's lock, cleared when shutdown
+  // takes the task.
+  bool in_list_ = false;
+
+ protected:
   std::exception_ptr error_;
 
  private:
@@ -169,8 +206,8 @@ class task_header {
 
   // The state word: flags, the count of wakers inside execute(), and the reference count, so
   // that one compare-exchange both schedules the task and takes the runner's reference.
-  static constexpr std::uint64_t scheduled = 1u << 0;
-  static constexpr std::uint64_t running = 1u << 1;
+  static constexpr std::uint64_t scheduled = 1u << 0;  // a runner is queued or polling
+  // (bit 1 is free)
   static constexpr std::uint64_t notified = 1u << 2;
   static constexpr std::uint64_t closed = 1u << 3;
   static constexpr std::uint64_t complete = 1u << 4;
@@ -188,18 +225,19 @@ class task_header {
 
   bool on_own_context() const noexcept;
   void release_many(std::uint64_t refs) noexcept;
+  bool join_live_list() noexcept;
+  void complete_aborted(const char* why) noexcept;
   void finish(bool aborted) noexcept;
   void shut_down() noexcept;
-  void abandon_unstarted() noexcept;
 
-  // A task starts `scheduled` (its first run is about to be posted) with three references:
-  // the spawner's, the live-task list's and the first runner's.
-  std::atomic<std::uint64_t> state_{scheduled | join_interest | posting_one | 3 * ref_one};
+  // A task starts `scheduled` (its first run is about to be posted) with two references: the
+  // spawner's and the first runner's.
+  std::atomic<std::uint64_t> state_{scheduled | join_interest | 2 * ref_one};
   const task_vtable* vtable_;
   std::uint64_t id_ = 0;
-  boost::asio::execution_context* context_ = nullptr;
-  // The live-task list of the executor's context; guarded by that list's lock.
+  // The task service of the executor's context (set by start()): it stands for the context.
   task_service* service_ = nullptr;
+  // The list links, guarded by the list's lock.
   task_header* prev_ = nullptr;
   task_header* next_ = nullptr;
   atomic_waker join_waker_;
