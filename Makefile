@@ -4,7 +4,7 @@
 #   make build    Release build (GCC) of library, tests and examples
 #   make test     GCC and Clang Release suites, then ASan+UBSan and TSan suites, all through CTest
 #   make demo     build and run the examples
-#   make bench    Release benchmarks, futura against its peers, one table
+#   make bench    Release benchmarks, futura against its peers, one table (bench-callgrind: instructions)
 #   make install  install headers, library, CMake package and futura.pc (PREFIX=/usr/local)
 
 SHELL := /bin/bash
@@ -13,13 +13,13 @@ PREFIX ?= /usr/local
 BUILD ?= build
 CTEST_JOBS ?= 2
 
-DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev pkg-config ccache \
+DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev pkg-config ccache python3 valgrind \
   libboost1.81-dev libboost-test1.81-dev libboost-thread1.81-dev libspdlog-dev libbenchmark-dev
 
 LAUNCHER = $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 
-.PHONY: all deps build test test-gcc test-clang test-asan test-tsan demo bench install clean
+.PHONY: all deps build test test-gcc test-clang test-asan test-tsan demo bench bench-callgrind install clean
 
 all: build
 
@@ -43,8 +43,9 @@ build: deps
 test: deps
 	$(MAKE) --no-print-directory test-gcc test-clang test-asan test-tsan
 
+# The GCC build also builds bench/ and runs its smoke test (tiny sizes, every result checked).
 test-gcc: deps
-	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
+	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ -DFUTURA_BUILD_BENCH=ON
 	cmake --build $(BUILD)/gcc -j$(JOBS)
 	ctest --test-dir $(BUILD)/gcc --output-on-failure -j$(CTEST_JOBS)
 
@@ -70,14 +71,25 @@ test-tsan: deps
 
 demo: deps
 	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
-	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback
+	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback spawn echo select_fetch line_reader
 	./$(BUILD)/gcc/examples/add
 	./$(BUILD)/gcc/examples/legacy_callback
+	./$(BUILD)/gcc/examples/spawn
+	./$(BUILD)/gcc/examples/select_fetch
+	./$(BUILD)/gcc/examples/line_reader
+	./$(BUILD)/gcc/examples/echo
 
+# Release -O2 as design.md's targets say; prints one table (medians, peer/futura ratios, verdicts).
 bench: deps
 	$(CONFIGURE) -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
+	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
 	  -DFUTURA_BUILD_BENCH=ON -DFUTURA_BUILD_TESTS=OFF -DFUTURA_BUILD_EXAMPLES=OFF
 	cmake --build $(BUILD)/bench -j$(JOBS)
+	cmake --build $(BUILD)/bench --target bench_report
+
+# Instructions per operation under callgrind: repeatable on a noisy machine.
+bench-callgrind: bench
+	cmake --build $(BUILD)/bench --target bench_callgrind
 
 install: build
 	cmake --install $(BUILD)/gcc --prefix $(PREFIX)

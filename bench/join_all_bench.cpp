@@ -1,0 +1,138 @@
+// bench/join_all_bench.cpp — W2 join-all: N promise futures joined, fulfilled in reverse order.
+//
+// One run: make N promises and their futures, join them, poll once (everything pending),
+// fulfil the promises from the last to the first, then collect the N values in input order
+// into a vector. N = 10k, 100k, 1M (100 and 1000 in smoke mode). Time is reported per element.
+// Implementations (columns):
+//   futura        futura::join_all over N futura::promise_future<int>, polled by hand with a
+//                 counting waker: pending at the first poll, ready at the second
+//   floor         the same memory pattern by hand: one heap state per element (a value and a
+//                 release/acquire ready flag, as a promise must have), set in reverse, read in
+//                 order into a vector
+//   boost_thread  boost::when_all over N boost::promise<int> futures, then .get() of each
+// Counters: allocs and bytes per run, items (= N) and bytes per item.
+#include <support/boost_thread.hpp>
+#include <support/bench.hpp>
+
+#include <futura/combinator/join_all.hpp>
+#include <futura/core.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using futura_bench::add;
+using futura_bench::allocations_per_run;
+using futura_bench::check;
+using futura_bench::config;
+using futura_bench::hand_state;
+using futura_bench::report_allocations;
+
+const char* const workload = "W2_join_all";
+
+/// True when `values` is 0, 1, ..., n-1: every element arrived, in input order.
+bool in_input_order(const std::vector<int>& values, std::int64_t n) {
+  if (static_cast<std::int64_t>(values.size()) != n) return false;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (values[static_cast<std::size_t>(i)] != static_cast<int>(i)) return false;
+  }
+  return true;
+}
+
+std::string key_of(const char* implementation, std::int64_t n) {
+  return std::string(workload) + "/" + implementation + "/" + std::to_string(n);
+}
+
+void futura_join_all(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  const auto count = static_cast<std::size_t>(n);
+  std::vector<int> out;
+  bool pending_at_first_poll = true;
+  auto run = [&] {
+    std::vector<futura::promise<int>> promises(count);
+    std::vector<futura::promise_future<int>> futures;
+    futures.reserve(count);
+    for (auto& p : promises) futures.push_back(p.get_future());
+    auto all = futura::join_all(std::move(futures));
+    futura_bench::wake_counter parent;
+    futura::waker w = parent.make();
+    pending_at_first_poll = all.poll(w).is_pending() && pending_at_first_poll;
+    for (std::size_t i = count; i-- > 0;) promises[i].set_value(static_cast<int>(i));
+    futura::poll_result<std::vector<int>> r = all.poll(w);
+    out = r.is_ready() ? r.take() : std::vector<int>{};
+  };
+  const auto allocs = allocations_per_run(key_of("futura", n), run);
+  for (auto _ : state) run();
+  check(state, pending_at_first_poll, "W2 futura: join_all is pending at its first poll");
+  check(state, in_input_order(out, n), "W2 futura: values collected in input order");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+void floor_by_hand(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  const auto count = static_cast<std::size_t>(n);
+  std::vector<int> out;
+  auto run = [&] {
+    std::vector<hand_state*> states(count);
+    for (auto& s : states) s = new hand_state;
+    futura_bench::escape(states.data());  // the states escape, as a promise's state does
+    for (std::size_t i = count; i-- > 0;) {
+      states[i]->value = static_cast<int>(i);
+      states[i]->ready.store(true, std::memory_order_release);
+    }
+    std::vector<int> values;
+    values.reserve(count);
+    for (hand_state* s : states) {
+      values.push_back(s->ready.load(std::memory_order_acquire) ? s->value : -1);
+      delete s;
+    }
+    out = std::move(values);
+    futura_bench::keep(out.data());
+  };
+  const auto allocs = allocations_per_run(key_of("floor", n), run);
+  for (auto _ : state) run();
+  check(state, in_input_order(out, n), "W2 floor: values collected in input order");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+void boost_when_all(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  const auto count = static_cast<std::size_t>(n);
+  std::vector<int> out;
+  auto run = [&] {
+    std::vector<boost::promise<int>> promises(count);
+    std::vector<boost::future<int>> futures;
+    futures.reserve(count);
+    for (auto& p : promises) futures.push_back(p.get_future());
+    auto all = boost::when_all(futures.begin(), futures.end());
+    for (std::size_t i = count; i-- > 0;) promises[i].set_value(static_cast<int>(i));
+    auto done = all.get();
+    std::vector<int> values;
+    values.reserve(count);
+    for (auto& f : done) values.push_back(f.get());
+    out = std::move(values);
+  };
+  const auto allocs = allocations_per_run(key_of("boost_thread", n), run);
+  for (auto _ : state) run();
+  check(state, in_input_order(out, n), "W2 Boost.Thread: values collected in input order");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+void register_w2(const config& cfg) {
+  const std::vector<std::int64_t> sizes =
+      cfg.smoke ? std::vector<std::int64_t>{100, 1000} : std::vector<std::int64_t>{10'000, 100'000, 1'000'000};
+  auto with_sizes = [&](benchmark::internal::Benchmark* b) {
+    for (std::int64_t n : sizes) b->Arg(n);
+    b->ArgName("N");
+  };
+  with_sizes(add(cfg, workload, "futura", &futura_join_all));
+  with_sizes(add(cfg, workload, "floor", &floor_by_hand));
+  with_sizes(add(cfg, workload, "boost_thread", &boost_when_all));
+}
+
+const bool registered = futura_bench::add_registrar(&register_w2);
+
+}  // namespace

@@ -1,0 +1,191 @@
+// bench/ping_pong_bench.cpp — W4 ping-pong: two tasks on one single-threaded io_context
+// exchanging 1M messages (500k round trips; 2,000 messages in smoke mode).
+//
+// Implementations (columns):
+//   futura  two spawned tasks (hand-written futures) passing an int back and forth through
+//           two one-slot mailboxes: a send stores the message and wakes the receiving task
+//           (one post); the task's next poll takes the message and sends the reply
+//   asio    the same exchange as raw Asio callbacks: each message is one asio::post of a
+//           handler that receives it and posts the reply
+// Both run on an io_context with concurrency hint 1, re-run (restart()) for every iteration.
+// Time is per round trip (two messages); counters: allocs and bytes per round trip.
+//
+// futura has no mpsc channel yet (design.md: later): the mailbox below is the least a channel
+// between two tasks of one thread costs (no atomics, no allocation), so the row measures
+// spawn's wake/post/poll path, which is what W4's target is about.
+#include <support/bench.hpp>
+
+#include <futura/core.hpp>
+#include <futura/executor/spawn.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace {
+
+using futura_bench::add;
+using futura_bench::allocations_per_run;
+using futura_bench::check;
+using futura_bench::config;
+using futura_bench::report_allocations;
+
+const char* const workload = "W4_ping_pong";
+
+/// A one-slot mailbox between two tasks polled on one thread.
+class mailbox {
+ public:
+  /// Stores `message` and wakes the task waiting for it (if it waits: otherwise its next poll
+  /// finds the message).
+  void send(int message) {
+    message_ = message;
+    receiver_.wake();
+  }
+
+  /// The message, or nothing after registering `w` to be woken by the next send (rule 3).
+  std::optional<int> receive(futura::waker& w) {
+    if (message_) {
+      std::optional<int> m = message_;
+      message_.reset();
+      return m;
+    }
+    if (!receiver_.will_wake(w)) receiver_ = w;
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<int> message_;
+  futura::waker receiver_;
+};
+
+/// Sends 0, then answers every pong p with ping p + 1, `round_trips` times; outputs the last pong.
+class pinger : public futura::future_ext<pinger> {
+ public:
+  using output_type = int;
+  pinger(mailbox& out, mailbox& in, int round_trips) : out_(&out), in_(&in), round_trips_(round_trips) {}
+
+  futura::poll_result<int> poll(futura::waker& w) {
+    if (!started_) {
+      started_ = true;
+      out_->send(0);
+    }
+    for (;;) {
+      std::optional<int> pong = in_->receive(w);
+      if (!pong) return futura::pending;
+      if (++completed_ == round_trips_) return *pong;
+      out_->send(*pong + 1);
+    }
+  }
+
+ private:
+  mailbox* out_;
+  mailbox* in_;
+  int round_trips_;
+  int completed_ = 0;
+  bool started_ = false;
+};
+
+/// Answers every ping p with pong p + 1, `round_trips` times; outputs the number of pongs sent.
+class ponger : public futura::future_ext<ponger> {
+ public:
+  using output_type = int;
+  ponger(mailbox& out, mailbox& in, int round_trips) : out_(&out), in_(&in), round_trips_(round_trips) {}
+
+  futura::poll_result<int> poll(futura::waker& w) {
+    for (;;) {
+      std::optional<int> ping = in_->receive(w);
+      if (!ping) return futura::pending;
+      out_->send(*ping + 1);
+      if (++answered_ == round_trips_) return answered_;
+    }
+  }
+
+ private:
+  mailbox* out_;
+  mailbox* in_;
+  int round_trips_;
+  int answered_ = 0;
+};
+
+/// The output of a finished task's handle.
+template <class T>
+T output_of(futura::join_handle<T>& h) {
+  futura::waker w = futura::noop_waker();
+  futura::poll_result<T> r = h.poll(w);
+  return r.is_ready() ? r.take() : T{-1};
+}
+
+int round_trips_of(const benchmark::State& state) { return static_cast<int>(state.range(0) / 2); }
+
+void futura_tasks(benchmark::State& state) {
+  const int round_trips = round_trips_of(state);
+  boost::asio::io_context ctx(1);
+  int last_pong = -1;
+  int pongs_sent = -1;
+  auto run = [&] {
+    mailbox to_ponger;
+    mailbox to_pinger;
+    auto a = futura::spawn(ctx, pinger(to_ponger, to_pinger, round_trips));
+    auto b = futura::spawn(ctx, ponger(to_pinger, to_ponger, round_trips));
+    ctx.run();
+    ctx.restart();
+    last_pong = output_of(a);
+    pongs_sent = output_of(b);
+  };
+  const auto allocs = allocations_per_run(std::string(workload) + "/futura/" + std::to_string(state.range(0)), run);
+  for (auto _ : state) run();
+  check(state, last_pong == 2 * round_trips - 1 && pongs_sent == round_trips,
+        "W4 futura: every message was answered, in order");
+  report_allocations(state, allocs, round_trips);
+}
+
+/// The raw Asio exchange: every message is a posted handler.
+struct raw_exchange {
+  boost::asio::io_context* ctx;
+  int round_trips;
+  int completed = 0;
+  int last_pong = -1;
+
+  void to_ponger(int ping) {
+    boost::asio::post(*ctx, [this, ping] { to_pinger(ping + 1); });
+  }
+  void to_pinger(int pong) {
+    boost::asio::post(*ctx, [this, pong] {
+      if (++completed == round_trips) {
+        last_pong = pong;
+      } else {
+        to_ponger(pong + 1);
+      }
+    });
+  }
+};
+
+void asio_callbacks(benchmark::State& state) {
+  const int round_trips = round_trips_of(state);
+  boost::asio::io_context ctx(1);
+  int last_pong = -1;
+  auto run = [&] {
+    raw_exchange e{&ctx, round_trips};
+    e.to_ponger(0);
+    ctx.run();
+    ctx.restart();
+    last_pong = e.last_pong;
+  };
+  const auto allocs = allocations_per_run(std::string(workload) + "/asio/" + std::to_string(state.range(0)), run);
+  for (auto _ : state) run();
+  check(state, last_pong == 2 * round_trips - 1, "W4 asio: every message was answered, in order");
+  report_allocations(state, allocs, round_trips);
+}
+
+void register_w4(const config& cfg) {
+  const std::int64_t messages = cfg.smoke ? 2'000 : 1'000'000;
+  add(cfg, workload, "futura", &futura_tasks)->Arg(messages)->ArgName("messages");
+  add(cfg, workload, "asio", &asio_callbacks)->Arg(messages)->ArgName("messages");
+}
+
+const bool registered = futura_bench::add_registrar(&register_w4);
+
+}  // namespace

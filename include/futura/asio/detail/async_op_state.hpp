@@ -1,0 +1,126 @@
+// futura/asio/detail/async_op_state.hpp — the heap state an Asio operation shares with its future.
+//
+//   running --handler called------------------------> value | exception
+//   running --handler destroyed uncalled (shutdown)--> abandoned
+//
+// Two owners hold a reference each: the future (through `op_in_flight`) and the completion
+// handler Asio holds. Whoever lets go last frees the state, on any thread. This is what makes a
+// drop mid-flight safe: the future may be gone long before Asio runs (or destroys) the handler,
+// and the handler then writes into state that is still alive (nobody reads it any more).
+//
+// The state also owns the `cancellation_signal` whose slot the handler exposes, so the operation
+// can install its cancellation handler there; the signal must live as long as the operation may
+// touch the slot, which is exactly as long as the handler lives. Derived states (sleep's timer
+// state) own the IO object the operation runs on: they override `cancel()`, and release the IO
+// object in `operation_finished()`, which the handler calls when it runs or is destroyed uncalled
+// (so the IO object never outlives its execution context, even when the future does).
+#pragma once
+
+#include <futura/core/error.hpp>
+#include <futura/core/poll_result.hpp>
+#include <futura/core/waker.hpp>
+#include <futura/detail/atomic_waker.hpp>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/cancellation_type.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <utility>
+
+namespace futura::detail {
+
+template <class Output>
+class async_op_state {
+ public:
+  /// A new state with two references: one for the future, one for the completion handler.
+  async_op_state() = default;
+  async_op_state(const async_op_state&) = delete;
+  async_op_state& operator=(const async_op_state&) = delete;
+  virtual ~async_op_state() = default;
+
+  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  /// The slot the completion handler reports as its associated cancellation slot.
+  boost::asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
+
+  // ---- the handler's side (runs on the IO object's executor) ----
+
+  /// Stores the output (built from `args`) and wakes the future.
+  template <class... Args>
+  void complete(Args&&... args) noexcept {
+    operation_finished();
+    try {
+      value_.emplace(std::forward<Args>(args)...);
+    } catch (...) {
+      error_ = std::current_exception();
+      publish(has_exception);
+      return;
+    }
+    publish(has_value);
+  }
+
+  /// The handler was destroyed without being called (its io_context was shut down).
+  void abandon() noexcept {
+    operation_finished();
+    publish(abandoned);
+  }
+
+  // ---- the future's side ----
+
+  /// Ready once the handler ran. Throws what building the output threw, or
+  /// `future_error(broken_promise)` when the handler was destroyed uncalled.
+  poll_result<Output> poll(const waker& w) {
+    std::uint8_t s = status_.load(std::memory_order_acquire);
+    if (s == running) {
+      waker_.register_waker(w);
+      s = status_.load(std::memory_order_acquire);  // a completion between the load and the register
+      if (s == running) return pending;
+    }
+    if (s == has_value) return poll_result<Output>(std::in_place, std::move(*value_));
+    if (s == has_exception) std::rethrow_exception(error_);
+    throw future_error(error::broken_promise, "futura: the Asio operation's handler was destroyed without being called");
+  }
+
+  /// True once the handler ran (or was destroyed): the operation is over.
+  bool finished() const noexcept { return status_.load(std::memory_order_acquire) != running; }
+
+  /// The future is gone: release the waker it registered (it may keep a task alive) at once.
+  void close_receiver() noexcept { waker_.take(); }
+
+  /// Cancels the operation unless it already finished: emits terminal cancellation on its slot.
+  /// Call it on the IO object's executor: the slot is not thread-safe (Asio's rule).
+  virtual void cancel() {
+    if (!finished()) signal_.emit(boost::asio::cancellation_type::terminal);
+  }
+
+ protected:
+  /// The handler ran or was destroyed uncalled: the operation no longer uses anything. Called
+  /// once, on the thread that runs (or destroys) the handler, before the future can see it.
+  virtual void operation_finished() noexcept {}
+
+ private:
+  static constexpr std::uint8_t running = 0;
+  static constexpr std::uint8_t has_value = 1;
+  static constexpr std::uint8_t has_exception = 2;
+  static constexpr std::uint8_t abandoned = 3;
+
+  void publish(std::uint8_t s) noexcept {
+    status_.store(s, std::memory_order_release);
+    waker_.wake();
+  }
+
+  std::atomic<std::uint32_t> refs_{2};
+  std::atomic<std::uint8_t> status_{running};
+  atomic_waker waker_;
+  std::optional<Output> value_;
+  std::exception_ptr error_;
+  boost::asio::cancellation_signal signal_;
+};
+
+}  // namespace futura::detail

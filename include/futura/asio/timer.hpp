@@ -1,0 +1,176 @@
+// futura/asio/timer.hpp — futures that complete at a point in time: sleep_for, sleep_until.
+//
+//   idle(ex, deadline) --first poll: arm a steady timer--> waiting(state) --timer fired--> done
+//                                                             |--dropped--> timer cancelled
+//
+// `sleep_for(ex, d)` completes with `unit` once `d` has elapsed since its *first poll* (rule 1:
+// nothing, not even the clock, starts before); `sleep_until(ex, tp)` at the `steady_clock` time
+// point `tp` (at once if `tp` has passed). `ex` is an Asio executor or an execution context
+// (`io_context&`): the timer runs there, and whoever runs that executor fires it.
+//
+// Threads: the timer's handler runs on `ex` and wakes the waker of the last poll.
+// Destruction: dropping a waiting sleep cancels its timer at once, on the dropping thread (a
+// mutex serialises that with the timer's handler, so any thread may drop it and nothing is
+// posted); the aborted wait then completes on `ex`, and no work is left once it has. The timer
+// lives in heap state shared with the handler, so the future may move between polls and be
+// dropped at any time; it is destroyed when its wait completes, so a sleep future may even
+// outlive its execution context: if the context is destroyed while the sleep waits, the sleep
+// throws `future_error(error::broken_promise)`.
+// Allocation: one state (timer included) at the first poll, plus Asio's recycled operation.
+#pragma once
+
+#include <futura/asio/detail/async_op_state.hpp>
+#include <futura/asio/detail/completion_handlers.hpp>
+#include <futura/asio/detail/op_in_flight.hpp>
+#include <futura/core/future_ext.hpp>
+#include <futura/detail/misuse.hpp>
+
+#include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/wait_traits.hpp>
+#include <boost/system/result.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace futura {
+namespace detail {
+
+/// The shared state of a sleep: the operation's state plus the timer it waits on. The timer
+/// lives exactly as long as the wait: it is created at the first poll and destroyed by the
+/// handler (when it runs, or when Asio destroys it uncalled during the context's shutdown), so
+/// it never outlives its execution context, whatever the future does. A mutex serialises that
+/// destruction with a drop's `cancel()`, which may come from any thread; so a sleep is
+/// cancelled inline, without posting anything.
+template <class Executor>
+class timer_op_state final : public async_op_state<boost::system::result<void>> {
+ public:
+  using timer_type =
+      boost::asio::basic_waitable_timer<std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
+
+  explicit timer_op_state(const Executor& ex) : timer_(std::in_place, ex) {}
+
+  /// Arms the timer; call once, right after construction (nothing else can see it yet).
+  template <class Handler>
+  void start(std::chrono::steady_clock::time_point deadline, Handler&& handler) {
+    timer_->expires_at(deadline);
+    timer_->async_wait(std::forward<Handler>(handler));
+  }
+
+  void cancel() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (timer_) timer_->cancel();
+  }
+
+ private:
+  void operation_finished() noexcept override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    timer_.reset();
+  }
+
+  std::mutex mutex_;
+  std::optional<timer_type> timer_;
+};
+
+/// The handler of a sleep's wait: `void(error_code)` -> `result<void>`. It reports no
+/// cancellation slot: a drop cancels the timer itself (see timer_op_state).
+class sleep_handler : public error_handler {
+ public:
+  using error_handler::error_handler;
+  cancellation_slot_type get_cancellation_slot() const noexcept { return {}; }
+};
+
+}  // namespace detail
+
+/// The future of `sleep_for` and `sleep_until`: `unit` once its deadline has passed.
+/// @code
+///   futura::sleep_future<boost::asio::io_context::executor_type> nap =
+///       futura::sleep_for(ctx, std::chrono::milliseconds(5));
+/// @endcode
+template <class Executor>
+class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
+ public:
+  using output_type = unit;
+  using clock = std::chrono::steady_clock;
+
+  /// Fires at `deadline`.
+  sleep_future(Executor ex, clock::time_point deadline) : stage_(std::in_place_index<0>, idle{std::move(ex), deadline, {}, false}) {}
+  /// Fires `delay` after the first poll.
+  sleep_future(Executor ex, clock::duration delay) : stage_(std::in_place_index<0>, idle{std::move(ex), {}, delay, true}) {}
+
+  poll_result<unit> poll(waker& w) {
+    if (auto* i = std::get_if<0>(&stage_)) start(*i);
+    if (auto* r = std::get_if<1>(&stage_)) {
+      poll_result<boost::system::result<void>> fired = poll_waiting(*r, w);
+      if (fired.is_pending()) return pending;
+      stage_.template emplace<2>();
+      // Only a cancellation makes the wait fail, and only the drop of this future cancels it.
+      if (!fired.value()) throw boost::system::system_error(fired.value().error(), "futura::sleep_future");
+      return unit{};
+    }
+    detail::polled_after_completion("futura::sleep_future");
+  }
+
+ private:
+  struct idle {
+    Executor ex;
+    clock::time_point at;
+    clock::duration after;
+    bool relative;
+  };
+  using waiting = detail::op_in_flight<boost::system::result<void>, detail::no_executor>;
+  struct done {};
+
+  void start(idle& i) {
+    const clock::time_point deadline = i.relative ? clock::now() + i.after : i.at;
+    auto* s = new detail::timer_op_state<Executor>(i.ex);
+    detail::sleep_handler handler(s);               // owns the handler's reference from here on
+    stage_.template emplace<1>(s, detail::no_executor{});  // owns the future's reference
+    try {
+      s->start(deadline, std::move(handler));
+    } catch (...) {
+      stage_.template emplace<2>();
+      throw;
+    }
+  }
+
+  poll_result<boost::system::result<void>> poll_waiting(waiting& r, waker& w) {
+    try {
+      return r.poll(w);
+    } catch (...) {
+      stage_.template emplace<2>();
+      throw;
+    }
+  }
+
+  std::variant<idle, waiting, done> stage_;
+};
+
+/// A future that completes with `unit` `d` after its first poll, on `ex` (an executor or an
+/// execution context).
+/// @code
+///   boost::asio::io_context ctx;
+///   futura::block_on(ctx, futura::sleep_for(ctx, std::chrono::milliseconds(10)));
+/// @endcode
+template <class Ex, class Rep, class Period>
+sleep_future<detail::executor_of_t<std::remove_reference_t<Ex>>> sleep_for(Ex&& ex, std::chrono::duration<Rep, Period> d) {
+  return {detail::executor_of(ex), std::chrono::ceil<std::chrono::steady_clock::duration>(d)};
+}
+
+/// A future that completes with `unit` at the `steady_clock` time point `tp` (at once if it
+/// has passed), on `ex` (an executor or an execution context).
+/// @code
+///   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+///   auto f = futura::sleep_until(ctx.get_executor(), deadline);
+/// @endcode
+template <class Ex, class Duration>
+sleep_future<detail::executor_of_t<std::remove_reference_t<Ex>>> sleep_until(
+    Ex&& ex, std::chrono::time_point<std::chrono::steady_clock, Duration> tp) {
+  return {detail::executor_of(ex), std::chrono::ceil<std::chrono::steady_clock::duration>(tp)};
+}
+
+}  // namespace futura
