@@ -1,9 +1,17 @@
 // futura's logger: made on first use, replaceable at any time, readable without a lock.
 //
-// The hot path (a task event) reads a raw pointer with one atomic load and asks the logger its
-// level. set_logger() swaps that pointer under a mutex; the logger it replaces is retired, not
-// destroyed, because a reader may hold the raw pointer at that moment. The store is never
-// destroyed either: tasks may still log while static objects are being torn down.
+// The hot path (a task event, lib/task.cpp) reads detail::log_floor and, if the level may be
+// enabled, detail::log_current, both inline (futura/log.hpp): no call into this file once a
+// logger exists. This file writes both under its mutex. set_logger() swaps the pointer; the
+// logger it replaces is retired, not destroyed, because a reader may hold the raw pointer at
+// that moment. The store is never destroyed either: tasks may still log while static objects
+// are being torn down.
+//
+// The floor is a copy of the logger's level only while nobody else can change that level: the
+// default logger futura made itself (stderr, not registered with spdlog) that logger() has not
+// handed out. Then a disabled event costs one relaxed load and a compare. A logger someone else
+// holds (given to set_logger(), found in spdlog's registry, or returned by logger()) gets the
+// floor trace: each event then asks the logger itself, so set_level() on it takes effect at once.
 #include <futura/log.hpp>
 
 #include <spdlog/logger.h>
@@ -23,8 +31,10 @@ struct logger_store {
   std::mutex mutex;
   std::shared_ptr<spdlog::logger> current;
   std::shared_ptr<spdlog::logger> default_logger;
+  // Only futura can reach the default logger: futura made it (it is not spdlog's registered
+  // "futura") and logger() has never returned it.
+  bool default_is_private = false;
   std::vector<std::shared_ptr<spdlog::logger>> retired;
-  std::atomic<spdlog::logger*> fast{nullptr};
 };
 
 logger_store& store() noexcept {
@@ -39,9 +49,18 @@ const std::shared_ptr<spdlog::logger>& default_logger(logger_store& s) {
     if (!s.default_logger) {
       s.default_logger =
           std::make_shared<spdlog::logger>("futura", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      s.default_is_private = true;
     }
   }
   return s.default_logger;
+}
+
+// Under the store's mutex. The floor never exceeds the level of a logger someone else can
+// change: only the private default logger's level is copied (nothing can change it afterwards).
+void update_floor(logger_store& s) noexcept {
+  const bool private_logger = s.current && s.current == s.default_logger && s.default_is_private;
+  detail::log_floor.store(private_logger ? static_cast<int>(s.current->level()) : 0,
+                          std::memory_order_relaxed);
 }
 
 // Under the store's mutex.
@@ -51,7 +70,10 @@ void install(logger_store& s, std::shared_ptr<spdlog::logger> l) {
     s.retired.push_back(s.current);
   }
   s.current = std::move(l);
-  s.fast.store(s.current.get(), std::memory_order_release);
+  // An event that races with this call may see either logger and either floor, as it may log
+  // to the old logger; an event that happens after this call sees both new values.
+  detail::log_current.store(s.current.get(), std::memory_order_release);
+  update_floor(s);
 }
 
 }  // namespace
@@ -60,6 +82,12 @@ std::shared_ptr<spdlog::logger> logger() {
   logger_store& s = store();
   std::lock_guard<std::mutex> lock(s.mutex);
   if (!s.current) install(s, default_logger(s));
+  if (s.current == s.default_logger && s.default_is_private) {
+    // The caller may change its level from now on: events must ask the logger itself. The
+    // floor drops before the pointer leaves this function.
+    s.default_is_private = false;
+    update_floor(s);
+  }
   return s.current;
 }
 
@@ -71,10 +99,12 @@ void set_logger(std::shared_ptr<spdlog::logger> l) {
 
 namespace detail {
 
-spdlog::logger* log_target() noexcept {
-  if (spdlog::logger* l = store().fast.load(std::memory_order_acquire)) return l;
+spdlog::logger* log_target_slow() noexcept {
   try {
-    return logger().get();
+    logger_store& s = store();
+    std::lock_guard<std::mutex> lock(s.mutex);
+    if (!s.current) install(s, default_logger(s));  // not logger(): the default stays private
+    return s.current.get();
   } catch (...) {
     return nullptr;  // no logger could be made: logging is best effort
   }

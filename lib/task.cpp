@@ -173,15 +173,25 @@ std::string describe(const std::exception_ptr& e) {
   }
 }
 
-// Every event checks the level on the logger itself (one atomic load) before it formats
-// anything, so a disabled level costs no formatting.
-spdlog::logger* enabled_logger(spdlog::level::level_enum level) noexcept {
+// Every event checks the level before it formats anything, inline: first futura's floor (one
+// relaxed load: a disabled level of the untouched default logger stops here), then the level
+// on the logger itself (futura/log.hpp). A disabled level costs no formatting and no call.
+inline spdlog::logger* enabled_logger(spdlog::level::level_enum level) noexcept {
+  if (!log_floor_admits(level)) return nullptr;
   spdlog::logger* l = log_target();
   return l && l->should_log(level) ? l : nullptr;
 }
 
-void log_event(spdlog::level::level_enum level, std::uint64_t id, const char* what) noexcept {
-  if (spdlog::logger* l = enabled_logger(level)) l->log(level, "task {} {}", id, what);
+// Out of line: the part of an event that runs only when the floor admits its level.
+[[gnu::noinline]] void log_event_checked(spdlog::level::level_enum level, std::uint64_t id,
+                                         const char* what) noexcept {
+  spdlog::logger* l = log_target();
+  if (l && l->should_log(level)) l->log(level, "task {} {}", id, what);
+}
+
+// Inline at each event: a disabled level costs the floor's load and a compare, no call.
+inline void log_event(spdlog::level::level_enum level, std::uint64_t id, const char* what) noexcept {
+  if (log_floor_admits(level)) log_event_checked(level, id, what);
 }
 
 void log_detached_failure(std::uint64_t id, const std::exception_ptr& e) noexcept {
