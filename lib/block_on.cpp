@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <utility>
 
 namespace futura::detail {
 
@@ -61,40 +62,47 @@ class thread_parker {
 
 namespace {
 
-using parker_waker = ref_counted_waker<thread_parker>;
+// The waker vtable of block_on's parkers: ref_counted_waker's functions, in an object of the
+// library so that the header can name its address (block_on_scope::raw() is inline).
+raw_waker parker_clone(void* p) noexcept {
+  static_cast<thread_parker*>(p)->add_ref();
+  return {&block_on_parker_vtable, p};
+}
+void parker_wake(void* p) noexcept {
+  static_cast<thread_parker*>(p)->wake();
+  static_cast<thread_parker*>(p)->release();
+}
+void parker_wake_by_ref(void* p) noexcept { static_cast<thread_parker*>(p)->wake(); }
+void parker_drop(void* p) noexcept { static_cast<thread_parker*>(p)->release(); }
 
-struct thread_block_on_state {
-  thread_parker* parker = nullptr;  // made at this thread's first block_on, owned here
-  int depth = 0;
-  ~thread_block_on_state() {
-    if (parker) parker->release();
+// Set when this thread's parker was released at thread exit: a block_on run later in the
+// thread's exit (from another thread_local's destructor) parks on a parker of its own.
+thread_local bool parker_released_at_exit = false;
+
+// Releases the thread's parker (block_on_this_thread, in the header, is trivially destructible
+// so that the inline entry reads it without a TLS wrapper). Registered at the first parker.
+struct thread_parker_holder {
+  ~thread_parker_holder() {
+    parker_released_at_exit = true;
+    if (thread_parker* p = std::exchange(block_on_this_thread.parker, nullptr)) p->release();
   }
 };
-thread_local thread_block_on_state this_thread;
 
 }  // namespace
 
-block_on_scope::block_on_scope() {
-  boxed_thread& boxes = boxed_this_thread();
-  saved_boxed_depth_ = boxes.poll_depth;
-  boxes.poll_depth = 0;
-  thread_block_on_state& t = this_thread;
-  nested_ = t.depth++ > 0;
-  if (nested_) {
-    parker_ = new thread_parker();  // an inner block_on must not consume the outer one's wakeups
-  } else {
-    if (!t.parker) t.parker = new thread_parker();
-    parker_ = t.parker;
-  }
+const waker_vtable block_on_parker_vtable{&parker_clone, &parker_wake, &parker_wake_by_ref, &parker_drop};
+
+thread_parker* block_on_scope::enter_slow() {
+  block_on_thread& t = block_on_this_thread;
+  // An inner block_on must not consume the outer one's wakeups: it gets a parker of its own.
+  if (t.depth > 0 || parker_released_at_exit) return new thread_parker();
+  static thread_local thread_parker_holder holder;  // registered here, runs at thread exit
+  (void)holder;
+  t.parker = new thread_parker();
+  return t.parker;
 }
 
-block_on_scope::~block_on_scope() {
-  boxed_this_thread().poll_depth = saved_boxed_depth_;
-  --this_thread.depth;
-  if (nested_) parker_->release();
-}
-
-raw_waker block_on_scope::raw() const noexcept { return {&parker_waker::vtable, parker_}; }
+void block_on_scope::release_parker(thread_parker* p) noexcept { p->release(); }
 
 void block_on_scope::park() { parker_->park(); }
 

@@ -32,8 +32,9 @@ struct boxed_lists {
   std::vector<deferred_destroy> destroys;
 };
 
-// Constant-initialised and trivially destructible: valid until the thread is gone.
-thread_local boxed_thread this_thread_counters{0, 0, 0, 0, false};
+// The counters are boxed_this_thread_counters (an inline thread_local of the header, so that
+// boxed_future and block_on reach them without a call). Like them, the lists pointer is
+// constant-initialised and trivially destructible: valid until the thread is gone.
 thread_local boxed_lists* this_thread_lists = nullptr;
 
 struct lists_owner {
@@ -54,17 +55,15 @@ void pop_poll(std::vector<deferred_poll>& polls) noexcept {
   deferred_poll& e = polls.back();
   if (e.box) e.box->trampoline_slot_ = 0;
   polls.pop_back();
-  --this_thread_counters.deferred;
+  --boxed_this_thread_counters.deferred;
 }
 
 }  // namespace
 
-boxed_thread& boxed_this_thread() noexcept { return this_thread_counters; }
-
 std::uint32_t boxed_defer_poll(boxed_base& box, boxed_drive_fn drive, const waker& w) {
   std::vector<deferred_poll>& polls = lists().polls;
-  polls.push_back(deferred_poll{&box, drive, w, this_thread_counters.current, deferred_poll::phase::deferred, false});
-  ++this_thread_counters.deferred;
+  polls.push_back(deferred_poll{&box, drive, w, boxed_this_thread_counters.current, deferred_poll::phase::deferred, false});
+  ++boxed_this_thread_counters.deferred;
   return static_cast<std::uint32_t>(polls.size());
 }
 
@@ -77,7 +76,7 @@ void boxed_relocate_deferred(std::uint32_t slot, boxed_base& to) noexcept { this
 void boxed_forget_deferred(std::uint32_t slot) noexcept { this_thread_lists->polls[slot - 1].box = nullptr; }
 
 void boxed_drain_polls(std::size_t base) noexcept {
-  boxed_thread& t = this_thread_counters;
+  boxed_thread& t = boxed_this_thread_counters;
   std::vector<deferred_poll>& polls = this_thread_lists->polls;
   const std::uint32_t saved_current = t.current;
   while (polls.size() > base) {

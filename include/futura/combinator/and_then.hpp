@@ -24,6 +24,7 @@
 #include <futura/combinator/then.hpp>
 #include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/detail/result_step.hpp>
 #include <futura/detail/result_traits.hpp>
 
@@ -72,7 +73,7 @@ class and_then_fn {
  public:
   explicit and_then_fn(G g) : g_(std::move(g)) {}
 
-  typename traits::step operator()(In&& r) {
+  FUTURA_ALWAYS_INLINE typename traits::step operator()(In&& r) {
     if constexpr (traits::flattens) {
       using step = typename traits::step;
       if (!r) return step::passed(pass_error<output>(r));
@@ -122,7 +123,7 @@ constexpr bool check_and_then() {
 }
 
 template <class F, class G>
-auto make_and_then(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE auto make_and_then(F&& f, G&& g) {
   using D = std::decay_t<F>;
   using Fn = and_then_fn<std::decay_t<G>, output_t<D>>;
   return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
@@ -144,7 +145,7 @@ using and_then_future = then_future<F, detail::and_then_fn<G, output_t<F>>>;
 ///                .and_then([](int) { return 0; });                                // error passes; g not called
 /// @endcode
 template <class F, class G>
-auto and_then(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE auto and_then(F&& f, G&& g) {
   static_assert(detail::check_future<F>());
   static_assert(!std::is_lvalue_reference_v<F>, "futura::and_then consumes the future: pass std::move(f)");
   if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
@@ -156,7 +157,7 @@ auto and_then(F&& f, G&& g) {
 
 template <class Derived>
 template <class G>
-auto future_ext<Derived>::and_then(G&& g) && {
+FUTURA_ALWAYS_INLINE auto future_ext<Derived>::and_then(G&& g) && {
   if constexpr (detail::check_and_then<Derived, std::decay_t<G>>()) {
     return detail::make_and_then(static_cast<Derived&&>(*this), std::forward<G>(g));
   }

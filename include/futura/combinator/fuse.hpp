@@ -16,6 +16,7 @@
 
 #include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
+#include <futura/detail/config.hpp>
 
 #include <optional>
 #include <type_traits>
@@ -35,7 +36,7 @@ class [[nodiscard]] fuse_future : public future_ext<fuse_future<F>> {
   /// True once the inner future completed (or threw): polls return `pending` from then on.
   bool is_terminated() const noexcept { return !inner_.has_value(); }
 
-  poll_result<output_type> poll(waker& w) {
+  FUTURA_ALWAYS_INLINE poll_result<output_type> poll(waker& w) {
     if (!inner_) return pending;
     try {
       poll_result<output_type> r = inner_->poll(w);
@@ -60,14 +61,14 @@ class [[nodiscard]] fuse_future : public future_ext<fuse_future<F>> {
 ///   f.poll(w);            // pending (not an error)
 /// @endcode
 template <class F>
-fuse_future<std::decay_t<F>> fuse(F&& f) {
+FUTURA_ALWAYS_INLINE fuse_future<std::decay_t<F>> fuse(F&& f) {
   static_assert(detail::check_future<F>());
   static_assert(!std::is_lvalue_reference_v<F>, "futura::fuse consumes the future: pass std::move(f)");
   return fuse_future<std::decay_t<F>>(std::forward<F>(f));
 }
 
 template <class Derived>
-auto future_ext<Derived>::fuse() && {
+FUTURA_ALWAYS_INLINE auto future_ext<Derived>::fuse() && {
   return fuse_future<Derived>(static_cast<Derived&&>(*this));
 }
 

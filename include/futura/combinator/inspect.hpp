@@ -16,6 +16,7 @@
 #include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
 #include <futura/core/ready.hpp>
+#include <futura/detail/config.hpp>
 
 #include <functional>
 #include <type_traits>
@@ -42,7 +43,7 @@ class inspect_fn {
  public:
   explicit inspect_fn(G g) : g_(std::move(g)) {}
 
-  typename traits::step operator()(T&& v) {
+  FUTURA_ALWAYS_INLINE typename traits::step operator()(T&& v) {
     if constexpr (traits::with_value) {
       std::invoke(g_, std::as_const(v));
     } else {
@@ -73,7 +74,7 @@ constexpr bool check_inspect() {
 }
 
 template <class F, class G>
-auto make_inspect(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE auto make_inspect(F&& f, G&& g) {
   using D = std::decay_t<F>;
   using Fn = inspect_fn<std::decay_t<G>, output_t<D>>;
   return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
@@ -90,7 +91,7 @@ using inspect_future = then_future<F, detail::inspect_fn<G, output_t<F>>>;
 ///   auto f = futura::ready(42).inspect([](const int& v) { spdlog::debug("got {}", v); });  // int: 42
 /// @endcode
 template <class F, class G>
-auto inspect(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE auto inspect(F&& f, G&& g) {
   static_assert(detail::check_future<F>());
   static_assert(!std::is_lvalue_reference_v<F>, "futura::inspect consumes the future: pass std::move(f)");
   if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
@@ -102,7 +103,7 @@ auto inspect(F&& f, G&& g) {
 
 template <class Derived>
 template <class G>
-auto future_ext<Derived>::inspect(G&& g) && {
+FUTURA_ALWAYS_INLINE auto future_ext<Derived>::inspect(G&& g) && {
   if constexpr (detail::check_inspect<Derived, std::decay_t<G>>()) {
     return detail::make_inspect(static_cast<Derived&&>(*this), std::forward<G>(g));
   }

@@ -17,6 +17,7 @@
 #include <futura/combinator/then.hpp>
 #include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/detail/result_traits.hpp>
 
 #include <boost/system/result.hpp>
@@ -46,7 +47,7 @@ class map_err_fn {
  public:
   explicit map_err_fn(G g) : g_(std::move(g)) {}
 
-  output operator()(In&& r) {
+  FUTURA_ALWAYS_INLINE output operator()(In&& r) {
     if (r) return pass_value<output>(r);
     return output(boost::system::in_place_error, std::invoke(g_, r.error()));
   }
@@ -86,7 +87,7 @@ constexpr bool check_map_err() {
 }
 
 template <class F, class G>
-auto make_map_err(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE auto make_map_err(F&& f, G&& g) {
   using D = std::decay_t<F>;
   using Fn = map_err_fn<std::decay_t<G>, output_t<D>>;
   return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
@@ -104,7 +105,7 @@ using map_err_future = then_future<F, detail::map_err_fn<G, output_t<F>>>;
 ///   auto f = fetch().map_err([](boost::system::error_code ec) { return ec.message(); });
 /// @endcode
 template <class F, class G>
-auto map_err(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE auto map_err(F&& f, G&& g) {
   static_assert(detail::check_future<F>());
   static_assert(!std::is_lvalue_reference_v<F>, "futura::map_err consumes the future: pass std::move(f)");
   if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
@@ -116,7 +117,7 @@ auto map_err(F&& f, G&& g) {
 
 template <class Derived>
 template <class G>
-auto future_ext<Derived>::map_err(G&& g) && {
+FUTURA_ALWAYS_INLINE auto future_ext<Derived>::map_err(G&& g) && {
   if constexpr (detail::check_map_err<Derived, std::decay_t<G>>()) {
     return detail::make_map_err(static_cast<Derived&&>(*this), std::forward<G>(g));
   }

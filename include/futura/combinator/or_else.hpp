@@ -21,6 +21,7 @@
 #include <futura/combinator/then.hpp>
 #include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/detail/result_step.hpp>
 #include <futura/detail/result_traits.hpp>
 
@@ -62,7 +63,7 @@ class or_else_fn {
  public:
   explicit or_else_fn(G g) : g_(std::move(g)) {}
 
-  typename traits::step operator()(In&& r) {
+  FUTURA_ALWAYS_INLINE typename traits::step operator()(In&& r) {
     if constexpr (traits::flattens) {
       using step = typename traits::step;
       if (r) return step::passed(pass_value<output>(r));
@@ -113,7 +114,7 @@ constexpr bool check_or_else() {
 }
 
 template <class F, class G>
-auto make_or_else(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE auto make_or_else(F&& f, G&& g) {
   using D = std::decay_t<F>;
   using Fn = or_else_fn<std::decay_t<G>, output_t<D>>;
   return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
@@ -135,7 +136,7 @@ using or_else_future = then_future<F, detail::or_else_fn<G, output_t<F>>>;
 ///                });
 /// @endcode
 template <class F, class G>
-auto or_else(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE auto or_else(F&& f, G&& g) {
   static_assert(detail::check_future<F>());
   static_assert(!std::is_lvalue_reference_v<F>, "futura::or_else consumes the future: pass std::move(f)");
   if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
@@ -147,7 +148,7 @@ auto or_else(F&& f, G&& g) {
 
 template <class Derived>
 template <class G>
-auto future_ext<Derived>::or_else(G&& g) && {
+FUTURA_ALWAYS_INLINE auto future_ext<Derived>::or_else(G&& g) && {
   if constexpr (detail::check_or_else<Derived, std::decay_t<G>>()) {
     return detail::make_or_else(static_cast<Derived&&>(*this), std::forward<G>(g));
   }

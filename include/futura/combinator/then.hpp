@@ -18,6 +18,7 @@
 
 #include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/detail/continuation.hpp>
 #include <futura/detail/misuse.hpp>
 
@@ -45,9 +46,9 @@ class [[nodiscard]] then_future : public future_ext<then_future<F, G>> {
  public:
   using output_type = typename detail::flattened_output<raw_result>::type;
 
-  then_future(F f, G g) : g_(std::move(g)), state_(std::in_place_index<0>, std::move(f)) {}
+  FUTURA_ALWAYS_INLINE then_future(F f, G g) : g_(std::move(g)), state_(std::in_place_index<0>, std::move(f)) {}
 
-  poll_result<output_type> poll(waker& w) {
+  FUTURA_ALWAYS_INLINE poll_result<output_type> poll(waker& w) {
     if (auto* first = std::get_if<0>(&state_)) {
       poll_result<in_type> r = first->poll(w);
       if (r.is_pending()) return pending;
@@ -81,7 +82,7 @@ class [[nodiscard]] then_future : public future_ext<then_future<F, G>> {
 ///   auto g = futura::ready(1).then([](int) { return futura::ready(2); });    // flattened: int
 /// @endcode
 template <class F, class G>
-then_future<std::decay_t<F>, std::decay_t<G>> then(F&& f, G&& g) {
+FUTURA_ALWAYS_INLINE then_future<std::decay_t<F>, std::decay_t<G>> then(F&& f, G&& g) {
   static_assert(detail::check_future<F>());
   static_assert(!std::is_lvalue_reference_v<F>, "futura::then consumes the future: pass std::move(f)");
   return {std::forward<F>(f), std::forward<G>(g)};
@@ -89,7 +90,7 @@ then_future<std::decay_t<F>, std::decay_t<G>> then(F&& f, G&& g) {
 
 template <class Derived>
 template <class G>
-auto future_ext<Derived>::then(G&& g) && {
+FUTURA_ALWAYS_INLINE auto future_ext<Derived>::then(G&& g) && {
   return then_future<Derived, std::decay_t<G>>(static_cast<Derived&&>(*this), std::forward<G>(g));
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <futura/core/future_ext.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/detail/continuation.hpp>
 #include <futura/detail/misuse.hpp>
 
@@ -35,7 +36,7 @@ class [[nodiscard]] lazy_future : public future_ext<lazy_future<Fn>> {
 
   explicit lazy_future(Fn fn) : fn_(std::move(fn)) {}
 
-  poll_result<output_type> poll(waker& w) {
+  FUTURA_ALWAYS_INLINE poll_result<output_type> poll(waker& w) {
     if (std::holds_alternative<waiting>(state_)) {
       state_.template emplace<2>();
       if constexpr (flattens) {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <futura/core/future_ext.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/detail/misuse.hpp>
 
 #include <type_traits>
@@ -25,7 +26,7 @@ class [[nodiscard]] poll_fn_future : public future_ext<poll_fn_future<T, Fn>> {
 
   explicit poll_fn_future(Fn fn) : fn_(std::move(fn)) {}
 
-  poll_result<T> poll(waker& w) {
+  FUTURA_ALWAYS_INLINE poll_result<T> poll(waker& w) {
     if (done_) detail::polled_after_completion("futura::poll_fn_future");
     poll_result<T> r = fn_(w);
     done_ = r.is_ready();

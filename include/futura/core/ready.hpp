@@ -6,6 +6,7 @@
 #pragma once
 
 #include <futura/core/future_ext.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/detail/misuse.hpp>
 
 #include <optional>
@@ -21,7 +22,7 @@ class [[nodiscard]] ready_future : public future_ext<ready_future<T>> {
 
   explicit ready_future(T v) : value_(std::move(v)) {}
 
-  poll_result<T> poll(waker&) {
+  FUTURA_ALWAYS_INLINE poll_result<T> poll(waker&) {
     if (!value_) detail::polled_after_completion("futura::ready_future");
     poll_result<T> r(std::in_place, std::move(*value_));
     value_.reset();

@@ -72,7 +72,12 @@ struct boxed_thread {
   bool root_redrive;            ///< a drive completed an entry deferred directly by the root
 };
 
-boxed_thread& boxed_this_thread() noexcept;
+/// This thread's counters. An inline thread_local, constant-initialised and trivially
+/// destructible: every access is a plain TLS address computation, inline, with no call into the
+/// library and no TLS init wrapper (block_on saves and resets `poll_depth` on every entry).
+inline thread_local boxed_thread boxed_this_thread_counters{0, 0, 0, 0, false};
+
+inline boxed_thread& boxed_this_thread() noexcept { return boxed_this_thread_counters; }
 
 /// Adds `box` to the deferred-poll list; returns its slot (1 + index). Throws std::bad_alloc.
 std::uint32_t boxed_defer_poll(boxed_base& box, boxed_drive_fn drive, const waker& w);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <futura/core/future_traits.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/detail/misuse.hpp>
 #include <futura/detail/result_traits.hpp>
 
@@ -45,7 +46,7 @@ class [[nodiscard]] result_step {
     return result_step(std::in_place_index<1>, construct_with{std::forward<Make>(make)});
   }
 
-  poll_result<R> poll(waker& w) {
+  FUTURA_ALWAYS_INLINE poll_result<R> poll(waker& w) {
     if (auto* r = std::get_if<0>(&state_)) {
       poll_result<R> out(std::in_place, std::move(*r));
       state_.template emplace<2>();

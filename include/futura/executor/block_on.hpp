@@ -14,6 +14,8 @@
 
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
+#include <futura/detail/boxed_trampoline.hpp>
+#include <futura/detail/config.hpp>
 
 #include <cstdint>
 #include <type_traits>
@@ -24,24 +26,58 @@ namespace detail {
 
 class thread_parker;
 
+/// This thread's block_on state. Trivially destructible and constant-initialised, so reading it
+/// is a plain TLS access, inline (no call, no TLS init wrapper). The thread's parker is released
+/// at thread exit by a holder that lib/block_on.cpp registers when it makes the first parker.
+struct block_on_thread {
+  thread_parker* parker;  ///< made at this thread's first block_on; nullptr before (and after exit)
+  std::uint32_t depth;    ///< block_on calls running on this thread's stack
+};
+inline thread_local block_on_thread block_on_this_thread{nullptr, 0};
+
+/// The vtable of wakers that unpark a thread_parker (lib/block_on.cpp).
+extern const waker_vtable block_on_parker_vtable;
+
 /// The parker of one block_on call (the thread's own, or a fresh one when nested).
+///
+/// The common entry — not nested, the thread's parker already made — is inline: two TLS
+/// accesses, no call and no allocation. The library is called only to make the thread's first
+/// parker, for a nested block_on (which gets a parker of its own), and to park.
 class block_on_scope {
  public:
-  block_on_scope();
-  ~block_on_scope();
+  FUTURA_ALWAYS_INLINE block_on_scope() {
+    block_on_thread& t = block_on_this_thread;
+    // First, what may throw (std::bad_alloc), so that nothing below needs undoing.
+    parker_ = (t.depth == 0 && t.parker != nullptr) ? t.parker : enter_slow();
+    ++t.depth;
+    // A block_on inside a boxed poll is a new trampoline root: the outer root cannot drain the
+    // boxes deferred here while this thread is parked (see detail/boxed_trampoline.hpp).
+    boxed_thread& boxes = boxed_this_thread();
+    saved_boxed_depth_ = boxes.poll_depth;
+    boxes.poll_depth = 0;
+  }
+  FUTURA_ALWAYS_INLINE ~block_on_scope() {
+    boxed_this_thread().poll_depth = saved_boxed_depth_;
+    block_on_thread& t = block_on_this_thread;
+    --t.depth;
+    if (parker_ != t.parker) release_parker(parker_);  // nested (or entered during thread exit)
+  }
   block_on_scope(const block_on_scope&) = delete;
   block_on_scope& operator=(const block_on_scope&) = delete;
 
   /// A waker that unparks this scope's thread (borrowed: the scope holds the reference).
-  raw_waker raw() const noexcept;
+  raw_waker raw() const noexcept { return {&block_on_parker_vtable, parker_}; }
   /// Blocks until the waker was woken since the last park (returns at once if it was).
   void park();
 
  private:
+  /// The parker of an entry off the common path: the thread's first (made and kept), or a
+  /// fresh one owned by the scope when nested or after the thread's parker was released.
+  static thread_parker* enter_slow();
+  /// Drops the scope's reference on a parker it owns (wakers may still hold others).
+  static void release_parker(thread_parker* p) noexcept;
+
   thread_parker* parker_;
-  bool nested_;
-  // A block_on inside a boxed poll is a new trampoline root: the outer root cannot drain the
-  // boxes deferred here while this thread is parked (see detail/boxed_trampoline.hpp).
   std::uint32_t saved_boxed_depth_;
 };
 
@@ -52,8 +88,10 @@ class block_on_scope {
 /// @code
 ///   int v = futura::block_on(futura::ready(20).then([](int x) { return x + 22; }));  // 42
 /// @endcode
+// Forced inline: for a future that is ready at once, the whole call then folds into the caller
+// (the scope's TLS updates cancel out); the loop, park() and the slow entries stay small.
 template <class F>
-output_t<F> block_on(F&& f) {
+FUTURA_ALWAYS_INLINE output_t<F> block_on(F&& f) {
   static_assert(detail::check_future<F>());
   static_assert(!std::is_lvalue_reference_v<F> || std::is_copy_constructible_v<std::decay_t<F>>,
                 "futura::block_on takes the future by value and this one cannot be copied: pass std::move(f)");
