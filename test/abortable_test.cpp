@@ -2,6 +2,7 @@
 #include <futura/combinator/abortable.hpp>
 #include <futura/combinator/and_then.hpp>
 
+#include <support/allocation_counter.hpp>
 #include <support/probe.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -17,59 +18,11 @@
 #include <type_traits>
 #include <utility>
 
-// Counts this thread's heap allocations, to prove abortable allocates exactly once. ThreadSanitizer's runtime
-// defines the global operator new itself, so the counting (and the tests that use it) are left
-// out of the TSan build; the other builds run them.
-#if defined(__SANITIZE_THREAD__)
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 0
-#endif
-#endif
-#ifndef FUTURA_TEST_COUNTS_ALLOCATIONS
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 1
-#endif
-
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
-namespace {
-thread_local long allocations_here = 0;
-void* counted_alloc(std::size_t n) noexcept {
-  ++allocations_here;
-  return std::malloc(n == 0 ? 1 : n);
-}
-}  // namespace
-[[gnu::noinline]] void* operator new(std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new[](std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-[[gnu::noinline]] void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#endif
-
 namespace {
 
+using futura_test::allocations_during;
 using futura_test::counting_waker;
 using futura_test::probe;
-
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
-template <class Fn>
-long allocations_during(Fn&& fn) {
-  long before = allocations_here;
-  fn();
-  return allocations_here - before;
-}
-#endif
 
 bool is_polled_after_completion(const futura::future_error& e) {
   return e.code() == futura::error::polled_after_completion;
@@ -362,7 +315,7 @@ BOOST_AUTO_TEST_CASE(abortable_output_composes_with_and_then) {
   BOOST_TEST(calls == 0);
 }
 
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
+#if !FUTURA_TEST_ALLOCATIONS_BY_HOOK  // exact operator new counts: not under TSan (see the header)
 BOOST_AUTO_TEST_CASE(abortable_allocates_once_and_polling_and_aborting_allocate_nothing) {
   probe<int> inner;  // made outside the counted regions: the probe itself allocates
   auto fut = inner.future();

@@ -5,6 +5,7 @@
 #include <futura/combinator/map_err.hpp>
 #include <futura/combinator/or_else.hpp>
 
+#include <support/allocation_counter.hpp>
 #include <support/probe.hpp>
 
 #include <boost/system/errc.hpp>
@@ -20,48 +21,9 @@
 #include <type_traits>
 #include <utility>
 
-// Counts this thread's heap allocations, to prove the adapters allocate nothing. ThreadSanitizer's runtime
-// defines the global operator new itself, so the counting (and the tests that use it) are left
-// out of the TSan build; the other builds run them.
-#if defined(__SANITIZE_THREAD__)
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 0
-#endif
-#endif
-#ifndef FUTURA_TEST_COUNTS_ALLOCATIONS
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 1
-#endif
-
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
-namespace {
-thread_local long allocations_here = 0;
-void* counted_alloc(std::size_t n) noexcept {
-  ++allocations_here;
-  return std::malloc(n == 0 ? 1 : n);
-}
-}  // namespace
-[[gnu::noinline]] void* operator new(std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new[](std::size_t n) {
-  if (void* p = counted_alloc(n)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-[[gnu::noinline]] void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted_alloc(n); }
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-#endif
-
 namespace {
 
+using futura_test::allocations_during;
 using futura_test::counting_waker;
 using futura_test::probe;
 using res = boost::system::result<int>;
@@ -70,15 +32,6 @@ using error_code = boost::system::error_code;
 
 error_code io_error() { return boost::system::errc::make_error_code(boost::system::errc::io_error); }
 error_code timed_out() { return boost::system::errc::make_error_code(boost::system::errc::timed_out); }
-
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
-template <class Fn>
-long allocations_during(Fn&& fn) {
-  long before = allocations_here;
-  fn();
-  return allocations_here - before;
-}
-#endif
 
 bool is_polled_after_completion(const futura::future_error& e) {
   return e.code() == futura::error::polled_after_completion;
@@ -681,7 +634,7 @@ BOOST_AUTO_TEST_CASE(inspect_free_function_and_method_build_the_same_future) {
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---------------------------------------------------------------------------------------------
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
+#if !FUTURA_TEST_ALLOCATIONS_BY_HOOK  // exact operator new counts: not under TSan (see the header)
 BOOST_AUTO_TEST_SUITE(adapters_together)
 
 BOOST_AUTO_TEST_CASE(a_pipeline_of_adapters_allocates_nothing_to_build_or_to_poll) {

@@ -1,5 +1,6 @@
 // boxed_future: type erasure with at most one allocation, and deep chains that neither poll nor
 // destroy recursively.
+#include <support/allocation_counter.hpp>
 #include <support/probe.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -21,59 +22,11 @@
 #include <utility>
 #include <vector>
 
-// Counts this program's allocations while a test asks for it (see allocation_count): by
-// replacing operator new, or, under ThreadSanitizer (whose runtime defines operator new), through
-// the sanitizer allocator's malloc hook, which sees every operator new.
-#if defined(__SANITIZE_THREAD__)
-#define FUTURA_TEST_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FUTURA_TEST_TSAN 1
-#endif
-#endif
-
-namespace {
-std::atomic<long> allocations{0};
-std::atomic<bool> counting_allocations{false};
-}  // namespace
-
-#ifdef FUTURA_TEST_TSAN
-#include <sanitizer/allocator_interface.h>
-namespace {
-void count_allocation(const volatile void*, std::size_t) {
-  if (counting_allocations.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-}
-void ignore_free(const volatile void*) {}
-const int allocation_hooks = __sanitizer_install_malloc_and_free_hooks(&count_allocation, &ignore_free);
-}  // namespace
-#else
-void* operator new(std::size_t n) {
-  if (counting_allocations.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#endif
-
 namespace {
 
+using futura_test::allocation_count;
 using futura_test::counting_waker;
 using futura_test::probe;
-
-/// Allocations made by this program since construction (keep test macros outside its lifetime:
-/// Boost.Test may allocate).
-class allocation_count {
- public:
-  allocation_count() : start_(allocations.load()) { counting_allocations = true; }
-  ~allocation_count() { counting_allocations = false; }
-  allocation_count(const allocation_count&) = delete;
-  allocation_count& operator=(const allocation_count&) = delete;
-  long operator()() const { return allocations.load() - start_; }
-
- private:
-  long start_;
-};
 
 /// The value of a ready poll result; a pending one fails the test (instead of reading nothing).
 template <class T>

@@ -2,6 +2,7 @@
 // tasks on a 4-thread pool passing tokens (no lost hand-off, no concurrent poll), concurrent
 // spawns, abort racing completion, and destroying a context with pending tasks (every future
 // destroyed exactly once, wakers racing the destruction never touch the dead context).
+#include <support/executor_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/executor/spawn.hpp>
@@ -14,7 +15,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -41,25 +41,7 @@ constexpr long ring_hand_offs = 100'000;
 constexpr long ring_hand_offs = 1'000'000;
 #endif
 
-class event {
- public:
-  void set() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      set_ = true;
-    }
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> lock(m_);
-    cv_.wait(lock, [&] { return set_; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
+using futura_test::event;
 
 /// A waker slot shared between one task and the threads that wake it.
 class waker_slot {

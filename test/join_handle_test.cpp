@@ -1,6 +1,7 @@
 // join_handle: yields the task's output or rethrows its exception; abort() and dropping the
 // handle destroy the task's future on its executor; detach() lets it run on, and a detached
 // task's exception is logged with its id; futura's log events and their level gate.
+#include <support/executor_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/executor/spawn.hpp>
@@ -14,7 +15,6 @@
 #include <spdlog/sinks/ostream_sink.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,25 +26,7 @@
 
 namespace {
 
-class event {
- public:
-  void set() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      set_ = true;
-    }
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> lock(m_);
-    cv_.wait(lock, [&] { return set_; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
+using futura_test::event;
 
 /// Records when and on which thread the future that owns it is destroyed.
 struct drop_record {

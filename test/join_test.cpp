@@ -1,5 +1,6 @@
 // Tests of futura/combinator/join.hpp and join_all.hpp: the contract sentences of their header
 // comments and of design.md's join rows.
+#include <support/allocation_counter.hpp>
 #include <support/probe.hpp>
 
 #include <futura/combinator/join.hpp>
@@ -22,42 +23,6 @@
 #include <tuple>
 #include <utility>
 #include <vector>
-
-// Counts the heap allocations made by the current thread, to prove the allocation contracts.
-// ThreadSanitizer's runtime defines the global operator new itself (it cannot be replaced
-// there), so the allocation tests run in the other builds only.
-#if defined(__SANITIZE_THREAD__)
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 0
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 0
-#endif
-#endif
-#ifndef FUTURA_TEST_COUNTS_ALLOCATIONS
-#define FUTURA_TEST_COUNTS_ALLOCATIONS 1
-#endif
-
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
-namespace {
-thread_local long this_thread_allocations = 0;
-
-void* counted_allocate(std::size_t n, std::size_t alignment) {
-  ++this_thread_allocations;
-  if (n == 0) n = 1;
-  void* p = alignment <= alignof(std::max_align_t) ? std::malloc(n)
-                                                     : std::aligned_alloc(alignment, (n + alignment - 1) / alignment * alignment);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_allocate(n, alignof(std::max_align_t)); }
-void* operator new(std::size_t n, std::align_val_t a) { return counted_allocate(n, static_cast<std::size_t>(a)); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-#endif
 
 namespace {
 
@@ -583,20 +548,20 @@ BOOST_AUTO_TEST_CASE(a_join_dropped_while_a_wake_is_in_flight_releases_the_paren
   BOOST_TEST(gate.wakes() == 1);
 }
 
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
+#if !FUTURA_TEST_ALLOCATIONS_BY_HOOK  // exact operator new counts: not under TSan (see the header)
 BOOST_AUTO_TEST_CASE(join_allocates_once_at_the_first_poll_and_never_after) {
   probe<int> a, b;
-  long before = this_thread_allocations;
+  futura_test::allocation_count allocations;
   auto j = futura::join(a.future(), b.future(), futura::ready(3));
-  BOOST_TEST(this_thread_allocations - before == 0);  // lazy: nothing before the first poll
+  BOOST_TEST(allocations.this_thread() == 0);  // lazy: nothing before the first poll
   futura::waker w = futura::noop_waker();
   BOOST_TEST(j.poll(w).is_pending());
-  BOOST_TEST(this_thread_allocations - before == 1);
+  BOOST_TEST(allocations.this_thread() == 1);
   a.complete(1);
   BOOST_TEST(j.poll(w).is_pending());
   b.complete(2);
   BOOST_TEST(j.poll(w).is_ready());
-  BOOST_TEST(this_thread_allocations - before == 1);
+  BOOST_TEST(allocations.this_thread() == 1);
 }
 #endif
 
@@ -710,16 +675,16 @@ BOOST_AUTO_TEST_CASE(join_all_yields_outputs_in_input_order_whatever_order_the_c
 }
 
 BOOST_AUTO_TEST_CASE(join_all_of_an_empty_vector_is_ready_at_the_first_poll_and_allocates_nothing) {
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
-  long before = this_thread_allocations;
+#if !FUTURA_TEST_ALLOCATIONS_BY_HOOK
+  futura_test::allocation_count allocations;
 #endif
   auto j = futura::join_all(std::vector<futura::ready_future<int>>{});
   futura::waker w = futura::noop_waker();
   auto r = j.poll(w);
   BOOST_REQUIRE(r.is_ready());
   BOOST_TEST(r.value().empty());
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
-  BOOST_TEST(this_thread_allocations - before == 0);
+#if !FUTURA_TEST_ALLOCATIONS_BY_HOOK
+  BOOST_TEST(allocations.this_thread() == 0);
 #endif
   BOOST_CHECK_EXCEPTION((void)j.poll(w), futura::future_error, is_polled_after_completion);
 }
@@ -1040,23 +1005,23 @@ BOOST_AUTO_TEST_CASE(polling_a_completed_join_all_throws_polled_after_completion
   BOOST_CHECK_EXCEPTION((void)j.poll(w), futura::future_error, is_polled_after_completion);
 }
 
-#if FUTURA_TEST_COUNTS_ALLOCATIONS
+#if !FUTURA_TEST_ALLOCATIONS_BY_HOOK  // exact operator new counts: not under TSan (see the header)
 BOOST_AUTO_TEST_CASE(join_all_allocates_one_block_at_the_first_poll_and_the_output_vector_at_completion) {
   std::vector<probe<int>> p(100);
   auto futures = futures_of(p);
-  long before = this_thread_allocations;
+  futura_test::allocation_count allocations;
   auto j = futura::join_all(std::move(futures));
-  BOOST_TEST(this_thread_allocations - before == 0);
+  BOOST_TEST(allocations.this_thread() == 0);
   futura::waker w = futura::noop_waker();
   BOOST_TEST(j.poll(w).is_pending());
-  BOOST_TEST(this_thread_allocations - before == 1);
+  BOOST_TEST(allocations.this_thread() == 1);
   for (std::size_t i = 0; i + 1 < p.size(); ++i) p[i].complete(static_cast<int>(i));
   BOOST_TEST(j.poll(w).is_pending());
-  BOOST_TEST(this_thread_allocations - before == 1);  // wakes and polls allocate nothing
+  BOOST_TEST(allocations.this_thread() == 1);  // wakes and polls allocate nothing
   p.back().complete(99);
   auto r = j.poll(w);
   BOOST_REQUIRE(r.is_ready());
-  BOOST_TEST(this_thread_allocations - before == 2);  // + the output vector
+  BOOST_TEST(allocations.this_thread() == 2);  // + the output vector
   BOOST_TEST(r.value()[99] == 99);
 }
 #endif

@@ -1,6 +1,7 @@
 // spawn / spawn_detached: every kind of Asio executor and context, laziness, outstanding work
 // (run() returns only when every task finished), one allocation per task, one execute() per
 // wake, and spawning from inside a task.
+#include <support/executor_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/executor/spawn.hpp>
@@ -13,7 +14,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -35,44 +35,18 @@
 // Heap allocation counting (not under sanitizers, which own the allocator). Asio's recycling
 // allocator takes its blocks from std::aligned_alloc, everything else from operator new.
 #ifndef FUTURA_TEST_SANITIZED
+#include <support/allocation_counter.hpp>
+
 #include <malloc.h>
-namespace {
-std::atomic<long> heap_allocations{0};
-}
 extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {
-  ++heap_allocations;
+  futura_test::record_allocation();
   return memalign(align, size);
 }
-void* operator new(std::size_t n) {
-  ++heap_allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 #endif
 
 namespace {
 
-class event {
- public:
-  void set() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      set_ = true;
-    }
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> lock(m_);
-    cv_.wait(lock, [&] { return set_; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
+using futura_test::event;
 
 /// A standard executor wrapping another one and counting its execute() calls: proves spawn
 /// works with any executor type, and how many posts a task costs.
@@ -303,6 +277,7 @@ BOOST_AUTO_TEST_CASE(tasks_on_one_strand_of_a_thread_pool_never_run_concurrently
 
 #ifndef FUTURA_TEST_SANITIZED
 BOOST_AUTO_TEST_CASE(spawn_allocates_one_block_per_task_that_also_holds_asios_operation) {
+  futura_test::allocation_count heap;  // every thread's allocations, read as differences
   boost::asio::io_context ctx;
   // Warm up: the context's task list service and futura's logger are made once.
   auto warm = futura::spawn(ctx, futura::ready(0));
@@ -311,27 +286,28 @@ BOOST_AUTO_TEST_CASE(spawn_allocates_one_block_per_task_that_also_holds_asios_op
   BOOST_TEST(futura::block_on(std::move(warm)) == 0);
 
   auto f = futura::ready(std::string(64, 'x')).then([](std::string s) { return s.size(); });
-  auto before = heap_allocations.load();
+  auto before = heap();
   auto h = futura::spawn(ctx, std::move(f));
   // Outside a run() call Asio's recycling caches are not reachable, so this is a real heap
   // allocation; the operation of the first post lives in the task block.
-  BOOST_TEST(heap_allocations.load() - before == 1);
-  before = heap_allocations.load();
+  BOOST_TEST(heap() - before == 1);
+  before = heap();
   ctx.run();
   BOOST_TEST(futura::block_on(std::move(h)) == 64u);
-  BOOST_TEST(heap_allocations.load() - before == 0);  // polling, completing and joining: nothing
+  BOOST_TEST(heap() - before == 0);  // polling, completing and joining: nothing
 }
 
 BOOST_AUTO_TEST_CASE(spawning_and_joining_inside_a_running_task_reuses_memory_in_steady_state) {
+  futura_test::allocation_count heap;  // every thread's allocations, read as differences
   boost::asio::io_context ctx;
   long during_last_rounds = -1;
   auto driver = futura::spawn(ctx, futura::poll_fn<int>([&, round = 0, child = futura::join_handle<int>(),
                                                          mark = 0L](futura::waker& w) mutable -> futura::poll_result<int> {
     for (;;) {
       if (!child.valid()) {
-        if (round == 100) mark = heap_allocations.load();
+        if (round == 100) mark = heap();
         if (round == 200) {
-          during_last_rounds = heap_allocations.load() - mark;
+          during_last_rounds = heap() - mark;
           return round;
         }
         child = futura::spawn(ctx, futura::ready(round));

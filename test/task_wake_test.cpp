@@ -1,6 +1,7 @@
 // The wake protocol of spawned tasks: wake() only schedules, any number of wakes before the
 // task runs cost one post and one poll, a wake during a poll gives exactly one more poll, and
 // wakers outlive the task, the executor and the context (rule 7).
+#include <support/executor_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/executor/spawn.hpp>
@@ -10,7 +11,6 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -22,26 +22,7 @@
 
 namespace {
 
-/// A one-shot event for cross-thread hand-offs (tests synchronise on events, never on sleeps).
-class event {
- public:
-  void set() {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      set_ = true;
-    }
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> lock(m_);
-    cv_.wait(lock, [&] { return set_; });
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
+using futura_test::event;
 
 /// Shared state of a future completed by hand, from any thread; records polls and its drop.
 template <class T>
