@@ -1,5 +1,6 @@
 // The completion token futura::as_future: laziness, output mapping per signature shape, IO over
 // loopback, error paths, wakers, and cancellation when a future is dropped mid-flight.
+#include <support/asio_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/asio/as_future.hpp>
@@ -22,37 +23,17 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using futura_test::counting_waker;
+using futura_test::drain;
+using futura_test::loopback_pair;
+using futura_test::never_in_this_test;
 
 namespace {
-
-// Long enough never to fire while a test runs: such timers are always cancelled, never awaited.
-constexpr auto never_in_this_test = std::chrono::hours(1);
-
-/// A connected TCP pair over 127.0.0.1 (set up synchronously).
-struct loopback_pair {
-  tcp::acceptor acceptor;
-  tcp::socket client;
-  tcp::socket server;
-  explicit loopback_pair(asio::io_context& ctx)
-      : acceptor(ctx, tcp::endpoint(asio::ip::address_v4::loopback(), 0)), client(ctx), server(ctx) {
-    client.connect(acceptor.local_endpoint());
-    server = acceptor.accept();
-  }
-};
 
 /// Polls `f` once with a no-op waker: initiates its operation.
 template <class F>
 void start(F& f) {
   futura::waker w = futura::noop_waker();
   BOOST_REQUIRE(f.poll(w).is_pending());
-}
-
-/// Runs every handler that is ready (also those made ready meanwhile) and tells whether the
-/// context has no work left afterwards: the deterministic form of "run() would return at once".
-bool drain(asio::io_context& ctx) {
-  ctx.restart();
-  ctx.poll();
-  return ctx.stopped();
 }
 
 /// What a spied operation's real completion handler saw.

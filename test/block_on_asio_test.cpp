@@ -1,5 +1,6 @@
 // block_on(io_context&, f): runs the context while f is pending; restart and stop; other threads
 // running the same context; misuse from inside a handler; exceptions; waker lifetime.
+#include <support/asio_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/asio/as_future.hpp>
@@ -18,20 +19,10 @@
 #include <vector>
 
 namespace asio = boost::asio;
+using futura_test::drain;
+using futura_test::never_in_this_test;
 using futura_test::probe;
 using std::chrono::milliseconds;
-
-namespace {
-
-constexpr auto never_in_this_test = std::chrono::hours(1);
-
-bool drain(asio::io_context& ctx) {
-  ctx.restart();
-  ctx.poll();
-  return ctx.stopped();
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(block_on_io_context)
 

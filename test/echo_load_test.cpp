@@ -1,5 +1,6 @@
 // Loopback load: many clients, many round trips each, on a two-thread io_context; every byte
 // must come back intact, and the whole thing must stop by itself (no work guard, no stop()).
+#include <support/asio_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/asio/as_future.hpp>
@@ -23,6 +24,9 @@
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+// Every round trip is also raced against a timer that never fires in practice: each one arms
+// and cancels a timer on the client's strand under load.
+using futura_test::never_in_this_test;
 
 namespace {
 
@@ -42,10 +46,6 @@ constexpr bool sanitized = false;
 constexpr int client_count = sanitized ? 100 : 200;
 constexpr int round_trips = sanitized ? 100 : 500;
 constexpr std::size_t message_size = 64;
-
-// Every round trip is also raced against a timer that never fires in practice: each one arms
-// and cancels a timer on the client's strand under load.
-constexpr auto never_in_this_test = std::chrono::hours(1);
 
 using strand = asio::strand<asio::io_context::executor_type>;
 using strand_socket = asio::basic_stream_socket<tcp, strand>;

@@ -1,5 +1,6 @@
 // timeout(ex, f, d), and racing IO against sleeps with select: who wins, what is dropped, what
 // is cancelled, and that the loser leaves no work behind.
+#include <support/asio_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/asio/as_future.hpp>
@@ -22,30 +23,13 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 using futura_test::counting_waker;
+using futura_test::drain;
+using futura_test::loopback_pair;
+using futura_test::never_in_this_test;
 using futura_test::probe;
 using std::chrono::milliseconds;
 
 namespace {
-
-// Long enough never to fire while a test runs: such timers are always cancelled, never awaited.
-constexpr auto never_in_this_test = std::chrono::hours(1);
-
-bool drain(asio::io_context& ctx) {
-  ctx.restart();
-  ctx.poll();
-  return ctx.stopped();
-}
-
-struct loopback_pair {
-  tcp::acceptor acceptor;
-  tcp::socket client;
-  tcp::socket server;
-  explicit loopback_pair(asio::io_context& ctx)
-      : acceptor(ctx, tcp::endpoint(asio::ip::address_v4::loopback(), 0)), client(ctx), server(ctx) {
-    client.connect(acceptor.local_endpoint());
-    server = acceptor.accept();
-  }
-};
 
 template <class T>
 bool timed_out(const boost::system::result<T>& r) {

@@ -1,4 +1,5 @@
 // sleep_for / sleep_until: laziness, firing, wakers, executors and contexts, cancellation on drop.
+#include <support/asio_support.hpp>
 #include <support/probe.hpp>
 
 #include <futura/asio/timer.hpp>
@@ -14,20 +15,9 @@
 
 namespace asio = boost::asio;
 using futura_test::counting_waker;
+using futura_test::drain;
+using futura_test::never_in_this_test;
 using std::chrono::milliseconds;
-
-namespace {
-
-// Long enough never to fire while a test runs: such timers are always cancelled, never awaited.
-constexpr auto never_in_this_test = std::chrono::hours(1);
-
-bool drain(asio::io_context& ctx) {
-  ctx.restart();
-  ctx.poll();
-  return ctx.stopped();
-}
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(sleep_timers)
 
