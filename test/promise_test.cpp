@@ -235,6 +235,25 @@ BOOST_AUTO_TEST_CASE(set_value_racing_the_first_poll_loses_no_wakeup) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(the_promise_may_be_destroyed_as_soon_as_its_future_saw_the_value) {
+  // The waiting side tears down while set_value may still be waking on the setter's thread.
+  for (int i = 0; i < 2000; ++i) {
+    auto p = std::make_unique<futura::promise<int>>();
+    auto f = p->get_future();
+    std::thread setter([raw = p.get(), i] { raw->set_value(i); });
+    // Poll without parking, so the value is seen the moment it is stored (the widest window).
+    futura::waker w;
+    std::optional<int> got;
+    while (!got) {
+      auto r = f.poll(w);
+      if (r.is_ready()) got = r.value();
+    }
+    BOOST_REQUIRE_EQUAL(*got, i);
+    p.reset();
+    setter.join();
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(from_callback)

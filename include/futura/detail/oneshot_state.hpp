@@ -99,8 +99,12 @@ class oneshot_state {
   ~oneshot_state() = default;
 
   void publish(std::uint8_t s) noexcept {
+    // Once the status is stored the receiver may complete and the promise be destroyed on
+    // another thread while this thread is still waking: hold a reference across the wake.
+    add_ref();
     status_.store(s, std::memory_order_release);
     waker_.wake();
+    release();
   }
 
   std::atomic<std::uint32_t> refs_{2};
