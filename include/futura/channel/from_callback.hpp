@@ -42,12 +42,12 @@ class callback_handle {
   /// Completes the future with `v` (first call only; later calls are ignored).
   template <class U = T, std::enable_if_t<!std::is_void_v<U>, int> = 0>
   void operator()(value_type v) const {
-    if (state_ && state_->try_begin()) state_->publish_value(std::move(v));
+    if (state_ && state_->try_claim()) state_->complete_with_value(false, std::move(v));
   }
   /// `T = void`: completes the future with `unit` (first call only).
   template <class U = T, std::enable_if_t<std::is_void_v<U>, int> = 0>
   void operator()() const {
-    if (state_ && state_->try_begin()) state_->publish_value();
+    if (state_ && state_->try_claim()) state_->complete_with_value(false);
   }
 
  private:

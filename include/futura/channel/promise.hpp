@@ -9,7 +9,9 @@
 // throws `error::promise_already_satisfied`.
 //
 // Threads: the future's waker is woken on the thread that sets the promise (wake only
-// schedules; nothing is polled there). Allocation: one shared state, in the promise's
+// schedules; nothing is polled there). A promise is one object, set by one thread at a time
+// (move it to the thread that sets it); for a callback that several threads may race to call,
+// use from_callback, whose first call wins. Cost: setting is one CAS, no reference count. Allocation: one shared state, in the promise's
 // constructor. Dropping the future releases its waker at once; a later set is harmless.
 #pragma once
 
@@ -60,7 +62,9 @@ class promise {
 
   promise() : state_(new detail::oneshot_state<value_type>()) {}
   promise(promise&& o) noexcept
-      : state_(std::exchange(o.state_, nullptr)), future_retrieved_(o.future_retrieved_) {}
+      : state_(std::exchange(o.state_, nullptr)),
+        future_retrieved_(std::exchange(o.future_retrieved_, false)),
+        satisfied_(std::exchange(o.satisfied_, false)) {}
   promise& operator=(promise&& o) noexcept {
     promise(std::move(o)).swap(*this);
     return *this;
@@ -72,49 +76,64 @@ class promise {
   /// The future of this promise. Call once; a second call throws
   /// `future_error(error::future_already_retrieved)`.
   promise_future<T> get_future() {
-    assert(state_ && "futura::promise: use of a moved-from promise");
     if (future_retrieved_) throw future_error(error::future_already_retrieved);
+    assert(state_ && "futura::promise: use of a moved-from promise");
     future_retrieved_ = true;
-    return promise_future<T>(state_);  // the receiver reference was counted at creation
+    promise_future<T> f(state_);  // hands over the receiver's share, held since construction
+    if (satisfied_) state_ = nullptr;  // the sending side already left when it was set
+    return f;
   }
 
   /// Completes the future with `v`. Throws `error::promise_already_satisfied` if already set.
   void set_value(value_type v) {
-    begin();
-    state_->publish_value(std::move(v));
+    begin()->complete_with_value(true, std::move(v));
   }
   /// `promise<void>`: completes the future with `unit`.
   template <class U = T, std::enable_if_t<std::is_void_v<U>, int> = 0>
   void set_value() {
-    begin();
-    state_->publish_value();
+    begin()->complete_with_value(true);
   }
 
   /// Makes the future rethrow `e`. Throws `error::promise_already_satisfied` if already set.
   void set_exception(std::exception_ptr e) {
-    begin();
-    state_->publish_exception(std::move(e));
+    begin()->complete_with_exception(std::move(e), true);
   }
 
   void swap(promise& o) noexcept {
     std::swap(state_, o.state_);
     std::swap(future_retrieved_, o.future_retrieved_);
+    std::swap(satisfied_, o.satisfied_);
   }
 
  private:
-  void begin() {
+  // A promise has one owner, so "already set" is its own flag, not a shared atomic: setting
+  // costs the state's one completing CAS, in which the sending side also leaves. Until
+  // get_future the promise holds the receiver's share as well, so the state stays for it.
+  //
+  /// The state to complete. Everything the promise itself records happens here, before the
+  /// completing CAS: from that CAS on the future may see the value and its owner destroy this
+  /// promise while set_value is still returning.
+  detail::oneshot_state<value_type>* begin() {
+    if (satisfied_) throw future_error(error::promise_already_satisfied);
     assert(state_ && "futura::promise: use of a moved-from promise");
-    if (!state_->try_begin()) throw future_error(error::promise_already_satisfied);
+    satisfied_ = true;
+    auto* s = state_;
+    if (future_retrieved_) state_ = nullptr;  // the sending side leaves in the completing CAS
+    return s;
   }
   void abandon() noexcept {
-    if (auto* s = std::exchange(state_, nullptr)) {
-      if (!future_retrieved_) s->release();  // nobody will ever hold the receiver reference
-      s->release_sender();
+    if (state_ == nullptr) return;
+    if (!future_retrieved_) {
+      state_->destroy_unshared();  // nobody else ever saw the state
+    } else {
+      state_->complete_broken();  // not satisfied: satisfied and retrieved leaves state_ null
     }
+    state_ = nullptr;
   }
 
   detail::oneshot_state<value_type>* state_;
   bool future_retrieved_ = false;
+  bool satisfied_ = false;
 };
 
 }  // namespace futura

@@ -5,11 +5,14 @@
 // the ready stack) and one entry per child: a 16-byte node that the child's waker points at,
 // then the child future or, once it is done, its value (the same storage).
 //
-//   child wake:  queued: false -> true ? push the node on the ready stack (lock-free, a CAS) : -
-//                then wake the parent's waker once
+//   child wake:  idle -> queued: push the node on the ready stack (lock-free, a CAS), and if
+//                the stack was empty, wake the parent's waker (once per batch of wakes)
+//                queued -> queued | missed: nothing else (it is on the stack already)
 //   poll:        take the whole stack (one exchange), reverse it (oldest wake first), and poll
-//                each node's child once (clearing `queued` first, so a child that wakes itself
-//                is queued for the next poll, never this one)
+//                each node's child once. A child that finished stays `queued` (never pushed
+//                again, at no cost); a pending one goes back to idle, and if it was `missed`
+//                (woken again, perhaps during this poll), queues itself again: for the next
+//                poll, never this one
 //
 // So a poll polls at most n children, and n children each woken once cost O(n) in total. The
 // nodes are intrusive (no allocation per wake). Wakers may outlive the join (rule 7): the block
@@ -41,10 +44,13 @@ struct join_all_node {
 
   explicit join_all_node(std::uint32_t i) noexcept : index(i) {}
 
-  join_all_node* next = nullptr;    // ready-stack link: written by the waker that queues the node
-  std::uint32_t index;              // the child's position: leads a waker back to its block
-  std::atomic<bool> queued{false};  // on the ready stack (or about to be): not pushed twice
-  std::uint8_t stage = released;    // owner only: what the entry's storage holds
+  join_all_node* next = nullptr;  // ready-stack link: written by the waker that queues the node
+  std::uint32_t index;            // the child's position: leads a waker back to its block
+  std::uint8_t stage = released;  // owner only: what the entry's storage holds
+  static constexpr std::uint8_t idle = 0;
+  static constexpr std::uint8_t queued = 1;  // on the ready stack (or being pushed): never pushed twice
+  static constexpr std::uint8_t missed = 2;  // woken again while queued
+  std::atomic<std::uint8_t> wake_state{idle};
 };
 
 /// The heap block of a join_all of futures `F` keeping values `V`.
@@ -112,6 +118,19 @@ class join_all_state {
 
   join_parent_waker parent;
 
+  /// Any thread: a wake of the node's child.
+  static void wake_node(join_all_node* node) noexcept {
+    // Only the push that finds the stack empty wakes the parent: later pushes land on the
+    // same stack before the owner takes it, in the poll that wake causes (or one already
+    // running), so one parent wake per batch of child wakes loses nothing.
+    std::uint8_t s = node->wake_state.load(std::memory_order_relaxed);
+    while (!node->wake_state.compare_exchange_weak(
+        s, (s & join_all_node::queued) != 0 ? s | join_all_node::missed : join_all_node::queued,
+        std::memory_order_acq_rel, std::memory_order_relaxed)) {
+    }
+    if ((s & join_all_node::queued) == 0 && owner_of(node)->push(node)) owner_of(node)->parent.wake();
+  }
+
   /// Owner only: destroys every child and value still in the block (in input order).
   void destroy_entries() noexcept {
     if (entries_destroyed_) return;
@@ -178,23 +197,20 @@ class join_all_state {
     }
   }
 
-  void push(join_all_node* node) noexcept {
+  /// Pushes a node; true when the stack was empty (since the owner's last take).
+  bool push(join_all_node* node) noexcept {
     join_all_node* head = head_.load(std::memory_order_relaxed);
     do {
       node->next = head;
     } while (!head_.compare_exchange_weak(head, node, std::memory_order_acq_rel, std::memory_order_relaxed));
+    return head == nullptr;
   }
 
   static raw_waker clone(void* p) noexcept {
     owner_of(static_cast<join_all_node*>(p))->add_ref();
     return {&vtable, p};
   }
-  static void wake_by_ref(void* p) noexcept {
-    auto* node = static_cast<join_all_node*>(p);
-    join_all_state* s = owner_of(node);
-    if (!node->queued.exchange(true, std::memory_order_acq_rel)) s->push(node);
-    s->parent.wake();
-  }
+  static void wake_by_ref(void* p) noexcept { wake_node(static_cast<join_all_node*>(p)); }
   static void wake(void* p) noexcept {
     wake_by_ref(p);
     drop(p);
@@ -241,10 +257,16 @@ class join_all_core {
         state_->parent.register_waker(w);
         join_all_node* node = state_->take_ready();
         while (node != nullptr) {
-          join_all_node* next = node->next;  // read before `queued` is cleared: a waker may relink it
-          // From here on a wake queues this child again, for the next poll.
-          node->queued.exchange(false, std::memory_order_acq_rel);
-          if (node->stage == join_all_node::running && !poll_entry(static_cast<entry&>(*node), failure)) break;
+          join_all_node* next = node->next;  // read before the node is idle: a waker may relink it
+          if (node->stage == join_all_node::running) {
+            if (!poll_entry(static_cast<entry&>(*node), failure)) break;
+            // Still pending: idle again. A wake after the one that queued it may have come
+            // during the poll, after the child registered: queue it again for the next poll.
+            if (node->stage == join_all_node::running &&
+                (node->wake_state.exchange(join_all_node::idle, std::memory_order_acq_rel) & join_all_node::missed) != 0) {
+              state_type::wake_node(node);
+            }
+          }
           node = next;
         }
       }

@@ -1,22 +1,34 @@
 // futura/detail/oneshot_state.hpp — the heap state behind promise<T> and from_callback<T>.
 //
-//   empty --try_begin (one sender wins)--> writing --publish--> value | exception
-//   empty --last sender released-------------------------------> broken
+// Everything the two sides tell each other lives in one atomic word, so each step is at most
+// one locked instruction:
 //
-// Senders (a promise, or every copy of a from_callback handle) and the one receiver each hold
-// a reference; the state is freed by whoever releases last, on any thread. The receiver reads
-// the status with acquire, after registering its waker, so a value published between its
-// check and its registration still wakes it (rule 3).
+//   result:  none --sender completes (value | exception | broken), one CAS--> set (final)
+//   waker:   empty --receiver registers, one CAS--> set --sender completes: the CAS takes it--> gone
+//                                                    set --receiver leaves first: its CAS takes it back--> gone
+//   owners:  tx_alive | rx_alive; whoever clears the last one deletes the state
+//
+// A promise completes and leaves in the same CAS, so setting a value costs one locked
+// instruction and no reference count; the receiver, seeing the result with the sender gone,
+// deletes the state with a plain load. Registering costs one CAS the first time and nothing
+// while the same waker is registered again.
+//
+// The waker slot is written by the receiver only while `waker_set` is clear, and read by the
+// sender, before its completing CAS, only while `waker_set` is set: the CAS succeeds only if the
+// word (with a generation count the receiver bumps on every registration) is unchanged since
+// the read, so the sender owns exactly the waker it read (a seqlock whose check is the CAS).
+// A registration that finds the result already set keeps its waker and reads the result, so a
+// value published between the receiver's check and its registration still completes it (rule 3).
 #pragma once
 
 #include <futura/core/error.hpp>
 #include <futura/core/poll_result.hpp>
-#include <futura/detail/atomic_waker.hpp>
+#include <futura/core/waker.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <exception>
-#include <optional>
+#include <new>
 #include <utility>
 
 namespace futura::detail {
@@ -24,98 +36,209 @@ namespace futura::detail {
 template <class T>
 class oneshot_state {
  public:
-  /// A new state with one sender and one receiver reference.
-  oneshot_state() = default;
+  /// A new state held by one sender side and one receiver.
+  oneshot_state() noexcept {}
   oneshot_state(const oneshot_state&) = delete;
   oneshot_state& operator=(const oneshot_state&) = delete;
 
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
+  // ---- the sending side -------------------------------------------------------------------
 
-  /// A new sender (copy of a callback handle): a reference plus a sender count.
-  void add_sender() noexcept {
-    senders_.fetch_add(1, std::memory_order_relaxed);
-    add_ref();
-  }
-  /// Drops a sender; the last one to go without a value breaks the promise.
-  void release_sender() noexcept {
-    if (senders_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      std::uint8_t expected = empty;
-      if (status_.compare_exchange_strong(expected, broken, std::memory_order_release, std::memory_order_relaxed)) {
-        waker_.wake();
-      }
-    }
-    release();
-  }
-
-  /// Claims the right to set the result. False when someone already did.
-  bool try_begin() noexcept {
-    std::uint8_t expected = empty;
-    return status_.compare_exchange_strong(expected, writing, std::memory_order_acquire, std::memory_order_relaxed);
-  }
-  /// After a successful try_begin: publishes the value and wakes the receiver.
+  /// Stores the value and completes; the sending side leaves at the same time when
+  /// `sender_leaves` (a promise: it has nothing left to do). A value whose constructor throws
+  /// completes the future with that exception instead. Once set, nothing may set again.
   template <class... Args>
-  void publish_value(Args&&... args) {
+  void complete_with_value(bool sender_leaves, Args&&... args) noexcept {
     try {
-      value_.emplace(std::forward<Args>(args)...);
+      ::new (static_cast<void*>(&value_)) T(std::forward<Args>(args)...);
     } catch (...) {
-      error_ = std::current_exception();
-      publish(has_exception);
+      ::new (static_cast<void*>(&error_)) std::exception_ptr(std::current_exception());
+      complete(has_exception, sender_leaves);
       return;
     }
-    publish(has_value);
+    complete(has_value, sender_leaves);
   }
-  /// After a successful try_begin: publishes an exception and wakes the receiver.
-  void publish_exception(std::exception_ptr e) noexcept {
-    error_ = std::move(e);
-    publish(has_exception);
+  void complete_with_exception(std::exception_ptr e, bool sender_leaves) noexcept {
+    ::new (static_cast<void*>(&error_)) std::exception_ptr(std::move(e));
+    complete(has_exception, sender_leaves);
   }
+  /// The sending side leaves without a result: the future throws broken_promise.
+  void complete_broken() noexcept { complete(broken, true); }
 
-  /// The receiver's poll. Once it returned ready (or threw), it must not be called again.
-  poll_result<T> poll(const waker& w) {
-    std::uint8_t s = status_.load(std::memory_order_acquire);
-    if (s < has_value) {
-      waker_.register_waker(w);
-      s = status_.load(std::memory_order_acquire);
-      if (s < has_value) return pending;
+  /// from_callback: a callback handle claims the right to complete. False when another did.
+  bool try_claim() noexcept { return (state_.fetch_or(claimed, std::memory_order_acquire) & claimed) == 0; }
+
+  /// from_callback: one more callback handle.
+  void add_sender() noexcept { senders_.fetch_add(1, std::memory_order_relaxed); }
+  /// from_callback: a callback handle is gone; the last one leaves for the whole sending side,
+  /// breaking the future if no handle ever completed it.
+  void release_sender() noexcept {
+    if (senders_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    // No handle is left, so no claim can be in flight: a claim, if any, has completed.
+    if ((state_.load(std::memory_order_acquire) & claimed) == 0) {
+      complete_broken();
+      return;
     }
-    if (s == has_value) return poll_result<T>(std::in_place, std::move(*value_));
-    if (s == has_exception) std::rethrow_exception(error_);
-    throw future_error(error::broken_promise);
+    if ((state_.fetch_and(~tx_alive, std::memory_order_acq_rel) & rx_alive) == 0) delete this;
   }
 
-  /// The receiver is gone: release the waker it registered (it may own a task) right away.
-  void close_receiver() noexcept { waker_.take(); }
+  // ---- the receiving side -----------------------------------------------------------------
+
+  /// The receiver's poll: the state word, after registering `w` if there is no result yet.
+  /// Ready when `is_complete(word)`; then the receiver calls take_result(word) once.
+  std::uint32_t poll(const waker& w) noexcept {
+    std::uint32_t s = state_.load(std::memory_order_acquire);
+    if ((s & result_mask) != none) return s;
+    if ((s & waker_set) != 0) {
+      if (slot_holds(w.raw())) return s;  // the same waker is registered: nothing to do
+      // Take the slot back to rewrite it (fails only if the sender completed meanwhile).
+      do {
+        if ((s & result_mask) != none) return s;
+      } while (!state_.compare_exchange_weak(s, s & ~waker_set, std::memory_order_acquire, std::memory_order_acquire));
+      s &= ~waker_set;
+    }
+    // The slot is the receiver's alone now.
+    drop_slot();
+    raw_waker clone = w.raw().vtable->clone(w.raw().data);
+    vtable_.store(clone.vtable, std::memory_order_relaxed);
+    data_.store(clone.data, std::memory_order_relaxed);
+    std::uint32_t next;
+    do {
+      if ((s & result_mask) != none) {
+        drop_slot();  // completed without it: the sender never saw this waker
+        return s;
+      }
+      next = (s | waker_set) + generation_one;  // the generation wraps harmlessly out of the word
+    } while (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_acquire));
+    return next;
+  }
+
+  static bool is_complete(std::uint32_t word) noexcept { return (word & result_mask) != none; }
+
+  /// After poll returned a complete word: the result (or the stored exception, or
+  /// broken_promise, thrown). The receiver's share is released either way: forget the state.
+  poll_result<T> take_result(std::uint32_t word) {
+    struct leave_on_exit {
+      oneshot_state* state;
+      std::uint32_t word;
+      ~leave_on_exit() { state->leave_receiver_after_result(word); }
+    } leave{this, word};
+    switch (word & result_mask) {
+      case has_value:
+        return poll_result<T>(std::in_place, std::move(value_));
+      case has_exception: {
+        std::exception_ptr e = error_;
+        std::rethrow_exception(std::move(e));
+      }
+      default:
+        throw future_error(error::broken_promise);
+    }
+  }
+
+  /// The receiver is gone without taking the result: its waker is released now (it may own a
+  /// task), and the state with the last side.
+  void leave_receiver() noexcept {
+    std::uint32_t s = state_.load(std::memory_order_acquire);
+    raw_waker mine{};
+    do {
+      if ((s & result_mask) != none) {  // the sender took the waker (or it was never set)
+        leave_receiver_after_result(s);
+        return;
+      }
+      mine = raw_waker{vtable_.load(std::memory_order_relaxed), data_.load(std::memory_order_relaxed)};
+    } while (!state_.compare_exchange_weak(s, (s & ~(waker_set | rx_alive)) | waker_gone, std::memory_order_acq_rel,
+                                           std::memory_order_acquire));
+    // No result yet, so the sender is still here and deletes the state when it leaves.
+    mine.vtable->drop(mine.data);
+  }
+
+  /// A promise whose future was never retrieved owns both sides: no atomics needed.
+  void destroy_unshared() noexcept { delete this; }
 
  private:
-  static constexpr std::uint8_t empty = 0;
-  static constexpr std::uint8_t writing = 1;
-  static constexpr std::uint8_t has_value = 2;
-  static constexpr std::uint8_t has_exception = 3;
-  static constexpr std::uint8_t broken = 4;
+  // The state word.
+  static constexpr std::uint32_t none = 0;  // result (two bits)
+  static constexpr std::uint32_t has_value = 1;
+  static constexpr std::uint32_t has_exception = 2;
+  static constexpr std::uint32_t broken = 3;
+  static constexpr std::uint32_t result_mask = 3;
+  static constexpr std::uint32_t waker_set = 1u << 2;   // the slot holds the receiver's waker, for the sender
+  static constexpr std::uint32_t waker_gone = 1u << 3;  // the slot's waker left with its owner: do not drop it
+  static constexpr std::uint32_t tx_alive = 1u << 4;    // the sending side still uses the state
+  static constexpr std::uint32_t rx_alive = 1u << 5;    // the receiver still uses the state
+  static constexpr std::uint32_t claimed = 1u << 6;     // from_callback: a handle is completing
+  static constexpr std::uint32_t generation_one = 1u << 7;  // the bits from here count registrations
 
-  ~oneshot_state() = default;
-
-  void publish(std::uint8_t s) noexcept {
-    // Once the status is stored the receiver may complete and the promise be destroyed on
-    // another thread while this thread is still waking: hold a reference across the wake.
-    add_ref();
-    status_.store(s, std::memory_order_release);
-    waker_.wake();
-    release();
+  ~oneshot_state() {
+    const std::uint32_t s = state_.load(std::memory_order_relaxed);
+    if ((s & waker_gone) == 0) drop_slot();
+    switch (s & result_mask) {
+      case has_value:
+        value_.~T();
+        break;
+      case has_exception:
+        error_.~exception_ptr();
+        break;
+      default:
+        break;
+    }
   }
 
-  std::atomic<std::uint32_t> refs_{2};
-  std::atomic<std::uint32_t> senders_{1};
-  std::atomic<std::uint8_t> status_{empty};
-  atomic_waker waker_;
-  std::optional<T> value_;
-  std::exception_ptr error_;
+  /// Publishes the result stored in the union (release: the receiver reads it after an
+  /// acquire of the word), taking the receiver's waker in the same CAS if it is set.
+  void complete(std::uint32_t result, bool sender_leaves) noexcept {
+    std::uint32_t s = state_.load(std::memory_order_acquire);
+    raw_waker taken{};
+    std::uint32_t next;
+    do {
+      next = s | result;
+      if (sender_leaves) next &= ~tx_alive;
+      if ((s & waker_set) != 0) {
+        // Valid only if the CAS below succeeds: then the receiver has not touched the slot since.
+        taken = raw_waker{vtable_.load(std::memory_order_relaxed), data_.load(std::memory_order_relaxed)};
+        next = (next & ~waker_set) | waker_gone;
+      }
+    } while (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_acquire));
+    // From here the receiver may complete and delete the state: touch only what we took.
+    if ((s & waker_set) != 0) taken.vtable->wake(taken.data);  // wakes and drops the clone we own
+    if (sender_leaves && (s & rx_alive) == 0) delete this;     // the receiver left before us
+  }
+
+  /// The receiver saw the result (word): it leaves, deleting the state if the sender has left.
+  void leave_receiver_after_result(std::uint32_t word) noexcept {
+    if ((word & tx_alive) == 0) {  // the sender's last write was the CAS we acquired: no one is left
+      delete this;
+      return;
+    }
+    if ((state_.fetch_and(~rx_alive, std::memory_order_acq_rel) & tx_alive) == 0) delete this;
+  }
+
+  /// True when the registered waker is `w`'s target (receiver only: it is the slot's writer).
+  bool slot_holds(const raw_waker& w) const noexcept {
+    return vtable_.load(std::memory_order_relaxed) == w.vtable && data_.load(std::memory_order_relaxed) == w.data;
+  }
+  /// Drops the slot's waker and leaves a no-op one (receiver only, while the slot is its own).
+  void drop_slot() noexcept {
+    const waker_vtable* vt = vtable_.load(std::memory_order_relaxed);
+    if (vt == &noop_vtable) return;
+    void* data = data_.load(std::memory_order_relaxed);
+    vtable_.store(&noop_vtable, std::memory_order_relaxed);
+    data_.store(nullptr, std::memory_order_relaxed);
+    vt->drop(data);
+  }
+
+  std::atomic<std::uint32_t> state_{tx_alive | rx_alive};
+  std::atomic<std::uint32_t> senders_{1};  // from_callback's handles; promises leave in complete()
+  // The receiver's waker, as its two raw words: atomics because the sender may read them while
+  // the receiver rewrites them (it then discards what it read: its CAS fails).
+  std::atomic<const waker_vtable*> vtable_{&noop_vtable};
+  std::atomic<void*> data_{nullptr};
+  union {
+    T value_;
+    std::exception_ptr error_;
+  };
 };
 
-/// The receiving end: owns one reference, drops it on completion or destruction.
+/// The receiving end: owns the receiver's share until the result is taken or it is dropped.
 template <class T>
 class oneshot_receiver {
  public:
@@ -125,31 +248,22 @@ class oneshot_receiver {
     oneshot_receiver(std::move(o)).swap(*this);
     return *this;
   }
-  ~oneshot_receiver() { reset(); }
+  ~oneshot_receiver() {
+    if (state_ != nullptr) state_->leave_receiver();
+  }
 
   bool valid() const noexcept { return state_ != nullptr; }
 
-  /// Polls the state; on ready or on an exception the state is released.
+  /// Polls the state; once ready (or throwing), the receiver no longer holds it.
   poll_result<T> poll(const waker& w) {
-    try {
-      poll_result<T> r = state_->poll(w);
-      if (r.is_ready()) reset();
-      return r;
-    } catch (...) {
-      reset();
-      throw;
-    }
+    const std::uint32_t word = state_->poll(w);
+    if (!oneshot_state<T>::is_complete(word)) return pending;
+    return std::exchange(state_, nullptr)->take_result(word);
   }
 
   void swap(oneshot_receiver& o) noexcept { std::swap(state_, o.state_); }
 
  private:
-  void reset() noexcept {
-    if (auto* s = std::exchange(state_, nullptr)) {
-      s->close_receiver();
-      s->release();
-    }
-  }
   oneshot_state<T>* state_;
 };
 
