@@ -18,6 +18,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -792,7 +793,7 @@ BOOST_AUTO_TEST_CASE(join_all_wakes_its_waker_once_per_batch_of_child_wakes) {
   BOOST_TEST(s[1].polls() == 2);
 }
 
-BOOST_AUTO_TEST_CASE(join_all_repolls_only_the_children_that_were_woken_oldest_wake_first) {
+BOOST_AUTO_TEST_CASE(join_all_repolls_only_the_children_that_were_woken_in_input_order) {
   std::vector<int> polled;
   std::vector<stub<int>> s(4);
   auto child = [&](int i) {
@@ -814,7 +815,70 @@ BOOST_AUTO_TEST_CASE(join_all_repolls_only_the_children_that_were_woken_oldest_w
   s[3].wake();
   s[1].wake();
   BOOST_TEST(j.poll(w).is_pending());
-  BOOST_TEST((polled == std::vector<int>{3, 1}));
+  BOOST_TEST((polled == std::vector<int>{1, 3}));  // woken 3 then 1: polled in input order
+}
+
+BOOST_AUTO_TEST_CASE(join_all_polls_exactly_the_woken_running_children_at_every_level_of_its_wake_tree) {
+  // 70,000 children: three levels of woken bits (1,094 leaf words, 18 above them, 1 top word).
+  // Each round wakes a seeded random subset (word and level boundaries included, some children
+  // twice, some already finished); the next poll must poll exactly the woken children that are
+  // still running, once each, in input order, and the join's waker must be woken once per round.
+  constexpr int n = 70000;
+  struct shared_slots {
+    std::vector<futura::waker> wakers = std::vector<futura::waker>(n);
+    std::vector<char> done = std::vector<char>(n, 0);
+    std::vector<int> polled;
+  } slots;
+  auto child = [&slots](int i) {
+    return futura::poll_fn<int>([&slots, i](futura::waker& w) -> futura::poll_result<int> {
+      slots.polled.push_back(i);
+      if (slots.done[i]) return i;
+      if (!slots.wakers[i].will_wake(w)) slots.wakers[i] = w;
+      return futura::pending;
+    });
+  };
+  using child_t = decltype(child(0));
+  std::vector<child_t> v;
+  for (int i = 0; i < n; ++i) v.push_back(child(i));
+  auto j = futura::join_all(std::move(v));
+  counting_waker cw;
+  futura::waker w = cw.make();
+  BOOST_REQUIRE(j.poll(w).is_pending());
+  BOOST_REQUIRE_EQUAL(slots.polled.size(), static_cast<std::size_t>(n));
+  std::vector<char> finished(n, 0);
+  std::mt19937 rng(20261126);
+  const std::vector<int> boundaries{0, 1, 63, 64, 65, 4095, 4096, 4097, 65535, 65536, n - 1};
+  for (int round = 0; round < 200; ++round) {
+    std::vector<int> woken;
+    const int count = 1 + static_cast<int>(rng() % 300);
+    for (int k = 0; k < count; ++k) woken.push_back(static_cast<int>(rng() % n));
+    woken.push_back(boundaries[static_cast<std::size_t>(round) % boundaries.size()]);
+    for (int i : woken) {
+      if (rng() % 4 == 0) slots.done[i] = 1;  // completes at its next poll
+      slots.wakers[i].wake();
+      if (rng() % 8 == 0) slots.wakers[i].wake();  // twice: still one poll
+    }
+    BOOST_REQUIRE_EQUAL(cw.wakes(), round + 1);
+    std::vector<int> expected;
+    for (int i : woken) {
+      if (!finished[i]) expected.push_back(i);
+    }
+    std::sort(expected.begin(), expected.end());
+    expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+    slots.polled.clear();
+    BOOST_REQUIRE(j.poll(w).is_pending());
+    BOOST_REQUIRE(slots.polled == expected);
+    for (int i : expected) {
+      if (slots.done[i]) finished[i] = 1;
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    slots.done[i] = 1;
+    slots.wakers[i].wake();
+  }
+  auto r = j.poll(w);
+  BOOST_REQUIRE(r.is_ready());
+  for (int i = 0; i < n; ++i) BOOST_REQUIRE_EQUAL(r.value()[static_cast<std::size_t>(i)], i);
 }
 
 BOOST_AUTO_TEST_CASE(join_all_of_100000_children_woken_once_each_in_reverse_order_polls_at_most_2n_children) {

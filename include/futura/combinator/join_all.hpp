@@ -9,12 +9,13 @@
 // in input order whatever the order of completion. An empty input is ready at the first poll.
 //
 // Cost, for every n (one algorithm, no small-n special case): each child has its own waker; a
-// child wake pushes the child on a lock-free intrusive ready stack (one CAS, no allocation) and
-// wakes the join's waker once. A poll takes the stack and polls only those children, so n
-// children each woken once cost O(n) in total, not O(n^2). The first poll polls every child in
-// input order; later polls poll the woken children in the order of their wakes. A poll polls
-// each child at most once: a child that wakes itself during its poll is polled again at the next
-// poll, so self-waking children cannot livelock the join.
+// child wake sets the child's bit in a tree of "woken" bits (one atomic OR, no allocation) and
+// wakes the join's waker once per batch of wakes between two polls. A poll takes the woken bits
+// (one exchange per 64 children) and polls only those children, so n children each woken once
+// cost O(n) in total, not O(n^2). Every poll polls children in input order: the first poll
+// every child, later polls the woken ones. A poll polls each child at most once: a child that
+// wakes itself during its poll is polled again at the next poll, so self-waking children cannot
+// livelock the join.
 // Threads: children are polled on the thread that polls the join; their wakers may be woken
 // from any thread.
 // Destruction: a child is destroyed as soon as it is ready (its output takes its place);
@@ -24,8 +25,9 @@
 // join.
 // Moves and wakers: the join may be moved between polls (rule 2); children's wakers may outlive
 // it (rule 7: waking them then does nothing).
-// Allocation: one block at the first poll (a header of under 64 bytes, then per child a 16-byte wake node
-// plus the larger of F and its output), and the output vector at completion; the input vector is
+// Allocation: one block at the first poll (a header of under 96 bytes, then per child an 8-byte
+// index and stage plus the larger of F and its output, then one bit per child, and one per 64
+// bits above them), and the output vector at completion; the input vector is
 // released at the first poll. The block is freed when the join is complete or destroyed and no
 // child waker clone is left. `join_all(first, last)` first moves the range into a vector.
 #pragma once

@@ -1,23 +1,25 @@
 // futura/detail/join_all_core.hpp — the algorithm of join_all and try_join_all (n children of
 // one type, n known at run time).
 //
-// One heap block, made at the first poll, holds a header (reference count, the parent's waker,
-// the ready stack) and one entry per child: a 16-byte node that the child's waker points at,
-// then the child future or, once it is done, its value (the same storage).
+// One heap block, made at the first poll, holds a header (reference count, the parent's waker),
+// one entry per child (its index, which leads its waker back to the block, then the child
+// future or, once it is done, its value, in the same storage), and a tree of "woken" bits: one
+// bit per child in the leaf words, and above them one bit per word of the level below, up to
+// a single word.
 //
-//   child wake:  idle -> queued: push the node on the ready stack (lock-free, a CAS), and if
-//                the stack was empty, wake the parent's waker (once per batch of wakes)
-//                queued -> queued | missed: nothing else (it is on the stack already)
-//   poll:        take the whole stack (one exchange), reverse it (oldest wake first), and poll
-//                each node's child once. A child that finished stays `queued` (never pushed
-//                again, at no cost); a pending one goes back to idle, and if it was `missed`
-//                (woken again, perhaps during this poll), queues itself again: for the next
-//                poll, never this one
+//   child wake:  set the child's bit; if its word was 0, set that word's bit one level up, and
+//                so on; if the top word was 0, wake the parent's waker. A word that was not 0 is
+//                already reachable from the top, so a wake is one fetch_or nearly always, and
+//                the parent is woken once per batch of wakes between two polls.
+//   poll:        from the top, take each word with one exchange and descend into its set bits;
+//                poll each woken child once, in input order. A child that wakes itself (or is
+//                woken) during its poll sets its bit again, for the next poll, never this one.
 //
-// So a poll polls at most n children, and n children each woken once cost O(n) in total. The
-// nodes are intrusive (no allocation per wake). Wakers may outlive the join (rule 7): the block
-// stays until the last reference goes; the children and values in it are destroyed by the
-// join (when complete or dropped) regardless.
+// So a poll polls at most n children, each at most once, and n children each woken once cost
+// O(n) in total: one atomic per wake, and one exchange per 64 woken children. Waking a child
+// that has finished only costs the parent a spurious poll. Wakers may outlive the join (rule 7):
+// the block stays until the last reference goes; the children and values in it are destroyed
+// by the join (when complete or dropped) regardless.
 #pragma once
 
 #include <futura/core/future_traits.hpp>
@@ -38,19 +40,74 @@
 
 namespace futura::detail {
 
-/// The part of a join_all child that its waker touches (plus the owner's `stage`).
+/// The part of a join_all entry that its waker reads (plus the owner's `stage`).
 struct join_all_node {
   enum stage_type : std::uint8_t { running, finished, released };
 
   explicit join_all_node(std::uint32_t i) noexcept : index(i) {}
 
-  join_all_node* next = nullptr;  // ready-stack link: written by the waker that queues the node
   std::uint32_t index;            // the child's position: leads a waker back to its block
   std::uint8_t stage = released;  // owner only: what the entry's storage holds
-  static constexpr std::uint8_t idle = 0;
-  static constexpr std::uint8_t queued = 1;  // on the ready stack (or being pushed): never pushed twice
-  static constexpr std::uint8_t missed = 2;  // woken again while queued
-  std::atomic<std::uint8_t> wake_state{idle};
+};
+
+/// The tree of woken bits of n children, laid out in caller-provided storage.
+class join_all_wake_tree {
+ public:
+  static constexpr std::size_t max_levels = 6;  // 2^32 children: 2^26, 2^20, 2^14, 2^8, 4, 1 words
+
+  explicit join_all_wake_tree(std::size_t n) noexcept {
+    std::size_t count = n;
+    std::size_t offset = 0;
+    do {
+      count = (count + 63) / 64;
+      offset_[levels_++] = static_cast<std::uint32_t>(offset);
+      offset += count;
+    } while (count > 1);
+    words_ = offset;
+  }
+
+  /// Number of 64-bit words the tree needs.
+  std::size_t words() const noexcept { return words_; }
+
+  /// Every word zero (nothing woken).
+  void construct(std::atomic<std::uint64_t>* storage) const noexcept {
+    for (std::size_t i = 0; i < words_; ++i) ::new (static_cast<void*>(storage + i)) std::atomic<std::uint64_t>(0);
+  }
+
+  /// Marks child `i` woken. True when the tree was empty: the caller wakes the parent.
+  bool set(std::atomic<std::uint64_t>* storage, std::size_t i) const noexcept {
+    for (std::size_t level = 0; level < levels_; ++level) {
+      const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+      i >>= 6;
+      // acq_rel: a poll that takes this word sees what the waking thread did before; a word
+      // that was not 0 is reachable from the top already (its first bit's waker climbed).
+      if (storage[offset_[level] + i].fetch_or(bit, std::memory_order_acq_rel) != 0) return false;
+    }
+    return true;
+  }
+
+  /// Takes every woken bit, top down, and calls fn(i) for each woken child in input order
+  /// until fn returns false (the rest of the taken bits are dropped: the join is finishing).
+  template <class Fn>
+  bool take(std::atomic<std::uint64_t>* storage, Fn&& fn) const {
+    return take_word(storage, levels_ - 1, 0, fn);
+  }
+
+ private:
+  template <class Fn>
+  bool take_word(std::atomic<std::uint64_t>* storage, std::size_t level, std::size_t word, Fn& fn) const {
+    std::uint64_t bits = storage[offset_[level] + word].exchange(0, std::memory_order_acq_rel);
+    while (bits != 0) {
+      const std::size_t i = word * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
+      bits &= bits - 1;
+      if (!(level == 0 ? fn(i) : take_word(storage, level - 1, i, fn))) return false;
+    }
+    return true;
+  }
+
+  std::uint32_t offset_[max_levels] = {};
+  std::size_t levels_ = 0;
+  std::size_t words_ = 0;
 };
 
 /// The heap block of a join_all of futures `F` keeping values `V`.
@@ -66,15 +123,18 @@ class join_all_state {
     };
   };
 
-  /// One allocation: header + one entry per child; the children are moved in (the vector's
-  /// elements are left moved-from). One reference, the owner's.
+  /// One allocation: header + one entry per child + the woken tree; the children are moved in
+  /// (the vector's elements are left moved-from). One reference, the owner's.
   static join_all_state* create(std::vector<F>& children) {
     const std::size_t n = children.size();
     if (n > std::numeric_limits<std::uint32_t>::max()) {
       throw std::length_error("futura::join_all: more than 2^32 - 1 futures");
     }
-    void* block = allocate(entries_offset() + n * sizeof(entry));
-    auto* s = ::new (block) join_all_state(n);
+    const join_all_wake_tree tree(n);
+    const std::size_t tree_offset = tree_offset_for(n);
+    void* block = allocate(tree_offset + tree.words() * sizeof(std::atomic<std::uint64_t>));
+    auto* s = ::new (block) join_all_state(n, tree);
+    s->tree_.construct(s->woken());
     entry* e = s->entries();
     std::size_t built = 0;
     try {
@@ -101,35 +161,14 @@ class join_all_state {
   /// The child's waker, borrowed (no reference taken): valid while the owner holds the block.
   static raw_waker child_waker(entry& e) noexcept { return {&vtable, static_cast<join_all_node*>(&e)}; }
 
-  /// Takes every queued node, oldest wake first. acq_rel pairs with the pushers' CAS: what a
-  /// child did before its wake is visible to its poll, and a wake pushed after this exchange
-  /// sees the parent's waker registered before it.
-  join_all_node* take_ready() noexcept {
-    join_all_node* newest_first = head_.exchange(nullptr, std::memory_order_acq_rel);
-    join_all_node* oldest_first = nullptr;
-    while (newest_first != nullptr) {
-      join_all_node* next = newest_first->next;
-      newest_first->next = oldest_first;
-      oldest_first = newest_first;
-      newest_first = next;
-    }
-    return oldest_first;
+  /// Owner only: takes every woken child and calls fn(entry&) for each, in input order, until
+  /// fn returns false.
+  template <class Fn>
+  void take_woken(Fn&& fn) {
+    tree_.take(woken(), [&](std::size_t i) { return fn(at(i)); });
   }
 
   join_parent_waker parent;
-
-  /// Any thread: a wake of the node's child.
-  static void wake_node(join_all_node* node) noexcept {
-    // Only the push that finds the stack empty wakes the parent: later pushes land on the
-    // same stack before the owner takes it, in the poll that wake causes (or one already
-    // running), so one parent wake per batch of child wakes loses nothing.
-    std::uint8_t s = node->wake_state.load(std::memory_order_relaxed);
-    while (!node->wake_state.compare_exchange_weak(
-        s, (s & join_all_node::queued) != 0 ? s | join_all_node::missed : join_all_node::queued,
-        std::memory_order_acq_rel, std::memory_order_relaxed)) {
-    }
-    if ((s & join_all_node::queued) == 0 && owner_of(node)->push(node)) owner_of(node)->parent.wake();
-  }
 
   /// Owner only: destroys every child and value still in the block (in input order).
   void destroy_entries() noexcept {
@@ -157,15 +196,17 @@ class join_all_state {
   }
 
  private:
-  explicit join_all_state(std::size_t n) noexcept : size_(n) {}
+  join_all_state(std::size_t n, const join_all_wake_tree& tree) noexcept : size_(n), tree_(tree) {}
   ~join_all_state() = default;
 
   static constexpr std::size_t block_alignment() noexcept {
     return alignof(join_all_state) > alignof(entry) ? alignof(join_all_state) : alignof(entry);
   }
   static constexpr bool over_aligned() noexcept { return block_alignment() > __STDCPP_DEFAULT_NEW_ALIGNMENT__; }
-  static constexpr std::size_t entries_offset() noexcept {
-    return (sizeof(join_all_state) + alignof(entry) - 1) / alignof(entry) * alignof(entry);
+  static constexpr std::size_t round_up(std::size_t x, std::size_t a) noexcept { return (x + a - 1) / a * a; }
+  static constexpr std::size_t entries_offset() noexcept { return round_up(sizeof(join_all_state), alignof(entry)); }
+  static constexpr std::size_t tree_offset_for(std::size_t n) noexcept {
+    return round_up(entries_offset() + n * sizeof(entry), alignof(std::atomic<std::uint64_t>));
   }
   static void* allocate(std::size_t bytes) {
     if constexpr (over_aligned()) {
@@ -183,6 +224,9 @@ class join_all_state {
   }
 
   entry* entries() noexcept { return reinterpret_cast<entry*>(reinterpret_cast<char*>(this) + entries_offset()); }
+  std::atomic<std::uint64_t>* woken() noexcept {
+    return reinterpret_cast<std::atomic<std::uint64_t>*>(reinterpret_cast<char*>(this) + tree_offset_for(size_));
+  }
   static join_all_state* owner_of(join_all_node* node) noexcept {
     entry* first = static_cast<entry*>(node) - node->index;
     return reinterpret_cast<join_all_state*>(reinterpret_cast<char*>(first) - entries_offset());
@@ -191,26 +235,21 @@ class join_all_state {
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // Entries hold nothing any more (the owner destroyed them); nodes are trivial to drop.
+      // Entries hold nothing any more (the owner destroyed them); nodes and words are trivial.
       this->~join_all_state();
       deallocate(this);
     }
-  }
-
-  /// Pushes a node; true when the stack was empty (since the owner's last take).
-  bool push(join_all_node* node) noexcept {
-    join_all_node* head = head_.load(std::memory_order_relaxed);
-    do {
-      node->next = head;
-    } while (!head_.compare_exchange_weak(head, node, std::memory_order_acq_rel, std::memory_order_relaxed));
-    return head == nullptr;
   }
 
   static raw_waker clone(void* p) noexcept {
     owner_of(static_cast<join_all_node*>(p))->add_ref();
     return {&vtable, p};
   }
-  static void wake_by_ref(void* p) noexcept { wake_node(static_cast<join_all_node*>(p)); }
+  static void wake_by_ref(void* p) noexcept {
+    auto* node = static_cast<join_all_node*>(p);
+    join_all_state* s = owner_of(node);
+    if (s->tree_.set(s->woken(), node->index)) s->parent.wake();
+  }
   static void wake(void* p) noexcept {
     wake_by_ref(p);
     drop(p);
@@ -219,8 +258,8 @@ class join_all_state {
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
   std::atomic<std::size_t> refs_{1};
-  std::atomic<join_all_node*> head_{nullptr};
   std::size_t size_;
+  join_all_wake_tree tree_;
   bool entries_destroyed_ = false;
 };
 
@@ -255,20 +294,7 @@ class join_all_core {
         }
       } else {
         state_->parent.register_waker(w);
-        join_all_node* node = state_->take_ready();
-        while (node != nullptr) {
-          join_all_node* next = node->next;  // read before the node is idle: a waker may relink it
-          if (node->stage == join_all_node::running) {
-            if (!poll_entry(static_cast<entry&>(*node), failure)) break;
-            // Still pending: idle again. A wake after the one that queued it may have come
-            // during the poll, after the child registered: queue it again for the next poll.
-            if (node->stage == join_all_node::running &&
-                (node->wake_state.exchange(join_all_node::idle, std::memory_order_acq_rel) & join_all_node::missed) != 0) {
-              state_type::wake_node(node);
-            }
-          }
-          node = next;
-        }
+        state_->take_woken([&](entry& e) { return e.stage != join_all_node::running || poll_entry(e, failure); });
       }
     } catch (...) {
       // The join is complete; the children still in the block are destroyed with it.
