@@ -41,8 +41,11 @@
 // their drops are always posted: they take effect at block_on's next turn of the context.)
 // If the io_context is destroyed while the operation is pending (its handler is destroyed
 // uncalled), the future throws `future_error(error::broken_promise)`.
-// Allocation: one shared state at the first poll (plus whatever Asio allocates for the
-// operation, through its recycling allocator), none before.
+// Allocation: one shared state at the first poll, none before; Asio allocates the operation
+// (and a composed operation's steps) through the handler's associated allocator. Both come from
+// a per-thread cache of freed blocks (detail/recycling_pool.hpp), so in steady state, where each
+// operation's blocks are freed before a later one starts on the thread, neither reaches the
+// heap. (Asio's cancellation slot takes its handler's memory from Asio's own per-thread cache.)
 #pragma once
 
 #include <futura/asio/detail/async_op_state.hpp>
@@ -118,16 +121,15 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
   }
 
  private:
-  using executor_type = typename detail::initiation_executor<Initiation>::type;
   struct idle {
     Initiation initiation;
     std::tuple<InitArgs...> args;
   };
-  using running = detail::op_in_flight<output_type, executor_type>;
+  using running = detail::op_in_flight<output_type, detail::executor_source_t<Initiation>>;
   struct done {};
 
   void start(idle& i) {
-    executor_type ex = detail::initiation_executor<Initiation>::get(i.initiation);
+    detail::executor_source_t<Initiation> ex = detail::executor_source_of(i.initiation);
     auto* s = new detail::async_op_state<output_type>();  // one reference for us, one for the handler
     try {
       std::apply([&](InitArgs&... args) { std::move(i.initiation)(Handler(s), std::move(args)...); }, i.args);

@@ -10,18 +10,21 @@
 //
 // Threads: the timer's handler runs on `ex` and wakes the waker of the last poll.
 // Destruction: dropping a waiting sleep cancels its timer at once, on the dropping thread (a
-// mutex serialises that with the timer's handler, so any thread may drop it and nothing is
+// lock serialises that with the timer's handler, so any thread may drop it and nothing is
 // posted); the aborted wait then completes on `ex`, and no work is left once it has. The timer
 // lives in heap state shared with the handler, so the future may move between polls and be
 // dropped at any time; it is destroyed when its wait completes, so a sleep future may even
 // outlive its execution context: if the context is destroyed while the sleep waits, the sleep
 // throws `future_error(error::broken_promise)`.
-// Allocation: one state (timer included) at the first poll, plus Asio's recycled operation.
+// Allocation: one block at the first poll, from the per-thread recycling cache: the state holds
+// the timer and the memory of Asio's wait operation (an operation larger than that memory, on an
+// unusual executor, is allocated from the same cache instead).
 #pragma once
 
 #include <futura/asio/detail/async_op_state.hpp>
 #include <futura/asio/detail/completion_handlers.hpp>
 #include <futura/asio/detail/op_in_flight.hpp>
+#include <futura/asio/detail/recycling_pool.hpp>
 #include <futura/core/future_ext.hpp>
 #include <futura/detail/misuse.hpp>
 
@@ -30,9 +33,11 @@
 #include <boost/system/result.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <atomic>
 #include <chrono>
-#include <mutex>
+#include <cstddef>
 #include <optional>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -40,12 +45,69 @@
 namespace futura {
 namespace detail {
 
+/// Memory for one Asio operation at a time, inside the state that the operation's handler keeps
+/// alive: Asio frees an operation's memory before it calls or destroys the handler (the handler
+/// is moved out first), so the memory is still there when it is given back.
+struct inline_op_memory {
+  /// Holds the wait operation of a timer on an io_context executor (72 bytes with Boost 1.81),
+  /// a strand (88) or an any_io_executor (120).
+  static constexpr std::size_t size = 128;
+  alignas(std::max_align_t) unsigned char bytes[size];
+  bool in_use = false;
+};
+
+/// The sleep handler's associated allocator: the wait operation goes into the state's
+/// `inline_op_memory` when it fits and the memory is free, into the recycling cache otherwise.
+template <class T>
+class inline_op_allocator {
+ public:
+  using value_type = T;
+
+  explicit inline_op_allocator(inline_op_memory* m) noexcept : memory_(m) {}
+  template <class U>
+  inline_op_allocator(const inline_op_allocator<U>& o) noexcept : memory_(o.memory()) {}
+
+  template <class U>
+  struct rebind {
+    using other = inline_op_allocator<U>;
+  };
+
+  T* allocate(std::size_t n) {
+    if (n == 1 && sizeof(T) <= inline_op_memory::size && alignof(T) <= alignof(std::max_align_t) && !memory_->in_use) {
+      memory_->in_use = true;
+      recycling::unpoison(memory_->bytes, inline_op_memory::size);
+      return reinterpret_cast<T*>(memory_->bytes);
+    }
+    return thread_cache_allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (static_cast<void*>(p) == static_cast<void*>(memory_->bytes)) {
+      recycling::poison(memory_->bytes, inline_op_memory::size);
+      memory_->in_use = false;
+    } else {
+      thread_cache_allocator<T>().deallocate(p, n);
+    }
+  }
+
+  inline_op_memory* memory() const noexcept { return memory_; }
+
+  friend bool operator==(const inline_op_allocator& a, const inline_op_allocator& b) noexcept {
+    return a.memory_ == b.memory_;
+  }
+  friend bool operator!=(const inline_op_allocator& a, const inline_op_allocator& b) noexcept { return !(a == b); }
+
+ private:
+  inline_op_memory* memory_;
+};
+
 /// The shared state of a sleep: the operation's state plus the timer it waits on. The timer
 /// lives exactly as long as the wait: it is created at the first poll and destroyed by the
 /// handler (when it runs, or when Asio destroys it uncalled during the context's shutdown), so
-/// it never outlives its execution context, whatever the future does. A mutex serialises that
+/// it never outlives its execution context, whatever the future does. A lock serialises that
 /// destruction with a drop's `cancel()`, which may come from any thread; so a sleep is
-/// cancelled inline, without posting anything.
+/// cancelled inline, without posting anything. The lock is a one-byte spin lock: it is taken
+/// once per sleep (twice when dropped), held for one call into the timer, and contended only by a
+/// drop racing the completion, where a std::mutex would cost 40 bytes and two library calls.
 template <class Executor>
 class timer_op_state final : public async_op_state<boost::system::result<void>> {
  public:
@@ -53,6 +115,9 @@ class timer_op_state final : public async_op_state<boost::system::result<void>> 
       boost::asio::basic_waitable_timer<std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
   explicit timer_op_state(const Executor& ex) : timer_(std::in_place, ex) {}
+
+  /// Where the wait operation lives (see sleep_handler).
+  inline_op_memory op_memory;
 
   /// Arms the timer; call once, right after construction (nothing else can see it yet).
   template <class Handler>
@@ -62,26 +127,49 @@ class timer_op_state final : public async_op_state<boost::system::result<void>> 
   }
 
   void cancel() override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    timer_lock lock(timer_busy_);
     if (timer_) timer_->cancel();
   }
 
  private:
+  class timer_lock {
+   public:
+    explicit timer_lock(std::atomic<bool>& busy) noexcept : busy_(busy) {
+      while (busy_.exchange(true, std::memory_order_acquire)) std::this_thread::yield();
+    }
+    timer_lock(const timer_lock&) = delete;
+    timer_lock& operator=(const timer_lock&) = delete;
+    ~timer_lock() { busy_.store(false, std::memory_order_release); }
+
+   private:
+    std::atomic<bool>& busy_;
+  };
+
   void operation_finished() noexcept override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    timer_lock lock(timer_busy_);
     timer_.reset();
   }
 
-  std::mutex mutex_;
+  std::atomic<bool> timer_busy_{false};
   std::optional<timer_type> timer_;
 };
 
 /// The handler of a sleep's wait: `void(error_code)` -> `result<void>`. It reports no
-/// cancellation slot: a drop cancels the timer itself (see timer_op_state).
+/// cancellation slot: a drop cancels the timer itself (see timer_op_state). Its allocator puts
+/// the wait operation into the state's own memory.
 class sleep_handler : public error_handler {
  public:
-  using error_handler::error_handler;
+  using allocator_type = inline_op_allocator<void>;
+
+  /// Adopts one reference on `s`.
+  template <class Executor>
+  explicit sleep_handler(timer_op_state<Executor>* s) noexcept : error_handler(s), memory_(&s->op_memory) {}
+
   cancellation_slot_type get_cancellation_slot() const noexcept { return {}; }
+  allocator_type get_allocator() const noexcept { return allocator_type(memory_); }
+
+ private:
+  inline_op_memory* memory_;
 };
 
 }  // namespace detail

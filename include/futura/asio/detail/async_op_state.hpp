@@ -14,8 +14,11 @@
 // state) own the IO object the operation runs on: they override `cancel()`, and release the IO
 // object in `operation_finished()`, which the handler calls when it runs or is destroyed uncalled
 // (so the IO object never outlives its execution context, even when the future does).
+// Allocation: from the per-thread recycling cache (recycling_pool.hpp), which the completion
+// handlers also give Asio as their associated allocator for the operation itself.
 #pragma once
 
+#include <futura/asio/detail/recycling_pool.hpp>
 #include <futura/core/error.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
@@ -25,8 +28,10 @@
 #include <boost/asio/cancellation_type.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -40,6 +45,19 @@ class async_op_state {
   async_op_state(const async_op_state&) = delete;
   async_op_state& operator=(const async_op_state&) = delete;
   virtual ~async_op_state() = default;
+
+  // States (sleep's included: the sized delete sees the derived size) come from the per-thread
+  // recycling cache: one is made and freed per operation.
+  static void* operator new(std::size_t size) { return recycling::allocate(size, alignof(std::max_align_t)); }
+  static void operator delete(void* p, std::size_t size) noexcept {
+    recycling::deallocate(p, size, alignof(std::max_align_t));
+  }
+  static void* operator new(std::size_t size, std::align_val_t align) {
+    return recycling::allocate(size, static_cast<std::size_t>(align));
+  }
+  static void operator delete(void* p, std::size_t size, std::align_val_t align) noexcept {
+    recycling::deallocate(p, size, static_cast<std::size_t>(align));
+  }
 
   void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
   void release() noexcept {

@@ -11,10 +11,13 @@
 // Each handler owns one reference to the operation's `async_op_state`; calling it stores the
 // output there and wakes the future; destroying it uncalled (io_context shutdown) marks the
 // state abandoned. It exposes the state's cancellation slot, which is how the future's drop
-// reaches the operation. Handlers are move-only; a moved-from handler owns nothing.
+// reaches the operation. Its associated allocator is the per-thread recycling cache
+// (recycling_pool.hpp), so the operation Asio allocates for it (and each intermediate operation
+// of a composed one) is recycled too. Handlers are move-only; a moved-from handler owns nothing.
 #pragma once
 
 #include <futura/asio/detail/async_op_state.hpp>
+#include <futura/asio/detail/recycling_pool.hpp>
 #include <futura/core/poll_result.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -32,6 +35,7 @@ class async_op_handler_base {
  public:
   using output_type = Output;
   using cancellation_slot_type = boost::asio::cancellation_slot;
+  using allocator_type = thread_cache_allocator<void>;
 
   /// Adopts one reference on `s`.
   explicit async_op_handler_base(async_op_state<Output>* s) noexcept : state_(s) {}
@@ -50,6 +54,9 @@ class async_op_handler_base {
   cancellation_slot_type get_cancellation_slot() const noexcept {
     return state_ ? state_->cancellation_slot() : cancellation_slot_type();
   }
+
+  /// Asio's associated allocator: the operation's memory is recycled per thread.
+  allocator_type get_allocator() const noexcept { return {}; }
 
  protected:
   template <class... Args>

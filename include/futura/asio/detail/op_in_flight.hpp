@@ -9,9 +9,17 @@
 //      thread-safe, so it must not be touched from elsewhere);
 //   3. drops its reference to the shared state. The posted cancellation holds one of its own,
 //      and the handler another, so the signal and the result slot stay alive until both are done.
+// Dropping one whose operation has finished only does 3: the handler took the waker when it
+// completed (a waker registered in a race with that goes when the state goes, just after).
 // An operation whose initiation names no executor (a hand-written `async_initiate` without
 // `get_executor()`) is cancelled inline, on the dropping thread; so is a sleep, whose state
-// serialises the cancellation with its handler itself (`Executor` = `no_executor`).
+// serialises the cancellation with its handler itself (`Source` = `no_executor`).
+// The executor is only needed by a drop before completion, so it is looked up then when that is
+// cheap: Asio's own initiations are a pointer to the IO object (which outlives the future, as
+// Asio requires), and `initiation_executor_source` keeps a copy of such an initiation instead of
+// a copy of the executor (an `any_io_executor` costs a type-erased copy, move and destruction
+// per operation). Other initiations have their executor copied at the start
+// (`stored_executor`).
 #pragma once
 
 #include <futura/asio/detail/async_op_state.hpp>
@@ -85,6 +93,46 @@ auto executor_of(E& ex) {
 template <class E>
 using executor_of_t = decltype(executor_of(std::declval<E&>()));
 
+/// Finds a running operation's executor: a copy taken at the start.
+template <class Executor>
+struct stored_executor {
+  Executor ex;
+  const Executor& get() const noexcept { return ex; }
+};
+
+/// Finds a running operation's executor: asks a copy of its initiation (which refers to the IO
+/// object) when a drop needs it.
+template <class Initiation>
+struct initiation_executor_source {
+  Initiation initiation;
+  auto get() const { return initiation_executor<Initiation>::get(initiation); }
+};
+
+/// True when keeping a copy of the initiation is cheaper than copying its executor.
+template <class Initiation>
+inline constexpr bool executor_found_later_v =
+    !std::is_same_v<typename initiation_executor<Initiation>::type, no_executor> &&
+    std::is_trivially_copyable_v<Initiation> && sizeof(Initiation) <= 2 * sizeof(void*);
+
+/// How an `async_op_future` on `Initiation` finds its executor when dropped.
+template <class Initiation>
+using executor_source_t = std::conditional_t<
+    std::is_same_v<typename initiation_executor<Initiation>::type, no_executor>, no_executor,
+    std::conditional_t<executor_found_later_v<Initiation>, initiation_executor_source<Initiation>,
+                       stored_executor<typename initiation_executor<Initiation>::type>>>;
+
+/// The executor source of `Initiation`, taken before the initiation is called (and moved from).
+template <class Initiation>
+executor_source_t<Initiation> executor_source_of(const Initiation& i) {
+  if constexpr (std::is_same_v<executor_source_t<Initiation>, no_executor>) {
+    return {};
+  } else if constexpr (executor_found_later_v<Initiation>) {
+    return {i};
+  } else {
+    return {initiation_executor<Initiation>::get(i)};
+  }
+}
+
 /// The posted (or dispatched) half of a drop: emits the cancellation, then lets go of the state.
 template <class Output>
 class cancel_operation {
@@ -103,25 +151,30 @@ class cancel_operation {
   async_op_state<Output>* state_;
 };
 
-/// Owns the future's reference to a running operation's state; cancels it when dropped.
-template <class Output, class Executor>
+/// Owns the future's reference to a running operation's state; cancels it when dropped, on the
+/// executor that `Source` (`no_executor`, `stored_executor`, `initiation_executor_source`) finds.
+template <class Output, class Source>
 class op_in_flight {
  public:
   /// Adopts one reference on `s`.
-  op_in_flight(async_op_state<Output>* s, Executor ex) noexcept : state_(s), ex_(std::move(ex)) {}
-  op_in_flight(op_in_flight&& o) noexcept : state_(std::exchange(o.state_, nullptr)), ex_(std::move(o.ex_)) {}
+  op_in_flight(async_op_state<Output>* s, Source src) noexcept : state_(s), src_(std::move(src)) {}
+  op_in_flight(op_in_flight&& o) noexcept : state_(std::exchange(o.state_, nullptr)), src_(std::move(o.src_)) {}
   op_in_flight& operator=(op_in_flight&& o) noexcept {
     op_in_flight moved(std::move(o));
     std::swap(state_, moved.state_);
-    std::swap(ex_, moved.ex_);
+    std::swap(src_, moved.src_);
     return *this;
   }
   op_in_flight(const op_in_flight&) = delete;
   op_in_flight& operator=(const op_in_flight&) = delete;
   ~op_in_flight() {
     if (auto* s = std::exchange(state_, nullptr)) {
-      s->close_receiver();
-      if (!s->finished()) cancel(s);
+      // A finished operation's handler has let go (or is letting go) of the state, so the waker
+      // goes with it; only a running one's may keep a task alive until the aborted completion.
+      if (!s->finished()) {
+        s->close_receiver();
+        cancel(s);
+      }
       s->release();
     }
   }
@@ -130,7 +183,7 @@ class op_in_flight {
 
  private:
   void cancel(async_op_state<Output>* s) noexcept {
-    if constexpr (std::is_same_v<Executor, no_executor>) {
+    if constexpr (std::is_same_v<Source, no_executor>) {
       try {
         s->cancel();
       } catch (...) {
@@ -139,7 +192,7 @@ class op_in_flight {
       }
     } else {
       try {
-        boost::asio::dispatch(ex_, cancel_operation<Output>(s));
+        boost::asio::dispatch(src_.get(), cancel_operation<Output>(s));
       } catch (...) {
         // Only allocation can fail here; the operation then runs to completion uncancelled
         // (nothing leaks: the handler still holds and releases its reference).
@@ -148,7 +201,7 @@ class op_in_flight {
   }
 
   async_op_state<Output>* state_;
-  Executor ex_;
+  Source src_;
 };
 
 }  // namespace futura::detail
