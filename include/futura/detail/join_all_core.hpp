@@ -50,6 +50,9 @@ struct join_all_node {
   std::uint8_t stage = released;  // owner only: what the entry's storage holds
 };
 
+/// Identifies the calling thread by an address (see join_all_state's reference counts).
+inline thread_local char join_all_thread_marker = 0;
+
 /// The tree of woken bits of n children, laid out in caller-provided storage.
 class join_all_wake_tree {
  public:
@@ -187,12 +190,28 @@ class join_all_state {
   /// Owner only: after the owner released every entry itself.
   void mark_entries_destroyed() noexcept { entries_destroyed_ = true; }
 
+  /// Owner only: the children are polled on this thread until the guard goes; clones of their
+  /// wakers made meanwhile on this thread are counted without an atomic operation.
+  class polling_guard {
+   public:
+    explicit polling_guard(join_all_state& s) noexcept : s_(s) {
+      s_.poller_.store(&join_all_thread_marker, std::memory_order_relaxed);
+    }
+    polling_guard(const polling_guard&) = delete;
+    polling_guard& operator=(const polling_guard&) = delete;
+    ~polling_guard() { s_.poller_.store(nullptr, std::memory_order_relaxed); }
+
+   private:
+    join_all_state& s_;
+  };
+
   /// The join is finished or destroyed: destroy what it still holds, stop forwarding wakes,
-  /// drop its reference.
+  /// drop its reference (with the clones counted by the poller).
   void release_owner() noexcept {
     destroy_entries();
     parent.close();
-    release();
+    const std::size_t add = released + poller_clones_;
+    if (shared_refs_.fetch_add(add, std::memory_order_acq_rel) + add == released) destroy();
   }
 
  private:
@@ -232,17 +251,23 @@ class join_all_state {
     return reinterpret_cast<join_all_state*>(reinterpret_cast<char*>(first) - entries_offset());
   }
 
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      // Entries hold nothing any more (the owner destroyed them); nodes and words are trivial.
-      this->~join_all_state();
-      deallocate(this);
-    }
+  void release_clone() noexcept {
+    if (shared_refs_.fetch_sub(1, std::memory_order_acq_rel) - 1 == released) destroy();
+  }
+  void destroy() noexcept {
+    // Entries hold nothing any more (the owner destroyed them); nodes and words are trivial.
+    this->~join_all_state();
+    deallocate(this);
   }
 
   static raw_waker clone(void* p) noexcept {
-    owner_of(static_cast<join_all_node*>(p))->add_ref();
+    join_all_state* s = owner_of(static_cast<join_all_node*>(p));
+    // A child registering the waker it is being polled with: the poller's own plain count.
+    if (s->poller_.load(std::memory_order_relaxed) == &join_all_thread_marker) {
+      ++s->poller_clones_;
+    } else {
+      s->shared_refs_.fetch_add(1, std::memory_order_relaxed);
+    }
     return {&vtable, p};
   }
   static void wake_by_ref(void* p) noexcept {
@@ -254,10 +279,20 @@ class join_all_state {
     wake_by_ref(p);
     drop(p);
   }
-  static void drop(void* p) noexcept { owner_of(static_cast<join_all_node*>(p))->release(); }
+  static void drop(void* p) noexcept { owner_of(static_cast<join_all_node*>(p))->release_clone(); }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
-  std::atomic<std::size_t> refs_{1};
+  // References: the owner's, and one per waker clone. Clones made by the polling thread while it
+  // polls the children (nearly all: a child keeps the waker it is polled with) are counted in
+  // `poller_clones_`, without atomics; other clones, and every drop, in `shared_refs_` (modulo
+  // 2^64: it goes "negative" as clones counted by the poller are dropped). Clones outstanding =
+  // poller_clones_ + shared_refs_. The owner's release adds `released` and its count, so the
+  // sum reaches exactly `released` once, when the last reference goes, and whoever brings it
+  // there frees the block.
+  static constexpr std::size_t released = std::size_t{1} << 62;
+  std::atomic<const char*> poller_{nullptr};  // the thread polling the children, if any
+  std::size_t poller_clones_ = 0;             // owner (the poller) only
+  std::atomic<std::size_t> shared_refs_{0};
   std::size_t size_;
   join_all_wake_tree tree_;
   bool entries_destroyed_ = false;
@@ -289,11 +324,13 @@ class join_all_core {
         std::vector<F>().swap(children_);  // the moved-from husks and their buffer
         remaining_ = state_->size();
         state_->parent.register_waker(w);
+        typename state_type::polling_guard polling(*state_.get());
         for (std::size_t i = 0, n = state_->size(); i < n; ++i) {  // the first poll polls every child
           if (!poll_entry(state_->at(i), failure)) break;
         }
       } else {
         state_->parent.register_waker(w);
+        typename state_type::polling_guard polling(*state_.get());
         state_->take_woken([&](entry& e) { return e.stage != join_all_node::running || poll_entry(e, failure); });
       }
     } catch (...) {
