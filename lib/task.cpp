@@ -2,10 +2,12 @@
 // futura/executor/detail/task_header.hpp, the per-context list of live tasks that lets a
 // dying execution context destroy every task's future exactly once, and the task log events.
 //
-// Costs on the hot paths: a spawn is one allocation, one service lookup (thread-local cache)
-// and the executor's post; a task whose first poll finishes never touches the live-task list
-// (only tasks that return pending join it, once); a wake is one compare-exchange plus the post;
-// a poll is two compare-exchanges around the future's poll.
+// Costs on the hot paths: a spawn is one allocation and the executor's post (no lookup: the
+// context's task service is found only by tasks that return pending, once); a task whose first
+// poll finishes never touches the live-task list or the service, and publishes its completion
+// and drops the runner's reference in one compare-exchange when no joiner waits; a wake is one
+// compare-exchange plus the post; a poll that stays pending is one compare-exchange after the
+// future's poll (none before it unless wakes came while the runner was queued).
 #include <futura/executor/detail/task_header.hpp>
 #include <futura/log.hpp>
 
@@ -57,11 +59,8 @@ class task_service final : public boost::asio::execution_context::service {
   /// Changes whenever a task service is destroyed.
   static std::atomic<std::uint64_t> epoch;
 
-  /// The service of `ctx`; a thread running a task of `ctx` finds it without a lookup.
+  /// The service of `ctx` (made on first use); a thread's last lookup is cached.
   static task_service& of(boost::asio::execution_context& ctx);
-
-  /// True once shutdown() has begun: a task spawned now is aborted at once.
-  bool has_shut_down() const noexcept { return shut_down_.load(std::memory_order_acquire); }
 
   /// Adds `t` (with the list's reference); false when the context has already shut down.
   bool link(task_header* t) noexcept {
@@ -121,46 +120,29 @@ class task_service final : public boost::asio::execution_context::service {
 boost::asio::execution_context::id task_service::id;
 std::atomic<std::uint64_t> task_service::epoch{0};
 
+static_assert(task_log_debug == spdlog::level::debug, "task_header.hpp's copy of spdlog's debug level");
+
 namespace {
 
-// Task ids: unique and increasing per thread, taken from a global counter in blocks so that a
-// spawn costs no shared atomic operation.
 constexpr std::uint64_t id_block = 1024;
 std::atomic<std::uint64_t> next_id_block{0};
-thread_local std::uint64_t next_id = 0;
-thread_local std::uint64_t id_block_end = 0;
 
-std::uint64_t new_task_id() noexcept {
-  if (next_id == id_block_end) {
-    next_id = next_id_block.fetch_add(id_block, std::memory_order_relaxed);
-    id_block_end = next_id + id_block;
-  }
-  return ++next_id;
-}
-
-// The context and service of the task this thread is running. Valid while that task runs: its
-// context cannot be shut down during one of its own handlers. So a spawn from inside a task
-// skips the service lookup, and a wake of a task of this same context needs no posting count.
+// The context of the task this thread is running. Valid while that task runs: its context
+// cannot be shut down during one of its own handlers. So a wake of a task of this same context
+// needs no posting count.
 thread_local boost::asio::execution_context* running_context = nullptr;
-thread_local task_service* running_service = nullptr;
 
 class running_scope {
  public:
-  explicit running_scope(task_service* s) noexcept
-      : saved_context_(running_context), saved_service_(running_service) {
-    running_context = &s->context();
-    running_service = s;
+  explicit running_scope(boost::asio::execution_context* ctx) noexcept : saved_(running_context) {
+    running_context = ctx;
   }
-  ~running_scope() {
-    running_context = saved_context_;
-    running_service = saved_service_;
-  }
+  ~running_scope() { running_context = saved_; }
   running_scope(const running_scope&) = delete;
   running_scope& operator=(const running_scope&) = delete;
 
  private:
-  boost::asio::execution_context* saved_context_;
-  task_service* saved_service_;
+  boost::asio::execution_context* saved_;
 };
 
 std::string describe(const std::exception_ptr& e) {
@@ -194,6 +176,16 @@ inline void log_event(spdlog::level::level_enum level, std::uint64_t id, const c
   if (log_floor_admits(level)) log_event_checked(level, id, what);
 }
 
+inline void log_completion(std::uint64_t id, task_output_status status) noexcept {
+  if (status == task_output_status::aborted) {
+    log_event(spdlog::level::debug, id, "aborted");
+  } else if (status == task_output_status::exception) {
+    log_event(spdlog::level::debug, id, "completed with an exception");
+  } else {
+    log_event(spdlog::level::debug, id, "completed");
+  }
+}
+
 void log_detached_failure(std::uint64_t id, const std::exception_ptr& e) noexcept {
   if (spdlog::logger* l = enabled_logger(spdlog::level::err)) {
     try {
@@ -207,7 +199,6 @@ void log_detached_failure(std::uint64_t id, const std::exception_ptr& e) noexcep
 }  // namespace
 
 task_service& task_service::of(boost::asio::execution_context& ctx) {
-  if (running_context == &ctx) return *running_service;
   // The last lookup of this thread, valid while no task service has been destroyed since
   // (Asio's own lookup takes the registry's mutex).
   thread_local boost::asio::execution_context* cached_context = nullptr;
@@ -222,7 +213,7 @@ task_service& task_service::of(boost::asio::execution_context& ctx) {
   return s;
 }
 
-bool task_header::on_own_context() const noexcept { return running_service == service_; }
+bool task_header::on_own_context() const noexcept { return running_context == context_; }
 
 void task_header::release_many(std::uint64_t refs) noexcept {
   if ((state_.fetch_sub(refs * ref_one, std::memory_order_acq_rel) >> ref_shift) == refs) vtable_->destroy(this);
@@ -280,6 +271,27 @@ void task_header::wake_and_release() noexcept {
   }
 }
 
+// finish(false) for a task whose first poll gave its value: it never joined the live-task list
+// and, on an executor that holds no outstanding work, nothing of it must wait for the completion
+// to be published (the runner's own handler is the context's work until it returns). So its
+// executor is destroyed first (by the typed poll, which returned done_executor_released); then,
+// unless a joiner is waiting to be woken, one compare-exchange publishes the completion and
+// drops the runner's reference, and the block may be gone right after it. (Exceptions, aborts
+// and joiners to wake take finish().)
+inline void task_header::complete_first_poll() noexcept {
+  const std::uint64_t id = id_;
+  std::uint64_t s = state_.load(std::memory_order_acquire);
+  while (!(s & join_waiting)) {
+    if (state_.compare_exchange_weak(s, (s | closed | complete) - ref_one, std::memory_order_acq_rel,
+                                     std::memory_order_acquire)) {
+      if ((s >> ref_shift) == 1) vtable_->destroy(this);  // detached, and no waker was made
+      log_event(spdlog::level::debug, id, "completed");
+      return;
+    }
+  }
+  finish(false, true);  // a joiner registered: wake it before the runner lets go
+}
+
 void task_header::run() noexcept {
   // `scheduled` stays set while this runner polls: only this runner clears it, so starting
   // needs no read-modify-write unless wakes came while the runner was queued. Those are
@@ -291,12 +303,17 @@ void task_header::run() noexcept {
     return;
   }
   if (s & notified) s = state_.fetch_and(~notified, std::memory_order_acq_rel) & ~notified;
-  running_scope scope(service_);
+  running_scope scope(context_);
   if (s & cancelled) {
     finish(true);
     return;
   }
-  if (vtable_->poll(this) == task_poll_status::done) {
+  const task_poll_status polled = vtable_->poll(this);
+  if (polled == task_poll_status::done_executor_released) {
+    complete_first_poll();
+    return;
+  }
+  if (polled == task_poll_status::done) {
     finish(false);
     return;
   }
@@ -335,6 +352,11 @@ void task_header::run() noexcept {
 // run out of work in between, the runner's handler is still running). False when either
 // fails (the context shut down; the executor could not be copied): the caller aborts the task.
 bool task_header::join_live_list() noexcept {
+  try {
+    service_ = &task_service::of(*context_);  // makes the service on first use: may throw
+  } catch (...) {
+    return false;
+  }
   add_ref();  // the list's
   if (!service_->link(this)) {
     release();
@@ -368,7 +390,7 @@ void task_header::complete_aborted(const char* why) noexcept {
   status_ = task_output_status::aborted;
   const std::uint64_t id = id_;
   const std::uint64_t s = state_.fetch_or(complete, std::memory_order_acq_rel);
-  if ((s & join_interest) && (s & join_waiting)) join_waker_.wake();
+  if ((s & join_interest) && (s & join_waiting)) join_waker_.get().wake();
   log_event(spdlog::level::debug, id, why);
   vtable_->release_work(this, listed_);
 }
@@ -376,7 +398,8 @@ void task_header::complete_aborted(const char* why) noexcept {
 // On the executor, with `running` held, consuming the runner's reference: destroys the future
 // if it is still there, publishes the output, wakes the joiner, then releases the work (after
 // which the context may stop).
-void task_header::finish(bool aborted) noexcept {
+// `work_released`: complete_first_poll() already destroyed the executor.
+void task_header::finish(bool aborted, bool work_released) noexcept {
   if (aborted) {
     vtable_->drop_future(this);
     status_ = task_output_status::aborted;
@@ -389,18 +412,12 @@ void task_header::finish(bool aborted) noexcept {
   const std::uint64_t s = state_.fetch_or(closed | complete, std::memory_order_acq_rel);
   // From here on the join slot belongs to the join handle, if there still is one.
   if (s & join_interest) {
-    if (s & join_waiting) join_waker_.wake();
+    if (s & join_waiting) join_waker_.get().wake();
   } else if (status == task_output_status::exception) {
     log_detached_failure(id, error);
   }
-  if (status == task_output_status::aborted) {
-    log_event(spdlog::level::debug, id, "aborted");
-  } else if (status == task_output_status::exception) {
-    log_event(spdlog::level::debug, id, "completed with an exception");
-  } else {
-    log_event(spdlog::level::debug, id, "completed");
-  }
-  vtable_->release_work(this, listed);
+  log_completion(id, status);
+  if (!work_released) vtable_->release_work(this, listed);
   release_many(listed ? 2 : 1);  // the live-task list's (if the task joined it) and the runner's
 }
 
@@ -414,29 +431,18 @@ void task_header::shut_down() noexcept {
   release();  // the live-task list's
 }
 
-void task_header::start(boost::asio::execution_context& ctx) {
-  // The task is not visible to any other thread yet, and it is not in the live-task list until
-  // its first poll returns pending, so this first post needs no posting count: nothing of the
-  // context's shutdown waits for it (spawning, like asio::post, requires the context to be
-  // alive), and a first runner the context drops completes the task.
-  id_ = new_task_id();
-  service_ = &task_service::of(ctx);
-  if (service_->has_shut_down()) {
-    // A future's destructor spawned while the context shuts down: abort right here.
-    complete_aborted("aborted: spawned on an execution context that has shut down");
-    release();  // the first runner's (never posted)
-    return;
-  }
-  log_event(spdlog::level::debug, id_, "spawned");
-  try {
-    vtable_->schedule(this);  // the first runner's reference goes with it (or dies with it)
-  } catch (...) {
-    // Nothing was queued: the runner, destroyed without running, completed the task as
-    // aborted. The caller never sees the task.
-    release();  // the spawner's
-    throw;
-  }
+// Spawning (task_header::prepare_start, inline, then task::post_first). The task is not visible
+// to any other thread yet, and it is not in the live-task list until its first poll returns
+// pending, so its first post needs no posting count: nothing of the context's shutdown waits
+// for it (spawning, like asio::post, requires the context to be alive), and a first runner the
+// context drops completes the task.
+void refill_task_ids() noexcept {
+  task_id_block& ids = this_thread_task_ids;
+  ids.next = next_id_block.fetch_add(id_block, std::memory_order_relaxed);
+  ids.end = ids.next + id_block;
 }
+
+void task_header::log_spawned() const noexcept { log_event_checked(spdlog::level::debug, id_, "spawned"); }
 
 void task_header::abort() noexcept {
   const std::uint64_t s = state_.fetch_or(cancelled, std::memory_order_acq_rel);
@@ -451,7 +457,7 @@ void task_header::detach() noexcept {
     // Completed before the detach: the failure was stored for a joiner that will never come.
     if (status_ == task_output_status::exception) log_detached_failure(id_, error_);
   } else if (s & join_waiting) {
-    join_waker_.take();  // drop the waker a poll registered
+    join_waker_.get().take();  // drop the waker a poll registered
   }
   log_event(spdlog::level::trace, id_, "detached");
 }

@@ -144,6 +144,41 @@ BOOST_AUTO_TEST_CASE(the_handle_is_pending_until_the_task_completes_and_is_woken
   BOOST_TEST(cw.live_clones() == 0);  // the handle let go of the waker it registered
 }
 
+BOOST_AUTO_TEST_CASE(a_handle_waiting_before_the_first_poll_is_woken_once_when_that_poll_finishes_the_task) {
+  // The task finishes in its first poll (the path that publishes the completion and lets go of
+  // the runner in one step) while a joiner is already registered: the joiner is woken, once.
+  boost::asio::io_context ctx;
+  auto h = futura::spawn(ctx, futura::ready(7));
+  futura_test::counting_waker cw;
+  {
+    futura::waker w = cw.make();
+    BOOST_TEST(h.poll(w).is_pending());
+    ctx.run();
+    BOOST_TEST(cw.wakes() == 1);
+    auto r = h.poll(w);
+    BOOST_TEST(r.is_ready());
+    BOOST_TEST(r.value() == 7);
+  }
+  BOOST_TEST(cw.live_clones() == 0);  // the handle let go of the waker it registered
+}
+
+BOOST_AUTO_TEST_CASE(a_task_on_a_work_tracking_executor_releases_that_work_when_it_finishes) {
+  boost::asio::io_context ctx;
+  const auto tracked = [&] {  // a temporary each time: the test itself keeps no work
+    return boost::asio::prefer(ctx.get_executor(), boost::asio::execution::outstanding_work.tracked);
+  };
+  auto first_poll = futura::spawn(tracked(), futura::ready(1));
+  futura::promise<int> p;
+  auto later = futura::spawn(tracked(), p.get_future());
+  ctx.poll();
+  BOOST_TEST(first_poll.is_finished());
+  BOOST_TEST(!later.is_finished());
+  p.set_value(2);
+  ctx.run();  // returns: neither task holds work any more
+  BOOST_TEST(futura::block_on(std::move(first_poll)) == 1);
+  BOOST_TEST(futura::block_on(std::move(later)) == 2);
+}
+
 BOOST_AUTO_TEST_CASE(polling_a_handle_again_after_it_returned_breaks_rule_4) {
   boost::asio::io_context ctx;
   auto h = futura::spawn(ctx, futura::ready(1));

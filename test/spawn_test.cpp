@@ -13,7 +13,9 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -337,6 +339,27 @@ BOOST_AUTO_TEST_CASE(a_context_made_where_a_destroyed_one_lived_gets_a_task_list
     BOOST_CHECK_EXCEPTION(futura::block_on(std::move(pending)), futura::future_error,
                           [](const futura::future_error& e) { return e.code() == futura::error::aborted; });
   }
+}
+
+BOOST_AUTO_TEST_CASE(task_ids_are_unique_and_increasing_on_a_thread_across_its_blocks_of_ids) {
+  // A thread takes ids from the global counter in blocks of 1024: 3000 spawns cross two
+  // refills, and a second thread's ids never collide with the first's.
+  boost::asio::io_context ctx;
+  std::vector<futura::join_handle<int>> handles;
+  for (int i = 0; i < 3000; ++i) handles.push_back(futura::spawn(ctx, futura::ready(i)));
+  std::vector<std::uint64_t> other;
+  std::thread([&] {
+    for (int i = 0; i < 1500; ++i) other.push_back(futura::spawn(ctx, futura::ready(i)).id());
+  }).join();
+  for (std::size_t i = 1; i < handles.size(); ++i) BOOST_TEST(handles[i].id() > handles[i - 1].id());
+  for (std::size_t i = 1; i < other.size(); ++i) BOOST_TEST(other[i] > other[i - 1]);
+  std::vector<std::uint64_t> all(other);
+  for (const auto& h : handles) all.push_back(h.id());
+  std::sort(all.begin(), all.end());
+  BOOST_TEST((std::adjacent_find(all.begin(), all.end()) == all.end()));  // no id given twice
+  BOOST_TEST(all.front() > 0u);
+  ctx.run();
+  for (int i = 0; i < 3000; ++i) BOOST_TEST(futura::block_on(std::move(handles[static_cast<std::size_t>(i)])) == i);
 }
 
 BOOST_AUTO_TEST_CASE(spawn_detached_works_on_every_kind_of_executor) {

@@ -75,15 +75,24 @@ class [[nodiscard]] join_handle : public future_ext<join_handle<T>> {
   /// was destroyed first. Polling it after that (or an empty handle) breaks rule 4.
   poll_result<T> poll(waker& w) {
     if (!task_) detail::polled_after_completion("futura::join_handle");
+    if (task_->complete_and_alone() && !aborted_ && task_->output_status() == detail::task_output_status::value) {
+      // The usual end: the task finished with a value and let go; the block is the handle's.
+      struct destroyer {
+        detail::task_output<T>* t;
+        ~destroyer() { t->destroy_alone(); }
+      } owner{std::exchange(task_, nullptr)};
+      finished_ = true;
+      return poll_result<T>(std::in_place, owner.t->take_value());
+    }
     if (!task_->join_ready_or_register(w)) return pending;
-    // Complete: the join slot is ours. Let go of the task whatever happens next.
+    // Complete: the join slot is ours. Let go of the task whatever happens next (and of a
+    // waker registered after the completion's wake).
     struct releaser {
       detail::task_output<T>* t;
-      ~releaser() { t->release(); }
+      ~releaser() { t->release_joined(); }
     } owner{std::exchange(task_, nullptr)};
     finished_ = true;
     detail::task_output<T>& t = *owner.t;
-    t.drop_join_waker();  // a waker registered after the completion's wake: drop it now
     if (aborted_ || t.output_status() == detail::task_output_status::aborted) throw future_error(error::aborted);
     if (t.output_status() == detail::task_output_status::exception) std::rethrow_exception(t.output_error());
     return poll_result<T>(std::in_place, t.take_value());

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <futura/core/future_traits.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/executor/detail/task.hpp>
 #include <futura/executor/join_handle.hpp>
 
@@ -64,7 +65,7 @@ constexpr bool check_spawnable() {
 ///   auto s = futura::spawn(boost::asio::make_strand(pool), futura::ready(1));
 /// @endcode
 template <class ExecutorOrContext, class F>
-[[nodiscard]] auto spawn(ExecutorOrContext&& ex, F&& f) {
+[[nodiscard]] FUTURA_ALWAYS_INLINE auto spawn(ExecutorOrContext&& ex, F&& f) {
   static_assert(detail::check_spawnable<F>());
   return detail::make_join_handle(detail::spawn_task(detail::spawn_executor_of(ex), std::forward<F>(f)));
 }

@@ -18,6 +18,7 @@
 
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/executor/detail/task_header.hpp>
 
 #include <boost/asio/execution.hpp>
@@ -81,8 +82,9 @@ class task_runner {
 class task_op_slot {
  public:
   // Asio 1.81's operation for a task runner is 40 bytes (scheduler_operation + runner +
-  // allocator) with pointer alignment; a larger one (handler tracking) takes the fallback.
-  static constexpr std::size_t size = 6 * sizeof(void*);
+  // allocator) with pointer alignment, exactly this (no slack: every byte of the block is
+  // paid for on every spawn); a larger one (handler tracking) takes the fallback.
+  static constexpr std::size_t size = 5 * sizeof(void*);
   static constexpr std::size_t align = alignof(void*);
 
   void* try_take(std::size_t bytes, std::size_t alignment) noexcept {
@@ -210,6 +212,7 @@ class task final : public task_output<output_t<F>> {
   task(G&& f, const Executor& ex) : task_output<output_type>(&vtable) {
     executor_.construct(executor_traits::make(ex, slot_ptr()));
     try {
+      this->executor_holds_no_work_ = holds_no_work(executor_.get());
       future_.construct(std::forward<G>(f));
     } catch (...) {
       executor_.destroy();
@@ -219,6 +222,16 @@ class task final : public task_output<output_t<F>> {
   ~task() = default;
 
   static task& self(task_header* h) noexcept { return *static_cast<task*>(h); }
+
+  // Whether `ex` says it tracks no outstanding work (false when it cannot say).
+  static bool holds_no_work(const kept_executor& ex) {
+    if constexpr (boost::asio::can_query<const kept_executor&, boost::asio::execution::outstanding_work_t>::value) {
+      return boost::asio::query(ex, boost::asio::execution::outstanding_work) ==
+             boost::asio::execution::outstanding_work.untracked;
+    } else {
+      return false;
+    }
+  }
 
   task_op_slot* slot_ptr() noexcept {
     if constexpr (executor_traits::embeds_op) {
@@ -239,6 +252,12 @@ class task final : public task_output<output_t<F>> {
       t.future_.destroy();
       future_alive = false;
       t.set_value(std::move(r).value());
+      if (t.executor_holds_no_work_ && !t.is_listed()) {
+        // Nothing waits for the work to be released (see complete_first_poll): the executor
+        // goes now, without another call through the vtable.
+        t.executor_.destroy();
+        return task_poll_status::done_executor_released;
+      }
     } catch (...) {
       if (future_alive) t.future_.destroy();
       t.set_exception(std::current_exception());
@@ -246,7 +265,25 @@ class task final : public task_output<output_t<F>> {
     return task_poll_status::done;
   }
 
-  static void schedule(task_header* h) { self(h).executor_.get().execute(task_runner(h)); }
+  // Flattened: the executor's execute() and, on io_context/thread_pool, the scheduler's post are
+  // inlined into this one function per task type (GCC kept them as two more calls: ~25
+  // instructions per wake on W4, the wake -> post -> poll path).
+  [[gnu::flatten]] static void schedule(task_header* h) { self(h).executor_.get().execute(task_runner(h)); }
+
+ public:
+  /// Posts the task's first run (after prepare_start()). On an exception (the executor could
+  /// not post) the runner, destroyed without running, has completed the task as aborted; the
+  /// spawner's reference is released before the exception propagates.
+  void post_first() {
+    try {
+      schedule(this);  // the first runner's reference goes with it (or dies with it)
+    } catch (...) {
+      this->release();  // the spawner's
+      throw;
+    }
+  }
+
+ private:
   static void take_work(task_header* h) {
     task& t = self(h);
     t.work_.construct(boost::asio::prefer(
@@ -298,9 +335,10 @@ decltype(auto) spawn_executor_of(ExOrCtx& x) {
   }
 }
 
-/// Makes and starts a task; returns it with the spawner's reference.
+/// Makes and starts a task; returns it with the spawner's reference. (Forced inline: W7 showed
+/// GCC outlining it, an extra call per spawn.)
 template <class Executor, class F>
-task_output<output_t<F>>* spawn_task(const Executor& ex, F&& f) {
+FUTURA_ALWAYS_INLINE task_output<output_t<F>>* spawn_task(const Executor& ex, F&& f) {
   static_assert(boost::asio::can_require<const Executor&, boost::asio::execution::blocking_t::never_t>::value,
                 "futura::spawn: the executor must support require(execution::blocking.never): a task's "
                 "first poll, like every wake, is posted and never runs inline");
@@ -314,7 +352,8 @@ task_output<output_t<F>>* spawn_task(const Executor& ex, F&& f) {
   using D = std::decay_t<F>;
   boost::asio::execution_context& ctx = boost::asio::query(ex, boost::asio::execution::context);
   auto* t = task<D, Executor, task_proto_allocator>::create(std::forward<F>(f), ex);
-  t->start(ctx);
+  t->prepare_start(ctx);
+  t->post_first();
   return t;
 }
 

@@ -18,7 +18,8 @@
 //                                    ▼
 //                                scheduled ...
 //   scheduled ──runner: ready / threw / abort requested──▶ complete
-//                (future destroyed first, then the output published, then the work released)
+//                (future destroyed first, then the output published, then the work released;
+//                 first-poll fast path below: executor released, then published)
 //   idle / scheduled ──executor shut down──▶ closed ──future destroyed──▶ complete (aborted)
 //
 // - `scheduled` means exactly one runner exists, queued on the executor or polling; it is
@@ -36,6 +37,12 @@
 //   execute(); the context's shutdown waits for it to drop to zero, so no post ever reaches a
 //   destroyed execution context. `closed` stops all further posts.
 // - `join_interest` is cleared by detach(); a task completing without it logs its exception.
+// - First-poll fast path (complete_first_poll in lib/task.cpp): a task whose first poll gives
+//   its value has never been listed and, on an executor that holds no outstanding work, owns
+//   nothing whose release must follow the publication (its runner's handler is the context's
+//   work until it returns). The typed poll destroys the executor at once; then, unless
+//   `join_waiting` is set (a joiner must be woken first: the general path), one
+//   compare-exchange sets closed|complete and drops the runner's reference.
 //
 // The live-task list of the context holds the tasks that have been polled and are not
 // complete: a task joins it when its first poll returns pending, and starts counting as
@@ -45,18 +52,23 @@
 // executor shuts down with that runner queued, destroying the runner completes the task
 // (aborted). So shutting the context down reaches every unfinished task once: through the
 // list, or through its queued first runner. A task whose first poll finishes never touches
-// the list or the work count.
+// the list or the work count; the context's task service (the list) is looked up only when a
+// task joins it, not at spawn. A spawn on a context that is shutting down is posted like any
+// other: the executor drops (destroys) the runner, which completes the task as aborted.
 //
 // References (counted in the high half of the state word): the join handle (also held by
 // spawn_detached until the first post is made), the live-task list (from the first pending
 // poll until completion or shutdown), the queued runner (handed on to the next runner when a
 // wake came during the poll), every waker clone. The last one to go frees the block on
 // whatever thread it is; wakers may outlive the task, the executor and the context (rule 7):
-// once `closed` they do nothing.
+// once `closed` they do nothing. The join handle of a complete task is usually the last
+// holder: it sees a count of one with a plain load and frees the block without a
+// read-modify-write (nothing can add a reference once the count is one and the holder is us).
 #pragma once
 
 #include <futura/core/waker.hpp>
 #include <futura/detail/atomic_waker.hpp>
+#include <futura/log.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -97,7 +109,21 @@ class manual_lifetime {
   };
 };
 
-enum class task_poll_status : unsigned char { pending, done };
+/// What a task's poll did. `done_executor_released`: done, and the task (never listed, on an
+/// executor that holds no work) already destroyed its executor: see complete_first_poll().
+/// Task ids: unique and increasing per thread, taken from a global counter in blocks of 1024
+/// (refill_task_ids(), in the library), so that a spawn costs no shared atomic operation.
+struct task_id_block {
+  std::uint64_t next = 0;
+  std::uint64_t end = 0;
+};
+inline thread_local task_id_block this_thread_task_ids;
+void refill_task_ids() noexcept;
+
+/// spdlog's level number for debug (checked in lib/task.cpp; this header does not include spdlog).
+constexpr int task_log_debug = 1;
+
+enum class task_poll_status : unsigned char { pending, done, done_executor_released };
 
 /// What the join slot holds once the task is complete.
 enum class task_output_status : unsigned char { none, value, exception, aborted, taken };
@@ -105,7 +131,7 @@ enum class task_output_status : unsigned char { none, value, exception, aborted,
 /// The typed operations of a task, filled in by detail/task.hpp.
 struct task_vtable {
   /// Polls the future once. On ready or on an exception: destroys the future and fills the
-  /// join slot, then returns `done`.
+  /// join slot, then returns `done` (or `done_executor_released`, see task_poll_status).
   task_poll_status (*poll)(task_header*) noexcept;
   /// Queues a runner (owning one reference) on the executor. Throws what the executor throws.
   void (*schedule)(task_header*);
@@ -129,6 +155,27 @@ class task_header {
   void release() noexcept {
     if ((state_.fetch_sub(ref_one, std::memory_order_acq_rel) >> ref_shift) == 1) vtable_->destroy(this);
   }
+  /// The join handle's fast path: true when the task is complete, the handle's is the only
+  /// reference and no joiner's waker is registered. The handle then owns the block outright
+  /// (no one can reach it any more) and frees it with destroy_alone(), no read-modify-write.
+  bool complete_and_alone() const noexcept {
+    return (state_.load(std::memory_order_acquire) & (ref_mask | complete | join_waiting)) == (ref_one | complete);
+  }
+  void destroy_alone() noexcept { vtable_->destroy(this); }
+
+  /// The join handle lets go of a completed task whose outcome it took: drops the waker it
+  /// registered, if any, and its reference. Usually the handle is the last holder: when the
+  /// count is 1 no one else holds the task, so no one can add a reference or touch the state any
+  /// more, and the block (with the registered waker) is freed without a read-modify-write.
+  void release_joined() noexcept {
+    const std::uint64_t s = state_.load(std::memory_order_acquire);
+    if ((s >> ref_shift) == 1) {
+      vtable_->destroy(this);
+      return;
+    }
+    if (s & join_waiting) join_waker_.get().take();
+    release();
+  }
 
   /// Schedules a poll (see the state machine above). Never polls inline.
   void wake() noexcept;
@@ -141,11 +188,17 @@ class task_header {
   /// aborted when the task is not in the live-task list (its first runner never ran).
   void runner_dropped() noexcept;
 
-  /// Posts the task's first run on its executor, whose context is `ctx` (a context that has
-  /// shut down completes the task as aborted at once). On an exception (the executor could not
-  /// post) the task is completed as aborted and the spawner's reference is released before the
-  /// exception propagates.
-  void start(boost::asio::execution_context& ctx);
+  /// Readies the task for its first run on an executor whose context is `ctx` (the caller then
+  /// posts that run: task::post_first). No lookup happens here: the context's task service is
+  /// found at the task's first pending poll. (On a context that has shut down the executor
+  /// drops the runner, which completes the task as aborted.)
+  void prepare_start(boost::asio::execution_context& ctx) noexcept {
+    task_id_block& ids = this_thread_task_ids;
+    if (ids.next == ids.end) refill_task_ids();
+    id_ = ++ids.next;
+    context_ = &ctx;
+    if (log_floor_admits(task_log_debug)) log_spawned();
+  }
 
   /// Requests cancellation: the runner destroys the future on the executor.
   void abort() noexcept;
@@ -154,6 +207,8 @@ class task_header {
 
   bool is_complete() const noexcept { return (state_.load(std::memory_order_acquire) & complete) != 0; }
   std::uint64_t id() const noexcept { return id_; }
+  /// Whether the task is in its context's live-task list (read by the task's runner only).
+  bool is_listed() const noexcept { return listed_; }
 
   /// The join handle's poll: true when the task is complete (its join slot may be read);
   /// otherwise registers `w` to be woken at completion and returns false, unless the task
@@ -162,17 +217,19 @@ class task_header {
     std::uint64_t s = state_.load(std::memory_order_acquire);
     if (s & complete) return true;
     if (!(s & join_waiting)) {
-      // Announce the joiner first: a completion that does not see the bit had already set
-      // `complete`, and the fetch_or below returns it.
+      // The slot is made here, by the one join handle, before the bit that lets a completion
+      // use it is published. Announce the joiner first: a completion that does not see the bit
+      // had already set `complete`, and the fetch_or below returns it.
+      join_waker_.construct();
       s = state_.fetch_or(join_waiting, std::memory_order_acq_rel);
       if (s & complete) return true;
     }
-    join_waker_.register_waker(w);
+    join_waker_.get().register_waker(w);
     return is_complete();
   }
   /// Drops the waker the join handle registered, if any (the handle is done with the task).
   void drop_join_waker() noexcept {
-    if (state_.load(std::memory_order_acquire) & join_waiting) join_waker_.take();
+    if (state_.load(std::memory_order_acquire) & join_waiting) join_waker_.get().take();
   }
   /// The join slot. Read only after is_complete() returned true, by the one join handle.
   task_output_status output_status() const noexcept { return status_; }
@@ -183,9 +240,14 @@ class task_header {
 
  protected:
   explicit task_header(const task_vtable* vtable) noexcept : vtable_(vtable) {}
-  ~task_header() = default;
+  ~task_header() {
+    if (state_.load(std::memory_order_relaxed) & join_waiting) join_waker_.destroy();
+  }
 
   task_output_status status_ = task_output_status::none;
+  // The kept executor holds no outstanding work (set by the typed task): destroying it before
+  // the completion is published cannot let the context run out of work early.
+  bool executor_holds_no_work_ = false;
 
  private:
   friend class task_service;
@@ -222,12 +284,15 @@ class task_header {
   static constexpr std::uint64_t posting_mask = std::uint64_t{0xFFFF} << 16;
   static constexpr unsigned ref_shift = 32;
   static constexpr std::uint64_t ref_one = std::uint64_t{1} << ref_shift;
+  static constexpr std::uint64_t ref_mask = ~std::uint64_t{0} << ref_shift;
 
   bool on_own_context() const noexcept;
+  void log_spawned() const noexcept;
   void release_many(std::uint64_t refs) noexcept;
   bool join_live_list() noexcept;
   void complete_aborted(const char* why) noexcept;
-  void finish(bool aborted) noexcept;
+  void finish(bool aborted, bool work_released = false) noexcept;
+  void complete_first_poll() noexcept;
   void shut_down() noexcept;
 
   // A task starts `scheduled` (its first run is about to be posted) with two references: the
@@ -235,12 +300,18 @@ class task_header {
   std::atomic<std::uint64_t> state_{scheduled | join_interest | 2 * ref_one};
   const task_vtable* vtable_;
   std::uint64_t id_ = 0;
-  // The task service of the executor's context (set by start()): it stands for the context.
-  task_service* service_ = nullptr;
+  // The executor's context (set by start()), and its task service (looked up when the task
+  // joins the live-task list, at its first pending poll: a task that finishes in its first
+  // poll never needs it).
+  boost::asio::execution_context* context_ = nullptr;
+  // (service_, prev_ and next_ are set by the list when the task joins it, and read only then.)
+  task_service* service_;
   // The list links, guarded by the list's lock.
-  task_header* prev_ = nullptr;
-  task_header* next_ = nullptr;
-  atomic_waker join_waker_;
+  task_header* prev_;
+  task_header* next_;
+  // The join handle's waker slot: made by the handle's first pending poll (join_waiting says it
+  // exists), so a task joined only after it finished never makes or destroys one.
+  manual_lifetime<atomic_waker> join_waker_;
 };
 
 /// The waker of a task: clone/drop are reference counts on the task.
