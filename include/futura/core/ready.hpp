@@ -2,8 +2,7 @@
 //
 //   holding(v) --poll: v moved out--> done
 //
-// Allocation: none. Polling again after it
-// returned its value is rule 4's violation.
+// Allocation: none. Polling again after it returned its value is rule 4's violation.
 #pragma once
 
 #include <futura/core/future_ext.hpp>
