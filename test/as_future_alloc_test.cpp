@@ -2,6 +2,7 @@
 // Asio's operation come from a per-thread recycling cache, so a steady stream of operations
 // allocates nothing, and a sleep is one block, Asio's wait operation included.
 // Its own program: it replaces the global allocation functions (support/allocation_counter.hpp).
+#include <support/asio_allocation_counter.hpp>  // one per program: see the header
 #include <support/asio_support.hpp>
 
 #include <futura/asio/as_future.hpp>
@@ -21,26 +22,6 @@
 #include <utility>
 #include <variant>
 #include <vector>
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FUTURA_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define FUTURA_TEST_SANITIZED 1
-#endif
-#endif
-
-// Heap allocation counting (not under sanitizers, which own the allocator). Asio's recycling
-// allocator takes its blocks from std::aligned_alloc, everything else from operator new.
-#ifndef FUTURA_TEST_SANITIZED
-#include <support/allocation_counter.hpp>
-
-#include <malloc.h>
-extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {
-  futura_test::record_allocation();
-  return memalign(align, size);
-}
-#endif
 
 namespace {
 

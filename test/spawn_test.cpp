@@ -1,6 +1,7 @@
 // spawn / spawn_detached: every kind of Asio executor and context, laziness, outstanding work
 // (run() returns only when every task finished), one allocation per task, one execute() per
 // wake, and spawning from inside a task.
+#include <support/asio_allocation_counter.hpp>  // one per program: see the header
 #include <support/executor_support.hpp>
 #include <support/probe.hpp>
 
@@ -25,26 +26,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FUTURA_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define FUTURA_TEST_SANITIZED 1
-#endif
-#endif
-
-// Heap allocation counting (not under sanitizers, which own the allocator). Asio's recycling
-// allocator takes its blocks from std::aligned_alloc, everything else from operator new.
-#ifndef FUTURA_TEST_SANITIZED
-#include <support/allocation_counter.hpp>
-
-#include <malloc.h>
-extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {
-  futura_test::record_allocation();
-  return memalign(align, size);
-}
-#endif
 
 namespace {
 

@@ -1,0 +1,27 @@
+// Heap allocation counting for suites that run Asio: allocation_counter.hpp plus Asio's own
+// allocations. Same rule as allocation_counter.hpp: include it from ONE suite file per program.
+//
+// Not under sanitizers, which own the allocator: FUTURA_TEST_SANITIZED is 1 there and nothing is
+// replaced. Asio's recycling allocator takes its blocks from std::aligned_alloc, everything else
+// comes from operator new (counted by allocation_counter.hpp), so aligned_alloc is replaced too.
+#pragma once
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define FUTURA_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define FUTURA_TEST_SANITIZED 1
+#endif
+#endif
+
+#ifndef FUTURA_TEST_SANITIZED
+#include <support/allocation_counter.hpp>
+
+#include <cstddef>
+
+#include <malloc.h>
+extern "C" void* aligned_alloc(std::size_t align, std::size_t size) noexcept {
+  futura_test::record_allocation();
+  return memalign(align, size);
+}
+#endif
