@@ -5,7 +5,7 @@ namespace futura::detail {
 
 abort_state* abort_state::make() { return new abort_state(); }
 
-void abort_state::destroy(abort_state* s) noexcept { delete s; }
+void abort_state::destroy_last(abort_state* s) noexcept { delete s; }
 
 void abort_state::abort() noexcept {
   // Only the first abort wakes: after it the future completes at its next poll, and later

@@ -6,6 +6,7 @@
 #include <futura/executor/block_on.hpp>
 
 #include <futura/detail/boxed_trampoline.hpp>
+#include <futura/detail/ref_count.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -15,12 +16,9 @@
 
 namespace futura::detail {
 
-class thread_parker {
+class thread_parker : public intrusive_ref_count<thread_parker> {
  public:
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
+  thread_parker() = default;
   void wake() noexcept { unpark(); }
 
   void park() {
@@ -54,7 +52,6 @@ class thread_parker {
   static constexpr int parked = 1;
   static constexpr int notified = 2;
 
-  std::atomic<std::uint32_t> refs_{1};
   std::atomic<int> state_{empty};
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -19,6 +19,8 @@
 // shared by pointer so that wakers which outlive the context (rule 7) still find it.
 #include <futura/executor/block_on_asio.hpp>
 
+#include <futura/detail/ref_count.hpp>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
@@ -56,15 +58,10 @@ thread_local io_parker* current_io_parker = nullptr;  // this thread's innermost
 
 }  // namespace
 
-class io_parker {
+class io_parker : public intrusive_ref_count<io_parker> {
  public:
   explicit io_parker(boost::asio::io_context& ctx)
       : ctx_(ctx), hub_(boost::asio::use_service<block_on_service>(ctx).hub), work_(ctx.get_executor()) {}
-
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
 
   /// The waker's wake: may run on any thread, also after block_on returned.
   void wake() noexcept {
@@ -160,9 +157,9 @@ class io_parker {
     if (hub_->waiters > 0) hub_->handed_off.notify_all();
   }
 
+  friend class intrusive_ref_count<io_parker>;
   ~io_parker() = default;
 
-  std::atomic<std::uint32_t> refs_{1};
   boost::asio::io_context& ctx_;
   const std::shared_ptr<handoff_hub> hub_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

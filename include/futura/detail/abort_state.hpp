@@ -10,6 +10,7 @@
 
 #include <futura/core/waker.hpp>
 #include <futura/detail/atomic_waker.hpp>
+#include <futura/detail/ref_count.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -17,18 +18,13 @@
 
 namespace futura::detail {
 
-class abort_state {
+class abort_state : public intrusive_ref_count<abort_state> {
  public:
   /// A new state holding one reference (adopted by the first `abort_ref`).
   static abort_state* make();
 
   abort_state(const abort_state&) = delete;
   abort_state& operator=(const abort_state&) = delete;
-
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) destroy(this);
-  }
 
   /// Sets the flag and, the first time, wakes the future's registered waker. Any thread.
   void abort() noexcept;
@@ -41,11 +37,11 @@ class abort_state {
   void close_future() noexcept { waker_.take(); }
 
  private:
+  friend class intrusive_ref_count<abort_state>;
   abort_state() = default;
   ~abort_state() = default;
-  static void destroy(abort_state* s) noexcept;
+  static void destroy_last(abort_state* s) noexcept;  // in the library, where it was made
 
-  std::atomic<std::uint32_t> refs_{1};
   std::atomic<bool> aborted_{false};
   atomic_waker waker_;
 };

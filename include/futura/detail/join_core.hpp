@@ -13,6 +13,7 @@
 #include <futura/core/waker.hpp>
 #include <futura/detail/join_parent_waker.hpp>
 #include <futura/detail/misuse.hpp>
+#include <futura/detail/ref_count.hpp>
 
 #include <array>
 #include <atomic>
@@ -65,7 +66,8 @@ class join_state_owner {
 /// parent's waker, and the targets of the children's wakers. Reference-counted: the join holds
 /// one reference, every clone of a child's waker one more.
 template <std::size_t N>
-class join_wake_state {
+class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
+  friend class intrusive_ref_count<join_wake_state<N>>;
   struct child {
     join_wake_state* owner;
     std::size_t index;
@@ -102,16 +104,12 @@ class join_wake_state {
   /// The join is finished or destroyed: stop forwarding, drop its reference.
   void release_owner() noexcept {
     parent.close();
-    release();
+    this->release();
   }
 
  private:
   ~join_wake_state() = default;
 
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
   void mark_woken(std::size_t i) noexcept {
     ready_[i / 64].fetch_or(std::uint64_t{1} << (i % 64), std::memory_order_acq_rel);
     parent.wake();
@@ -132,7 +130,6 @@ class join_wake_state {
   static void drop(void* p) noexcept { static_cast<child*>(p)->owner->release(); }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
-  std::atomic<std::size_t> refs_{1};
   std::array<std::atomic<std::uint64_t>, words> ready_;
   child children_[N];
 };

@@ -23,6 +23,7 @@
 
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
+#include <futura/detail/ref_count.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -34,7 +35,7 @@
 
 namespace futura::detail {
 
-class shared_core {
+class shared_core : public intrusive_ref_count<shared_core> {
  public:
   enum class begin_result : std::uint8_t {
     complete,  ///< the output is there: read it (the caller's key was released)
@@ -45,11 +46,7 @@ class shared_core {
   shared_core(const shared_core&) = delete;
   shared_core& operator=(const shared_core&) = delete;
 
-  // Memory references (ref_counted_waker's protocol: the notifier waker).
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
+  // Memory references (intrusive_ref_count: the copies' reference and the notifier's clones).
   /// The notifier: the inner future wants to be polled again.
   void wake() noexcept;
 
@@ -74,6 +71,7 @@ class shared_core {
  protected:
   shared_core() = default;
   virtual ~shared_core();
+  friend class intrusive_ref_count<shared_core>;
 
  private:
   enum class phase : std::uint8_t { idle, polling, complete };
@@ -90,7 +88,6 @@ class shared_core {
   waker free_key(std::uint32_t key) noexcept;  // returns the waker, to be dropped unlocked
   void wake_all() noexcept;
 
-  std::atomic<std::uint32_t> refs_{1};    // the copies' reference + notifier clones
   std::atomic<std::uint32_t> copies_{1};
   std::mutex mutex_;
   phase phase_ = phase::idle;

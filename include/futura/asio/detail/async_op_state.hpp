@@ -23,6 +23,7 @@
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
 #include <futura/detail/atomic_waker.hpp>
+#include <futura/detail/ref_count.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_type.hpp>
@@ -38,10 +39,10 @@
 namespace futura::detail {
 
 template <class Output>
-class async_op_state {
+class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
  public:
   /// A new state with two references: one for the future, one for the completion handler.
-  async_op_state() = default;
+  async_op_state() noexcept : intrusive_ref_count<async_op_state<Output>>(2) {}
   async_op_state(const async_op_state&) = delete;
   async_op_state& operator=(const async_op_state&) = delete;
   virtual ~async_op_state() = default;
@@ -59,10 +60,6 @@ class async_op_state {
     recycling::deallocate(p, size, static_cast<std::size_t>(align));
   }
 
-  void add_ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
-  void release() noexcept {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
 
   /// The slot the completion handler reports as its associated cancellation slot.
   boost::asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
@@ -133,7 +130,6 @@ class async_op_state {
     waker_.wake();
   }
 
-  std::atomic<std::uint32_t> refs_{2};
   std::atomic<std::uint8_t> status_{running};
   atomic_waker waker_;
   std::optional<Output> value_;
