@@ -27,13 +27,7 @@ namespace {
 using futura_test::allocation_count;
 using futura_test::counting_waker;
 using futura_test::probe;
-
-/// The value of a ready poll result; a pending one fails the test (instead of reading nothing).
-template <class T>
-T value_of(futura::poll_result<T> r) {
-  if (r.is_pending()) throw std::logic_error("expected a ready poll_result, got pending");
-  return r.take();
-}
+using futura_test::value_of;
 
 /// `n` links of `+1` over `f`, each link boxed.
 futura::boxed_future<int> plus_one_chain(futura::boxed_future<int> f, int n) {

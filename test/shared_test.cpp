@@ -21,13 +21,7 @@ namespace {
 using futura_test::allocation_count;
 using futura_test::counting_waker;
 using futura_test::probe;
-
-/// The value of a ready poll result; a pending one fails the test.
-template <class T>
-T value_of(futura::poll_result<T> r) {
-  if (r.is_pending()) throw std::logic_error("expected a ready poll_result, got pending");
-  return r.take();
-}
+using futura_test::value_of;
 
 /// Counts its copies (to tell a copied output from a moved one).
 struct copy_counted {

@@ -14,6 +14,13 @@
 
 namespace futura_test {
 
+/// The value of a ready poll result; a pending one fails the test (instead of reading nothing).
+template <class T>
+T value_of(futura::poll_result<T> r) {
+  if (r.is_pending()) throw std::logic_error("expected a ready poll_result, got pending");
+  return r.take();
+}
+
 /// A waker target that counts wakes and outstanding clones (checks that nothing leaks a waker).
 /// The counters live in a reference-counted block, so wakers may outlive this object (rule 7).
 class counting_waker {

@@ -106,10 +106,6 @@ class promise {
   }
 
  private:
-  // A promise has one owner, so "already set" is its own flag, not a shared atomic: setting
-  // costs the state's one completing CAS, in which the sending side also leaves. Until
-  // get_future the promise holds the receiver's share as well, so the state stays for it.
-  //
   /// The state to complete. Everything the promise itself records happens here, before the
   /// completing CAS: from that CAS on the future may see the value and its owner destroy this
   /// promise while set_value is still returning.
@@ -131,8 +127,11 @@ class promise {
     state_ = nullptr;
   }
 
+  // Until get_future the promise also holds the receiver's share, so the state stays for it.
   detail::oneshot_state<value_type>* state_;
   bool future_retrieved_ = false;
+  // A promise has one owner, so "already set" is its own flag, not a shared atomic: setting
+  // costs only the state's completing CAS, in which the sending side also leaves.
   bool satisfied_ = false;
 };
 
