@@ -3,6 +3,7 @@
 #   make deps     install the Debian packages futura needs (no-op when present)
 #   make build    Release build (GCC) of library, tests and examples
 #   make test     GCC and Clang Release suites, then ASan+UBSan and TSan suites, all through CTest
+#                 (the TSan build is a chaos build: thread timing perturbed in every lock-free protocol)
 #   make demo     build and run the examples
 #   make bench    Release benchmarks, futura against its peers, one table (bench-callgrind: instructions)
 #   make install  install headers, library, CMake package and futura.pc (PREFIX=/usr/local)
@@ -64,7 +65,7 @@ test-asan: deps
 
 test-tsan: deps
 	$(CONFIGURE) -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_COMPILER=clang++ \
-	  -DFUTURA_SANITIZE=thread -DFUTURA_TEST_CONSUMER=OFF -DFUTURA_BUILD_EXAMPLES=OFF
+	  -DFUTURA_SANITIZE=thread -DFUTURA_CHAOS=ON -DFUTURA_TEST_CONSUMER=OFF -DFUTURA_BUILD_EXAMPLES=OFF
 	cmake --build $(BUILD)/tsan -j$(JOBS)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --test-dir $(BUILD)/tsan --output-on-failure -j$(CTEST_JOBS)
