@@ -6,6 +6,7 @@
 #include <futura/executor/block_on.hpp>
 
 #include <futura/detail/boxed_trampoline.hpp>
+#include <futura/detail/chaos.hpp>
 #include <futura/detail/ref_count.hpp>
 
 #include <atomic>
@@ -24,6 +25,7 @@ class thread_parker : public intrusive_ref_count<thread_parker> {
   void park() {
     int expected = notified;
     if (state_.compare_exchange_strong(expected, empty, std::memory_order_acquire)) return;
+    FUTURA_CHAOS_POINT("parker.park.about_to_lock");
     std::unique_lock<std::mutex> lock(mutex_);
     expected = empty;
     if (!state_.compare_exchange_strong(expected, parked, std::memory_order_acquire)) {
@@ -41,6 +43,7 @@ class thread_parker : public intrusive_ref_count<thread_parker> {
 
   void unpark() noexcept {
     if (state_.exchange(notified, std::memory_order_release) != parked) return;
+    FUTURA_CHAOS_POINT("parker.unpark.was_parked");
     // The parked thread holds the mutex between its state change and its wait: taking the
     // mutex here orders our notify after its wait began.
     { std::lock_guard<std::mutex> lock(mutex_); }

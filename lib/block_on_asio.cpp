@@ -1,58 +1,38 @@
 // The parker behind block_on(io_context&, f): wakes a thread that sleeps inside run_one.
 //
-// Per block_on call, guarded by the context's hub mutex:
+// Per block_on call, guarded by the parker's mutex:
 //   notified    the waker was woken since the owner last consumed a wake-up
 //   in_run_one  the owner is inside ctx.run_one() (and may be asleep there)
 //   generation  bumped each time the owner consumes a wake-up: tells stale no-ops apart
-//   exits       bumped each time the owner leaves run_one: what a hand-off waits for
 //
 //   owner:  poll f --pending--> [notified?] --no--> run_one --returns--> [notified?] ...
 //                                           --yes-> poll_one (fairness) --> consume, poll f
 //   wake:   notified = true; if the owner is in run_one (and this is not the owner running a
 //           handler, after which run_one returns anyway): post wake_op(generation)
 //   wake_op on the owner's thread: nothing (run_one returns after it)
-//   wake_op elsewhere, owner still in run_one for that wake-up: post it again and wait until
-//           the owner leaves run_one (or this thread's own block_on is woken, which breaks any
-//           cycle between two block_on callers stealing each other's no-ops)
+//   wake_op elsewhere, the owner still in run_one for that wake-up: post it again, yield, return
 //
-// The hub (mutex + condition variable) is per io_context, found through an Asio service, and
-// shared by pointer so that wakers which outlive the context (rule 7) still find it.
+// A handler never waits for another thread: the owner may itself be running a handler that
+// waits for one only this other thread can run, and a wait here would stop both threads for
+// good. The no-op posted again goes behind the handlers already queued, which run first; it
+// circulates until the owner's thread takes it, which that thread does as soon as it is back
+// in run_one's queue: at once when it sleeps there (the post wakes an idle thread, and the
+// yield lets it in), otherwise when the handler it is running returns.
 #include <futura/executor/block_on_asio.hpp>
 
+#include <futura/detail/chaos.hpp>
 #include <futura/detail/ref_count.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <memory>
 #include <mutex>
-#include <optional>
 #include <stdexcept>
+#include <thread>
 
 namespace futura::detail {
 namespace {
-
-struct handoff_hub {
-  std::mutex mutex;
-  std::condition_variable handed_off;
-  int waiters = 0;  // threads waiting in a hand-off
-};
-
-class block_on_service : public boost::asio::execution_context::service {
- public:
-  static inline boost::asio::execution_context::id id;
-
-  explicit block_on_service(boost::asio::execution_context& owner)
-      : boost::asio::execution_context::service(owner), hub(std::make_shared<handoff_hub>()) {}
-
-  const std::shared_ptr<handoff_hub> hub;
-
- private:
-  void shutdown() override {}
-};
 
 thread_local io_parker* current_io_parker = nullptr;  // this thread's innermost block_on(ctx, f)
 
@@ -60,23 +40,22 @@ thread_local io_parker* current_io_parker = nullptr;  // this thread's innermost
 
 class io_parker : public intrusive_ref_count<io_parker> {
  public:
-  explicit io_parker(boost::asio::io_context& ctx)
-      : ctx_(ctx), hub_(boost::asio::use_service<block_on_service>(ctx).hub), work_(ctx.get_executor()) {}
+  explicit io_parker(boost::asio::io_context& ctx) : ctx_(ctx), work_(ctx.get_executor()) {}
 
   /// The waker's wake: may run on any thread, also after block_on returned.
   void wake() noexcept {
-    std::lock_guard<std::mutex> lock(hub_->mutex);
+    std::lock_guard<std::mutex> lock(mutex_);
     if (finished_ || notified_) return;
     notified_ = true;
+    FUTURA_CHAOS_POINT("block_on_io.wake.notified");
     // Posted under the lock: the owner cannot leave run_one (and then block_on, after which
     // ctx may be destroyed) before the post is done.
     if (in_run_one_ && current_io_parker != this) post_wake_op();
-    if (hub_->waiters > 0) hub_->handed_off.notify_all();
   }
 
   /// The owner: runs ctx's handlers until woken, then consumes the wake-up.
   void wait() {
-    std::unique_lock<std::mutex> lock(hub_->mutex);
+    std::unique_lock<std::mutex> lock(mutex_);
     if (notified_) {
       // Woken during its own poll (a future that yields): let one ready handler run first so
       // the IO it shares this thread with is not starved.
@@ -87,16 +66,17 @@ class io_parker : public intrusive_ref_count<io_parker> {
     while (!notified_) {
       in_run_one_ = true;
       lock.unlock();
+      FUTURA_CHAOS_POINT("block_on_io.wait.entering_run_one");
       std::size_t ran = 0;
       try {
         ran = ctx_.run_one();
       } catch (...) {
         lock.lock();
-        left_run_one();
+        in_run_one_ = false;
         throw;
       }
       lock.lock();
-      left_run_one();
+      in_run_one_ = false;
       // The work guard keeps ctx from running dry, so 0 means someone called stop(): f is
       // still pending, so carry on.
       if (ran == 0 && ctx_.stopped()) ctx_.restart();
@@ -105,12 +85,11 @@ class io_parker : public intrusive_ref_count<io_parker> {
     ++generation_;
   }
 
-  /// The owner leaves block_on: later wakes do nothing, hand-offs stop waiting.
+  /// The owner leaves block_on: later wakes and no-ops do nothing.
   void finish() noexcept {
     {
-      std::lock_guard<std::mutex> lock(hub_->mutex);
+      std::lock_guard<std::mutex> lock(mutex_);
       finished_ = true;
-      if (hub_->waiters > 0) hub_->handed_off.notify_all();
     }
     work_.reset();
   }
@@ -118,17 +97,16 @@ class io_parker : public intrusive_ref_count<io_parker> {
   /// The no-op posted by wake(), run by whichever thread runs ctx.
   void on_wake_op(std::uint64_t generation) {
     if (current_io_parker == this) return;  // the owner: its run_one returns after this
-    std::unique_lock<std::mutex> lock(hub_->mutex);
-    if (finished_ || generation != generation_ || !notified_ || !in_run_one_) return;  // nothing to deliver
-    // The owner sleeps in run_one and this thread took its wake-up: hand it on, and stay away
-    // from the queue until the owner left run_one, so that it is the owner who takes it.
-    post_wake_op();
-    io_parker* self = current_io_parker;
-    if (self && self->hub_ != hub_) self = nullptr;  // its state is guarded by another mutex
-    const std::uint64_t exits = exits_;
-    ++hub_->waiters;
-    hub_->handed_off.wait(lock, [&] { return exits_ != exits || finished_ || (self && self->notified_); });
-    --hub_->waiters;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (finished_ || generation != generation_ || !notified_ || !in_run_one_) return;  // nothing to deliver
+      // This thread took the owner's wake-up while the owner is in run_one: hand it on.
+      FUTURA_CHAOS_POINT("block_on_io.wake_op.handing_on");
+      post_wake_op();
+    }
+    // Give the owner's thread, woken by that post if it sleeps, the chance to take it before
+    // this thread is back in the queue.
+    std::this_thread::yield();
   }
 
  private:
@@ -151,24 +129,17 @@ class io_parker : public intrusive_ref_count<io_parker> {
 
   void post_wake_op() { boost::asio::post(ctx_, wake_op(this, generation_)); }
 
-  void left_run_one() noexcept {
-    in_run_one_ = false;
-    ++exits_;
-    if (hub_->waiters > 0) hub_->handed_off.notify_all();
-  }
-
   friend class intrusive_ref_count<io_parker>;
   ~io_parker() = default;
 
   boost::asio::io_context& ctx_;
-  const std::shared_ptr<handoff_hub> hub_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  // Guarded by hub_->mutex:
+  std::mutex mutex_;
+  // Guarded by mutex_:
   bool notified_ = false;
   bool in_run_one_ = false;
   bool finished_ = false;
   std::uint64_t generation_ = 0;
-  std::uint64_t exits_ = 0;
 };
 
 namespace {

@@ -8,6 +8,7 @@
 // and drops the runner's reference in one compare-exchange when no joiner waits; a wake is one
 // compare-exchange plus the post; a poll that stays pending is one compare-exchange after the
 // future's poll (none before it unless wakes came while the runner was queued).
+#include <futura/detail/chaos.hpp>
 #include <futura/executor/detail/task_header.hpp>
 #include <futura/log.hpp>
 
@@ -226,6 +227,7 @@ void task_header::wake() noexcept {
   const bool local = on_own_context();
   std::uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
+    FUTURA_CHAOS_POINT("task.wake.loaded");
     if (s & (closed | complete)) return;
     if (s & scheduled) {
       // A runner is queued or polling: it polls once more if it started before this wake,
@@ -239,6 +241,7 @@ void task_header::wake() noexcept {
       break;  // idle -> scheduled, with the runner's reference
     }
   }
+  FUTURA_CHAOS_POINT("task.wake.scheduling");
   vtable_->schedule(this);
   if (!local) state_.fetch_sub(posting_one, std::memory_order_release);
 }
@@ -247,6 +250,7 @@ void task_header::wake_and_release() noexcept {
   const bool local = on_own_context();
   std::uint64_t s = state_.load(std::memory_order_acquire);
   for (;;) {
+    FUTURA_CHAOS_POINT("task.wake_and_release.loaded");
     std::uint64_t next;
     if (s & (closed | complete | notified)) {
       next = s - ref_one;  // nothing to do: just drop the reference
@@ -264,6 +268,7 @@ void task_header::wake_and_release() noexcept {
     }
     break;
   }
+  FUTURA_CHAOS_POINT("task.wake_and_release.scheduling");
   vtable_->schedule(this);
   if (!local) {
     // Leave execute() and drop the waker's reference in one step.
@@ -297,6 +302,7 @@ void task_header::run() noexcept {
   // needs no read-modify-write unless wakes came while the runner was queued. Those are
   // absorbed here (this poll serves them); a wake this load does not see is one during the
   // poll, and gets its own poll below.
+  FUTURA_CHAOS_POINT("task.run.start");
   std::uint64_t s = state_.load(std::memory_order_acquire);
   if (s & (closed | complete)) {  // shut down while queued
     release();
@@ -325,6 +331,7 @@ void task_header::run() noexcept {
     return;
   }
   if (spdlog::logger* l = enabled_logger(spdlog::level::trace)) l->trace("task {} polled: pending", id_);
+  FUTURA_CHAOS_POINT("task.run.polled_pending");
   s = state_.load(std::memory_order_acquire);
   for (;;) {
     if (s & cancelled) {
@@ -409,6 +416,7 @@ void task_header::finish(bool aborted, bool work_released) noexcept {
   const std::exception_ptr error = status == task_output_status::exception ? error_ : nullptr;
   const bool listed = listed_;
   if (listed) service_->unlink(this);
+  FUTURA_CHAOS_POINT("task.finish.publishing");
   const std::uint64_t s = state_.fetch_or(closed | complete, std::memory_order_acq_rel);
   // From here on the join slot belongs to the join handle, if there still is one.
   if (s & join_interest) {
@@ -425,6 +433,7 @@ void task_header::finish(bool aborted, bool work_released) noexcept {
 // not completed. Nothing runs the task concurrently; wakers on other threads may race.
 void task_header::shut_down() noexcept {
   state_.fetch_or(closed, std::memory_order_acq_rel);
+  FUTURA_CHAOS_POINT("task.shut_down.closed");
   // A waker may be inside execute() right now: the context must outlive that call.
   while (state_.load(std::memory_order_acquire) & posting_mask) std::this_thread::yield();
   complete_aborted("destroyed: its execution context shut down");
@@ -446,6 +455,7 @@ void task_header::log_spawned() const noexcept { log_event_checked(spdlog::level
 
 void task_header::abort() noexcept {
   const std::uint64_t s = state_.fetch_or(cancelled, std::memory_order_acq_rel);
+  FUTURA_CHAOS_POINT("task.abort.cancelled");
   if (s & (cancelled | closed | complete)) return;
   log_event(spdlog::level::debug, id_, "abort requested");
   wake();
@@ -453,6 +463,7 @@ void task_header::abort() noexcept {
 
 void task_header::detach() noexcept {
   const std::uint64_t s = state_.fetch_and(~join_interest, std::memory_order_acq_rel);
+  FUTURA_CHAOS_POINT("task.detach.uninterested");
   if (s & complete) {
     // Completed before the detach: the failure was stored for a joiner that will never come.
     if (status_ == task_output_status::exception) log_detached_failure(id_, error_);

@@ -233,4 +233,28 @@ BOOST_AUTO_TEST_CASE(several_threads_may_block_on_the_same_context) {
   BOOST_TEST(done.load() == 450);
 }
 
+BOOST_AUTO_TEST_CASE(a_wake_while_this_thread_runs_a_handler_waiting_for_the_other_runner_does_not_deadlock) {
+  // Reliability I, defect 2: this thread is inside run_one, running a handler H that waits for
+  // a handler H2 only the other runner can run. f is woken from a third thread at that moment,
+  // so its no-op is queued before H2. The other runner took the no-op and waited inside it for
+  // this thread to leave run_one: neither thread moved again. It must hand the no-op on instead.
+  asio::io_context ctx;
+  futura::promise<int> p;
+  auto f = p.get_future();
+  std::promise<void> h2_ran;
+  std::future<void> h2_done = h2_ran.get_future();
+  bool h2_ran_in_time = false;
+  std::thread other;
+  asio::post(ctx, [&] {  // H: the only runner so far is this thread
+    other = std::thread([&] { ctx.run(); });
+    std::thread([&] { p.set_value(7); }).join();   // posts f's no-op: this thread is in run_one
+    asio::post(ctx, [&] { h2_ran.set_value(); });  // H2, queued behind the no-op
+    // A bound on the deadlock, not a timing check: H2 runs in microseconds when nothing blocks.
+    h2_ran_in_time = h2_done.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  });
+  BOOST_TEST(futura::block_on(ctx, std::move(f)) == 7);
+  BOOST_TEST(h2_ran_in_time);
+  other.join();  // the context ran out of work: no no-op is left circulating
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
 // Tests of futura/combinator/join.hpp and join_all.hpp: the contract sentences of their header
 // comments and of design.md's join rows.
 #include <support/allocation_counter.hpp>
+#include <support/chaos_gate.hpp>
 #include <support/probe.hpp>
 
 #include <futura/combinator/join.hpp>
@@ -764,6 +765,45 @@ BOOST_AUTO_TEST_CASE(join_all_poll_throws_when_a_child_throws_later_and_the_othe
   }
   BOOST_TEST(tracked::alive() == 0);
 }
+
+#if FUTURA_CHAOS_ENABLED
+BOOST_AUTO_TEST_CASE(a_child_throwing_while_a_wake_is_in_flight_then_the_drop_release_the_parent_waker_once) {
+  // Reliability I, defect 3: the throw closed the parent slot once, the drop closed it again;
+  // the second close set `orphaned` again after the in-flight wake had claimed the release, so
+  // both threads moved the parent's waker out at once (a data race under TSan; for a task
+  // waker, a reference count dropped twice). Closing is now idempotent.
+  futura_test::chaos_gates gates;
+  futura_test::chaos_gate& in_wake = gates.add("join_parent_waker.wake.forwarded");
+  futura_test::chaos_gate& releasing = gates.add("join_parent_waker.release.claimed");
+  counting_waker cw;
+  std::vector<probe<int>> p(2);
+  std::thread waker_thread;
+  {
+    auto j = futura::join_all(futures_of(p));
+    {
+      futura::waker w = cw.make();
+      BOOST_REQUIRE(j.poll(w).is_pending());
+    }
+    BOOST_REQUIRE_EQUAL(cw.live_clones(), 1);  // the join's registration
+    waker_thread = std::thread([&, child = p[1].waker()] {
+      in_wake.bind_this_thread();
+      releasing.bind_this_thread();
+      child.wake();  // forwarded to the parent, then held at the gate with the wake counted
+    });
+    in_wake.wait_reached();
+    p[0].fail("child 0 fails");
+    futura::waker w = cw.make();
+    BOOST_CHECK_THROW((void)j.poll(w), std::runtime_error);  // first close, a wake in flight
+    in_wake.open();
+    releasing.wait_reached();  // the in-flight wake owns the release of the parent's waker
+  }  // the join is dropped here: a second close must not release it again
+  releasing.open();
+  waker_thread.join();
+  BOOST_TEST(cw.live_clones() == 0);
+  BOOST_TEST(cw.wakes() >= 1);
+  for (auto& x : p) BOOST_TEST(x.drops() == 1);
+}
+#endif
 
 BOOST_AUTO_TEST_CASE(join_all_wakes_its_waker_once_per_batch_of_child_wakes) {
   // Child wakes between two polls of the join are one batch: the first wakes the parent, the

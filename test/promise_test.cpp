@@ -1,10 +1,12 @@
 // promise / get_future and from_callback: the bridges from callback APIs.
+#include <support/chaos_gate.hpp>
 #include <support/probe.hpp>
 
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -381,6 +383,69 @@ BOOST_AUTO_TEST_CASE(destroying_the_promise_while_the_future_is_dropped_frees_th
   }
 }
 
+#if FUTURA_CHAOS_ENABLED
+namespace {
+// Wakers whose every clone is a distinct object (its id in the data pointer), of which the
+// receiver holds exactly one at a time: waking or dropping any other clone is a use of a waker
+// the receiver already dropped (a use after free, for a real waker).
+struct distinct_clones {
+  static inline std::atomic<std::uintptr_t> next_id{16};
+  static inline std::atomic<std::uintptr_t> held{0};  // the one clone alive (0: none)
+  static inline std::atomic<int> stale_uses{0};
+  static inline std::atomic<int> wakes{0};
+
+  static futura::raw_waker clone(void*) noexcept {
+    const std::uintptr_t id = next_id.fetch_add(1);
+    held.store(id);
+    return {&vtable, reinterpret_cast<void*>(id)};
+  }
+  static void use(void* p) noexcept {
+    std::uintptr_t expected = reinterpret_cast<std::uintptr_t>(p);
+    if (!held.compare_exchange_strong(expected, 0)) ++stale_uses;
+  }
+  static void wake(void* p) noexcept {
+    ++wakes;
+    use(p);
+  }
+  static void wake_by_ref(void*) noexcept { ++wakes; }
+  static void drop(void* p) noexcept { use(p); }
+  static constexpr futura::waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
+  /// A borrowed waker of this family (the test's own; never dropped through the vtable).
+  static futura::raw_waker borrowed(std::uintptr_t id) noexcept { return {&vtable, reinterpret_cast<void*>(id)}; }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_sender_preempted_across_2_pow_25_registrations_still_takes_the_current_waker) {
+  // Reliability I, defect 5: the sender reads the slot, then CASes the word expecting it
+  // unchanged; the generation in the word tells it that the receiver rewrote the slot
+  // meanwhile. With 25 bits of generation, 2^25 registrations brought the word back to the
+  // value the sender read, its CAS succeeded, and it woke and dropped a waker the receiver had
+  // dropped long ago. Held at its CAS by a gate, the sender must take the current waker.
+  futura_test::chaos_gates gates;
+  futura_test::chaos_gate& at_cas = gates.add("oneshot.complete.before_cas");
+  futura::promise<int> p;
+  auto f = p.get_future();
+  futura::detail::borrowed_waker a(distinct_clones::borrowed(1));
+  futura::detail::borrowed_waker b(distinct_clones::borrowed(2));
+  BOOST_REQUIRE(f.poll(a.get()).is_pending());
+  std::thread sender([&] {
+    at_cas.bind_this_thread();
+    p.set_value(42);
+  });
+  at_cas.wait_reached();  // the sender has read the slot (a clone of `a`) and waits at its CAS
+  constexpr std::uint32_t registrations = std::uint32_t{1} << 25;  // a full cycle of the old count
+  for (std::uint32_t i = 0; i < registrations; ++i) {
+    BOOST_REQUIRE(f.poll((i % 2 == 0 ? b : a).get()).is_pending());  // a different waker each time
+  }
+  at_cas.open();
+  sender.join();
+  BOOST_TEST(distinct_clones::stale_uses.load() == 0);
+  BOOST_TEST(distinct_clones::held.load() == 0);  // the registered clone was woken and dropped
+  BOOST_TEST(distinct_clones::wakes.load() == 1);
+  BOOST_TEST(value_of(f.poll(a.get())) == 42);
+}
+#endif
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(from_callback)
@@ -463,6 +528,34 @@ BOOST_AUTO_TEST_CASE(a_call_racing_the_drop_of_the_other_copy_always_delivers_th
     BOOST_REQUIRE(r.is_ready());
     BOOST_REQUIRE_EQUAL(r.value(), i);
   }
+}
+
+BOOST_AUTO_TEST_CASE(a_moved_from_callback_handle_may_be_copied_destroyed_and_called) {
+  // Reliability I, defect 4: copying a moved-from handle dereferenced a null state.
+  std::optional<futura::callback_handle<int>> kept;
+  std::optional<futura::callback_handle<int>> husk;
+  auto f = futura::from_callback<int>([&](futura::callback_handle<int> cb) {
+    kept.emplace(std::move(cb));
+    husk.emplace(std::move(cb));  // cb is moved-from: husk is empty
+  });
+  counting_waker target;
+  futura::waker w = target.make();
+  BOOST_REQUIRE(f.poll(w).is_pending());
+  {
+    futura::callback_handle<int> copy(*husk);   // copy of an empty handle: empty
+    futura::callback_handle<int> assigned(*kept);
+    assigned = *husk;                           // assigning an empty handle releases a sender
+    copy(7);                                    // a call on an empty handle does nothing
+    (*husk)(8);
+    std::function<void(int)> as_function = copy;  // and it still fits a std::function
+    as_function(9);
+  }
+  husk.reset();
+  BOOST_TEST(target.wakes() == 0);  // none of that completed or broke the future
+  BOOST_TEST(f.poll(w).is_pending());
+  (*kept)(5);  // the live handle still delivers
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(value_of(f.poll(w)) == 5);
 }
 
 BOOST_AUTO_TEST_CASE(dropping_the_future_before_the_callback_fires_is_safe) {

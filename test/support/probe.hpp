@@ -119,6 +119,8 @@ class probe {
 
   int polls() const { return state_->polls; }
   int drops() const { return state_->drops; }
+  /// A clone of the waker the future was last polled with.
+  futura::waker waker() const { return state_->last_waker; }
   bool dropped() const { return state_->drops > 0; }
 
  private:

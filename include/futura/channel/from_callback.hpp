@@ -9,6 +9,9 @@
 // If every copy of `cb` is destroyed without being called, the future throws
 // `future_error(error::broken_promise)` instead of hanging.
 //
+// A moved-from `cb` is empty: copying, destroying and calling it are safe, and a call does
+// nothing (it neither completes the future nor counts as a sender).
+//
 // `init` (and its captures) lives as long as the future. Exceptions thrown by `init`
 // propagate out of the first poll. Allocation: one shared state, at the first poll.
 #pragma once
@@ -29,7 +32,12 @@ class callback_handle {
  public:
   using value_type = detail::void_to_unit_t<T>;
 
-  callback_handle(const callback_handle& o) noexcept : state_(o.state_) { state_->add_sender(); }
+  /// Another sender of the same future. Copying a moved-from handle gives another empty one.
+  callback_handle(const callback_handle& o) noexcept : state_(o.state_) {
+    if (state_) state_->add_sender();
+  }
+  /// Leaves `o` empty: an empty handle may be copied, assigned, destroyed and called (a call
+  /// does nothing).
   callback_handle(callback_handle&& o) noexcept : state_(std::exchange(o.state_, nullptr)) {}
   callback_handle& operator=(callback_handle o) noexcept {
     std::swap(state_, o.state_);

@@ -29,7 +29,7 @@
 
 #include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/boxed_trampoline.hpp>
+#include <futura/detail/root_poll.hpp>
 #include <futura/detail/misuse.hpp>
 #include <futura/detail/shared_state.hpp>
 
@@ -127,8 +127,10 @@ class [[nodiscard]] shared_future : public future_ext<shared_future<T>> {
 
  private:
   poll_result<T> poll_inner() {
-    detail::boxed_trampoline_barrier barrier;  // deferred work inside is finished before we return
+    // A root (detail/root_poll.hpp): the inner future may next be polled by another copy on
+    // another thread, so what this poll deferred must be finished before it returns.
     detail::borrowed_waker notifier(state_->notifier());
+    detail::root_poll_scope root;
     return state_->poll_inner(notifier.get());
   }
 

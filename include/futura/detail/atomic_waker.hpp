@@ -9,6 +9,7 @@
 #pragma once
 
 #include <futura/core/waker.hpp>
+#include <futura/detail/chaos.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -23,11 +24,13 @@ class atomic_waker {
     if (state_.compare_exchange_strong(expected, registering, std::memory_order_acquire,
                                        std::memory_order_acquire)) {
       if (!waker_.will_wake(w)) waker_ = w;
+      FUTURA_CHAOS_POINT("atomic_waker.register.stored");
       expected = registering;
       if (!state_.compare_exchange_strong(expected, waiting, std::memory_order_acq_rel,
                                           std::memory_order_acquire)) {
         // A wake arrived while we held the slot: it left the waking to us.
         waker taken = std::move(waker_);
+        FUTURA_CHAOS_POINT("atomic_waker.register.woken_meanwhile");
         state_.exchange(waiting, std::memory_order_acq_rel);
         std::move(taken).wake_and_drop();
       }
@@ -47,6 +50,7 @@ class atomic_waker {
     waker taken;
     if (std::uint8_t prev = state_.fetch_or(waking, std::memory_order_acq_rel); prev == waiting) {
       taken = std::move(waker_);
+      FUTURA_CHAOS_POINT("atomic_waker.take.taken");
       state_.fetch_and(static_cast<std::uint8_t>(~waking), std::memory_order_release);
     }
     return taken;

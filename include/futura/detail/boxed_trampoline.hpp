@@ -27,7 +27,8 @@
 // Rule 3 holds for a deferred box without relying on the root: a settled-pending drive means the
 // inner registered the entry's waker (a clone of the box's); a completed drive wakes that waker.
 // Each trampoline context is drained before its root returns (also when it throws), so no entry
-// outlives the root's poll: entries never cross threads. A deferred box that is destroyed before
+// outlives the root's poll: entries never cross threads. That holds only if every executor
+// makes its poll a root, whatever depth the thread is at: detail/root_poll.hpp. A deferred box that is destroyed before
 // its turn marks its entry dead; one that is moved updates its entry.
 //
 // Destruction. Destroying such a chain recurses once per link too. Box destructors count their
@@ -139,24 +140,6 @@ class boxed_root_scope {
   std::size_t base_;
   std::uint32_t saved_current_;
   bool saved_redrive_;
-};
-
-/// Starts a new trampoline context for a poll that must be finished, deferred work included,
-/// when it returns: the first box polled inside becomes a root and drains its own entries.
-/// Used where a poll is followed by handing the polled future to other threads (shared_future
-/// polls its inner under it), and by any code that polls a future from inside another poll and
-/// then blocks (a nested block_on): without it, entries deferred inside would wait for the outer
-/// root, which cannot run while this poll blocks.
-class boxed_trampoline_barrier {
- public:
-  boxed_trampoline_barrier() noexcept : t_(boxed_this_thread()), saved_depth_(t_.poll_depth) { t_.poll_depth = 0; }
-  ~boxed_trampoline_barrier() { t_.poll_depth = saved_depth_; }
-  boxed_trampoline_barrier(const boxed_trampoline_barrier&) = delete;
-  boxed_trampoline_barrier& operator=(const boxed_trampoline_barrier&) = delete;
-
- private:
-  boxed_thread& t_;
-  std::uint32_t saved_depth_;
 };
 
 }  // namespace futura::detail

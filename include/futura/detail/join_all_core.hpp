@@ -25,6 +25,7 @@
 #include <futura/core/future_traits.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
+#include <futura/detail/chaos.hpp>
 #include <futura/detail/join_core.hpp>
 #include <futura/detail/join_parent_waker.hpp>
 #include <futura/detail/misuse.hpp>
@@ -85,6 +86,7 @@ class join_all_wake_tree {
       // acq_rel: a poll that takes this word sees what the waking thread did before; a word
       // that was not 0 is reachable from the top already (its first bit's waker climbed).
       if (storage[offset_[level] + i].fetch_or(bit, std::memory_order_acq_rel) != 0) return false;
+      FUTURA_CHAOS_POINT("join_all_tree.set.climbing");
     }
     return true;
   }
@@ -100,6 +102,7 @@ class join_all_wake_tree {
   template <class Fn>
   bool take_word(std::atomic<std::uint64_t>* storage, std::size_t level, std::size_t word, Fn& fn) const {
     std::uint64_t bits = storage[offset_[level] + word].exchange(0, std::memory_order_acq_rel);
+    FUTURA_CHAOS_POINT("join_all_tree.take.word_taken");
     while (bits != 0) {
       const std::size_t i = word * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
       bits &= bits - 1;
@@ -252,6 +255,7 @@ class join_all_state {
   }
 
   void release_clone() noexcept {
+    FUTURA_CHAOS_POINT("join_all.release_clone");
     if (shared_refs_.fetch_sub(1, std::memory_order_acq_rel) - 1 == released) destroy();
   }
   void destroy() noexcept {
@@ -273,6 +277,7 @@ class join_all_state {
   static void wake_by_ref(void* p) noexcept {
     auto* node = static_cast<join_all_node*>(p);
     join_all_state* s = owner_of(node);
+    FUTURA_CHAOS_POINT("join_all.wake.begin");
     if (s->tree_.set(s->woken(), node->index)) s->parent.wake();
   }
   static void wake(void* p) noexcept {
@@ -334,7 +339,8 @@ class join_all_core {
         state_->take_woken([&](entry& e) { return e.stage != join_all_node::running || poll_entry(e, failure); });
       }
     } catch (...) {
-      // The join is complete; the children still in the block are destroyed with it.
+      // The join is complete; the children still in the block are destroyed with it, the
+      // parent's waker now (release_owner closes the slot again later: closing is idempotent).
       complete_ = true;
       if (state_) state_->parent.close();
       throw;

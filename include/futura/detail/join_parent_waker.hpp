@@ -13,9 +13,12 @@
 //   new waker instead (the caller is polled again and registers then).
 //   close: the join is finished or destroyed. Later wakes do nothing; the parent's waker is
 //   released at once, or by the last wake that was reading it when the close came (`orphaned`).
+//   Closing again does nothing: `orphaned` is set once, so the waker is released exactly once
+//   (a second close that set it again would race the release by a wake still in flight).
 #pragma once
 
 #include <futura/core/waker.hpp>
+#include <futura/detail/chaos.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -33,6 +36,7 @@ class join_parent_waker {
   void register_waker(const waker& w) noexcept {
     // The poller is the only writer of waker_, so reading it here races with nothing.
     if (waker_.will_wake(w)) return;
+    FUTURA_CHAOS_POINT("join_parent_waker.register.begin");
     std::uint32_t expected = 0;
     if (!state_.compare_exchange_strong(expected, registering, std::memory_order_acquire,
                                         std::memory_order_relaxed)) {
@@ -42,6 +46,7 @@ class join_parent_waker {
       return;
     }
     waker old = std::exchange(waker_, w);
+    FUTURA_CHAOS_POINT("join_parent_waker.register.swapped");
     std::uint32_t prev = state_.fetch_and(~(registering | missed), std::memory_order_acq_rel);
     // Wakes that arrived during the swap (still in flight, or gone and left `missed`) did not
     // reach any waker: deliver them to the new one.
@@ -51,8 +56,10 @@ class join_parent_waker {
   /// Any thread: wakes the registered waker (by reference: it stays registered).
   void wake() noexcept {
     std::uint32_t s = state_.fetch_add(one_waking, std::memory_order_acquire);
+    FUTURA_CHAOS_POINT("join_parent_waker.wake.counted");
     if ((s & (registering | closed)) == 0) {
       waker_.wake();
+      FUTURA_CHAOS_POINT("join_parent_waker.wake.forwarded");
       // No register can start while we are counted, so nobody needs to hear from us.
       s = state_.fetch_sub(one_waking, std::memory_order_acq_rel) - one_waking;
     } else {
@@ -72,7 +79,10 @@ class join_parent_waker {
   /// Poller only: the join is done or destroyed. Later wakes do nothing, and the parent's waker
   /// (which may own a task) is released now, or by the last wake reading it at this instant.
   void close() noexcept {
+    // Only the poller sets `closed`, so its own plain look is enough to make this idempotent.
+    if ((state_.load(std::memory_order_relaxed) & closed) != 0) return;
     std::uint32_t s = state_.fetch_or(closed | orphaned, std::memory_order_acq_rel) | closed | orphaned;
+    FUTURA_CHAOS_POINT("join_parent_waker.close.closed");
     if (s < one_waking) release_orphan(s);
   }
 
@@ -88,6 +98,7 @@ class join_parent_waker {
   void release_orphan(std::uint32_t s) noexcept {
     while ((s & orphaned) != 0 && s < one_waking) {
       if (state_.compare_exchange_weak(s, s & ~orphaned, std::memory_order_acquire, std::memory_order_relaxed)) {
+        FUTURA_CHAOS_POINT("join_parent_waker.release.claimed");
         waker released = std::move(waker_);
         return;
       }

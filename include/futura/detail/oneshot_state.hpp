@@ -24,6 +24,7 @@
 #include <futura/core/error.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
+#include <futura/detail/chaos.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -36,6 +37,9 @@ namespace futura::detail {
 template <class T>
 class oneshot_state {
  public:
+  /// The state word (see the top of this header).
+  using word_type = std::uint64_t;
+
   /// A new state held by one sender side and one receiver.
   oneshot_state() noexcept {}
   oneshot_state(const oneshot_state&) = delete;
@@ -73,6 +77,7 @@ class oneshot_state {
   /// breaking the future if no handle ever completed it.
   void release_sender() noexcept {
     if (senders_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    FUTURA_CHAOS_POINT("oneshot.release_sender.last");
     // No handle is left, so no claim can be in flight: a claim, if any, has completed.
     if ((state_.load(std::memory_order_acquire) & claimed) == 0) {
       complete_broken();
@@ -85,8 +90,8 @@ class oneshot_state {
 
   /// The receiver's poll: the state word, after registering `w` if there is no result yet.
   /// Ready when `is_complete(word)`; then the receiver calls take_result(word) once.
-  std::uint32_t poll(const waker& w) noexcept {
-    std::uint32_t s = state_.load(std::memory_order_acquire);
+  word_type poll(const waker& w) noexcept {
+    word_type s = state_.load(std::memory_order_acquire);
     if ((s & result_mask) != none) return s;
     if ((s & waker_set) != 0) {
       if (slot_holds(w.raw())) return s;  // the same waker is registered: nothing to do
@@ -97,29 +102,31 @@ class oneshot_state {
       s &= ~waker_set;
     }
     // The slot is the receiver's alone now.
+    FUTURA_CHAOS_POINT("oneshot.register.slot_taken");
     drop_slot();
     raw_waker clone = w.raw().vtable->clone(w.raw().data);
     vtable_.store(clone.vtable, std::memory_order_relaxed);
     data_.store(clone.data, std::memory_order_relaxed);
-    std::uint32_t next;
+    FUTURA_CHAOS_POINT("oneshot.register.slot_written");
+    word_type next;
     do {
       if ((s & result_mask) != none) {
         drop_slot();  // completed without it: the sender never saw this waker
         return s;
       }
-      next = (s | waker_set) + generation_one;  // the generation wraps harmlessly out of the word
+      next = (s | waker_set) + generation_one;  // 57 bits: see generation_one
     } while (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_acquire));
     return next;
   }
 
-  static bool is_complete(std::uint32_t word) noexcept { return (word & result_mask) != none; }
+  static bool is_complete(word_type word) noexcept { return (word & result_mask) != none; }
 
   /// After poll returned a complete word: the result (or the stored exception, or
   /// broken_promise, thrown). The receiver's share is released either way: forget the state.
-  poll_result<T> take_result(std::uint32_t word) {
+  poll_result<T> take_result(word_type word) {
     struct leave_on_exit {
       oneshot_state* state;
-      std::uint32_t word;
+      word_type word;
       ~leave_on_exit() { state->leave_receiver_after_result(word); }
     } leave{this, word};
     switch (word & result_mask) {
@@ -137,7 +144,7 @@ class oneshot_state {
   /// The receiver is gone without taking the result: its waker is released now (it may own a
   /// task), and the state with the last side.
   void leave_receiver() noexcept {
-    std::uint32_t s = state_.load(std::memory_order_acquire);
+    word_type s = state_.load(std::memory_order_acquire);
     raw_waker mine{};
     do {
       if ((s & result_mask) != none) {  // the sender took the waker (or it was never set)
@@ -145,6 +152,7 @@ class oneshot_state {
         return;
       }
       mine = raw_waker{vtable_.load(std::memory_order_relaxed), data_.load(std::memory_order_relaxed)};
+      FUTURA_CHAOS_POINT("oneshot.leave_receiver.slot_read");
     } while (!state_.compare_exchange_weak(s, (s & ~(waker_set | rx_alive)) | waker_gone, std::memory_order_acq_rel,
                                            std::memory_order_acquire));
     // No result yet, so the sender is still here and deletes the state when it leaves.
@@ -156,20 +164,25 @@ class oneshot_state {
 
  private:
   // The state word.
-  static constexpr std::uint32_t none = 0;  // result (two bits)
-  static constexpr std::uint32_t has_value = 1;
-  static constexpr std::uint32_t has_exception = 2;
-  static constexpr std::uint32_t broken = 3;
-  static constexpr std::uint32_t result_mask = 3;
-  static constexpr std::uint32_t waker_set = 1u << 2;   // the slot holds the receiver's waker, for the sender
-  static constexpr std::uint32_t waker_gone = 1u << 3;  // the slot's waker left with its owner: do not drop it
-  static constexpr std::uint32_t tx_alive = 1u << 4;    // the sending side still uses the state
-  static constexpr std::uint32_t rx_alive = 1u << 5;    // the receiver still uses the state
-  static constexpr std::uint32_t claimed = 1u << 6;     // from_callback: a handle is completing
-  static constexpr std::uint32_t generation_one = 1u << 7;  // the bits from here count registrations
+  static constexpr word_type none = 0;  // result (two bits)
+  static constexpr word_type has_value = 1;
+  static constexpr word_type has_exception = 2;
+  static constexpr word_type broken = 3;
+  static constexpr word_type result_mask = 3;
+  static constexpr word_type waker_set = word_type{1} << 2;   // the slot holds the receiver's waker, for the sender
+  static constexpr word_type waker_gone = word_type{1} << 3;  // the slot's waker left with its owner: do not drop it
+  static constexpr word_type tx_alive = word_type{1} << 4;    // the sending side still uses the state
+  static constexpr word_type rx_alive = word_type{1} << 5;    // the receiver still uses the state
+  static constexpr word_type claimed = word_type{1} << 6;     // from_callback: a handle is completing
+  // The bits from here count registrations (57 bits). The count is what makes the sender's
+  // CAS fail when the receiver rewrote the slot between the sender's read and its CAS; a false
+  // match would need the receiver to take the slot back and register a different waker 2^57
+  // times (three atomic operations each: centuries) while one sender sits between two of its
+  // instructions. With a 32-bit word it was 2^25, which a busy receiver can reach in a second.
+  static constexpr word_type generation_one = word_type{1} << 7;
 
   ~oneshot_state() {
-    const std::uint32_t s = state_.load(std::memory_order_relaxed);
+    const word_type s = state_.load(std::memory_order_relaxed);
     if ((s & waker_gone) == 0) drop_slot();
     switch (s & result_mask) {
       case has_value:
@@ -185,10 +198,10 @@ class oneshot_state {
 
   /// Publishes the result stored in the union (release: the receiver reads it after an
   /// acquire of the word), taking the receiver's waker in the same CAS if it is set.
-  void complete(std::uint32_t result, bool sender_leaves) noexcept {
-    std::uint32_t s = state_.load(std::memory_order_acquire);
+  void complete(word_type result, bool sender_leaves) noexcept {
+    word_type s = state_.load(std::memory_order_acquire);
     raw_waker taken{};
-    std::uint32_t next;
+    word_type next;
     do {
       next = s | result;
       if (sender_leaves) next &= ~tx_alive;
@@ -197,14 +210,16 @@ class oneshot_state {
         taken = raw_waker{vtable_.load(std::memory_order_relaxed), data_.load(std::memory_order_relaxed)};
         next = (next & ~waker_set) | waker_gone;
       }
+      FUTURA_CHAOS_POINT("oneshot.complete.before_cas");
     } while (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_acquire));
     // From here the receiver may complete and delete the state: touch only what we took.
+    FUTURA_CHAOS_POINT("oneshot.complete.published");
     if ((s & waker_set) != 0) taken.vtable->wake(taken.data);  // wakes and drops the clone we own
     if (sender_leaves && (s & rx_alive) == 0) delete this;     // the receiver left before us
   }
 
   /// The receiver saw the result (word): it leaves, deleting the state if the sender has left.
-  void leave_receiver_after_result(std::uint32_t word) noexcept {
+  void leave_receiver_after_result(word_type word) noexcept {
     if ((word & tx_alive) == 0) {  // the sender's last write was the CAS we acquired: no one is left
       delete this;
       return;
@@ -226,7 +241,7 @@ class oneshot_state {
     vt->drop(data);
   }
 
-  std::atomic<std::uint32_t> state_{tx_alive | rx_alive};
+  std::atomic<word_type> state_{tx_alive | rx_alive};
   std::atomic<std::uint32_t> senders_{1};  // from_callback's handles; promises leave in complete()
   // The receiver's waker, as its two raw words: atomics because the sender may read them while
   // the receiver rewrites them (it then discards what it read: its CAS fails).
@@ -256,7 +271,7 @@ class oneshot_receiver {
 
   /// Polls the state; once ready (or throwing), the receiver no longer holds it.
   poll_result<T> poll(const waker& w) {
-    const std::uint32_t word = state_->poll(w);
+    const auto word = state_->poll(w);
     if (!oneshot_state<T>::is_complete(word)) return pending;
     return std::exchange(state_, nullptr)->take_result(word);
   }

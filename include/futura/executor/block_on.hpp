@@ -14,8 +14,8 @@
 
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
-#include <futura/detail/boxed_trampoline.hpp>
 #include <futura/detail/config.hpp>
+#include <futura/detail/root_poll.hpp>
 
 #include <cstdint>
 #include <type_traits>
@@ -50,14 +50,8 @@ class block_on_scope {
     // First, what may throw (std::bad_alloc), so that nothing below needs undoing.
     parker_ = (t.depth == 0 && t.parker != nullptr) ? t.parker : enter_slow();
     ++t.depth;
-    // A block_on inside a boxed poll is a new trampoline root: the outer root cannot drain the
-    // boxes deferred here while this thread is parked (see detail/boxed_trampoline.hpp).
-    boxed_thread& boxes = boxed_this_thread();
-    saved_boxed_depth_ = boxes.poll_depth;
-    boxes.poll_depth = 0;
   }
   FUTURA_ALWAYS_INLINE ~block_on_scope() {
-    boxed_this_thread().poll_depth = saved_boxed_depth_;
     block_on_thread& t = block_on_this_thread;
     --t.depth;
     if (parker_ != t.parker) release_parker(parker_);  // nested (or entered during thread exit)
@@ -77,8 +71,9 @@ class block_on_scope {
   /// Drops the scope's reference on a parker it owns (wakers may still hold others).
   static void release_parker(thread_parker* p) noexcept;
 
+  // Its polls are roots (detail/root_poll.hpp): this thread parks between them.
+  root_poll_scope root_;
   thread_parker* parker_;
-  std::uint32_t saved_boxed_depth_;
 };
 
 }  // namespace detail

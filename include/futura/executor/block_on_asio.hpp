@@ -9,9 +9,13 @@
 //
 // Other threads may run `ctx` at the same time. They may then run the handler that wakes `f`,
 // and even the no-op meant for this thread; a thread that picks up that no-op while this thread
-// sleeps in `run_one` posts it again and waits (for the microseconds it takes this thread to
-// leave `run_one`), so the wake-up always reaches this thread. (Asio has no way to make one
-// particular thread return from `run_one`; this hand-off is the price.)
+// is inside `run_one` posts it again (behind the handlers already queued) and goes on, so the
+// wake-up reaches this thread as soon as it takes a handler from the queue again: at once if
+// it sleeps there, or when the handler it is running returns. No handler ever waits for
+// another thread, so a handler of this thread that waits for one of another thread cannot
+// deadlock the two. (Asio has no way to make one particular thread return from `run_one`; a
+// no-op circulating until the right thread takes it is the price, and the other threads may
+// run it a few times meanwhile.)
 //
 // Context state: a stopped context is restarted on entry; while `block_on` runs it holds a work
 // guard, so `ctx` does not run out of work under it; if `ctx` is stopped while `block_on` waits
@@ -25,12 +29,13 @@
 // propagate to the caller. Futures that wake themselves during their poll still let `ctx` make
 // progress: before polling again, one ready handler is run (`poll_one`).
 //
-// Cost: one allocation per call (the reference-counted parker), a work guard, and a mutex
-// lock per wake and per `run_one`.
+// Cost: one allocation per call (the reference-counted parker, with its own mutex), a work
+// guard, and a lock of that mutex per wake and per `run_one`.
 #pragma once
 
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
+#include <futura/detail/root_poll.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -58,6 +63,9 @@ class io_block_on_scope {
   void wait();
 
  private:
+  // Its polls, and those of the handlers its run_one runs, are roots (detail/root_poll.hpp):
+  // this thread blocks in run_one between them.
+  root_poll_scope root_;
   io_parker* parker_;
   io_parker* outer_;  // this thread's enclosing block_on(ctx, f), if any
 };

@@ -19,6 +19,7 @@
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
 #include <futura/detail/config.hpp>
+#include <futura/detail/root_poll.hpp>
 #include <futura/executor/detail/task_header.hpp>
 
 #include <boost/asio/execution.hpp>
@@ -246,7 +247,7 @@ class task final : public task_output<output_t<F>> {
     borrowed_waker w(h->raw());
     bool future_alive = true;
     try {
-      poll_result<output_type> r = t.future_.get().poll(w.get());
+      poll_result<output_type> r = poll_root(t.future_.get(), w.get());
       if (r.is_pending()) return task_poll_status::pending;
       // The future is finished: release what it holds before the output is published.
       t.future_.destroy();
