@@ -11,7 +11,7 @@
 // Threads: the timer's handler runs on `ex` and wakes the waker of the last poll.
 // Destruction: dropping a waiting sleep cancels its timer at once, on the dropping thread (a
 // lock serialises that with the timer's handler, so any thread may drop it and nothing is
-// posted); the aborted wait then completes on `ex`, and no work is left once it has. The timer
+// posted; a drop racing the handler spins until the handler's one call into the timer returns); the aborted wait then completes on `ex`, and no work is left once it has. The timer
 // lives in heap state shared with the handler, so the future may move between polls and be
 // dropped at any time; it is destroyed when its wait completes, so a sleep future may even
 // outlive its execution context: if the context is destroyed while the sleep waits, the sleep

@@ -9,7 +9,8 @@
 //
 // Polling: the first poll polls every child; after that only the children that were woken since
 // the previous poll are polled again. Each child gets its own waker: waking it marks that child
-// and wakes the join's waker once (each child wake reaches the parent once). Within one poll,
+// and wakes the join's waker once (each child wake reaches the parent once; a registration of a
+// new waker that races a child wake also wakes it, with no child wake). Within one poll,
 // children are polled in argument order, on the thread that polls the join.
 // Destruction: a child is destroyed as soon as it is ready (before `poll` returns; its output is
 // kept); dropping the join destroys the children still running (cancellation, rule 5) and the

@@ -21,7 +21,8 @@
 //
 // Cost: one allocation (the shared state, in `shared()`); copies allocate nothing (a reference
 // count), and so do polls while at most four copies wait at once (more spill into a vector).
-// Each poll of a copy takes one mutex; registering its waker clones it only when it changed;
+// Each poll of a copy takes the mutex once, twice when it is the copy that polls the inner
+// future (to start that poll and to end it); registering its waker clones it only when it changed;
 // waking the copies is O(number of waiting copies), done outside the mutex. The inner future is
 // polled in its own trampoline context (futura/detail/boxed_trampoline.hpp): a deep boxed chain
 // inside is driven to the end before the poll returns, never by another copy's thread.

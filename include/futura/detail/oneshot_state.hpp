@@ -9,7 +9,7 @@
 //   owners:  tx_alive | rx_alive; whoever clears the last one deletes the state
 //
 // A promise completes and leaves in the same CAS, so setting a value costs one locked
-// instruction and no reference count; the receiver, seeing the result with the sender gone,
+// instruction on the state (plus waking and dropping the waker it took, if one was registered); the receiver, seeing the result with the sender gone,
 // deletes the state with a plain load. Registering costs one CAS the first time and nothing
 // while the same waker is registered again.
 //
