@@ -8,6 +8,7 @@
 #include <futura/combinator/boxed.hpp>
 #include <futura/combinator/shared.hpp>
 #include <futura/executor/block_on_asio.hpp>
+#include <futura/executor/poll_root.hpp>
 #include <futura/executor/spawn.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +16,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -22,6 +24,10 @@
 namespace {
 
 using futura_test::probe;
+
+struct counting_waker_guard {
+  futura_test::counting_waker target;
+};
 
 constexpr int limit = static_cast<int>(futura::detail::boxed_poll_depth_limit);
 
@@ -106,6 +112,29 @@ BOOST_AUTO_TEST_CASE(a_shared_future_inside_a_deep_chain_completes_its_deep_chai
   auto outer = inside_a_deep_chain(futura::lazy([s = std::move(shared)]() mutable { return std::move(s); }));
   BOOST_TEST(futura::block_on(std::move(outer)) == 300 + 2 * limit - 1);
   BOOST_TEST(futura::block_on(std::move(copy)) == 300);
+}
+
+BOOST_AUTO_TEST_CASE(an_executor_written_by_a_user_polls_through_poll_root_and_may_hand_the_future_on) {
+  // A user's executor runs inside a deep chain's poll, polls a deep chain of its own through
+  // poll_root, then hands it to another thread: nothing of that poll is left on this thread.
+  probe<int> bottom;
+  std::optional<futura::boxed_future<int>> handed;
+  counting_waker_guard guard;
+  auto outer = inside_a_deep_chain(futura::lazy([&] {
+    auto chain = plus_one_chain(bottom.future().boxed(), 300);
+    futura::waker w = guard.target.make();
+    BOOST_REQUIRE(futura::poll_root(chain, w).is_pending());
+    BOOST_TEST(bottom.polls() == 1);  // the deep links were driven down to the bottom, here
+    handed.emplace(std::move(chain));
+    return 0;
+  }));
+  BOOST_TEST(futura::block_on(std::move(outer)) == 2 * limit - 1);
+  bottom.complete(5);
+  BOOST_TEST(guard.target.wakes() == 1);
+  int v = 0;
+  std::thread other([&] { v = futura::block_on(std::move(*handed)); });
+  other.join();
+  BOOST_TEST(v == 305);
 }
 
 BOOST_AUTO_TEST_CASE(a_task_on_a_thread_running_its_context_completes_a_deep_chain_woken_later) {

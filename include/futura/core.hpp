@@ -39,3 +39,4 @@
 #include <futura/channel/promise.hpp>
 
 #include <futura/executor/block_on.hpp>
+#include <futura/executor/poll_root.hpp>

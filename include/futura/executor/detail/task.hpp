@@ -247,7 +247,7 @@ class task final : public task_output<output_t<F>> {
     borrowed_waker w(h->raw());
     bool future_alive = true;
     try {
-      poll_result<output_type> r = poll_root(t.future_.get(), w.get());
+      poll_result<output_type> r = detail::poll_root(t.future_.get(), w.get());
       if (r.is_pending()) return task_poll_status::pending;
       // The future is finished: release what it holds before the output is published.
       t.future_.destroy();
