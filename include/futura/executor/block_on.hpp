@@ -71,8 +71,6 @@ class block_on_scope {
   /// Drops the scope's reference on a parker it owns (wakers may still hold others).
   static void release_parker(thread_parker* p) noexcept;
 
-  // Its polls are roots (detail/root_poll.hpp): this thread parks between them.
-  root_poll_scope root_;
   thread_parker* parker_;
 };
 
@@ -94,7 +92,8 @@ FUTURA_ALWAYS_INLINE output_t<F> block_on(F&& f) {
   detail::block_on_scope scope;
   detail::borrowed_waker w(scope.raw());
   for (;;) {
-    poll_result<output_t<F>> r = future.poll(w.get());
+    // A root poll (detail/root_poll.hpp): this thread parks between polls.
+    poll_result<output_t<F>> r = detail::poll_root(future, w.get());
     if (r.is_ready()) return std::move(r).value();
     scope.park();
   }
