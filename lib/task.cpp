@@ -217,7 +217,7 @@ task_service& task_service::of(boost::asio::execution_context& ctx) {
 bool task_header::on_own_context() const noexcept { return running_context == context_; }
 
 void task_header::release_many(std::uint64_t refs) noexcept {
-  if ((state_.fetch_sub(refs * ref_one, std::memory_order_acq_rel) >> ref_shift) == refs) vtable_->destroy(this);
+  if (state_.ref_dec(refs)) vtable_->destroy(this);
 }
 
 // A wake never reports failure (it is noexcept, like Rust's): an executor that cannot allocate
@@ -225,55 +225,26 @@ void task_header::release_many(std::uint64_t refs) noexcept {
 
 void task_header::wake() noexcept {
   const bool local = on_own_context();
-  std::uint64_t s = state_.load(std::memory_order_acquire);
-  for (;;) {
-    FUTURA_CHAOS_POINT("task.wake.loaded");
-    if (s & (closed | complete)) return;
-    if (s & scheduled) {
-      // A runner is queued or polling: it polls once more if it started before this wake,
-      // and at most one wake per poll pays for the compare-exchange.
-      if ((s & notified) ||
-          state_.compare_exchange_weak(s, s | notified, std::memory_order_acq_rel, std::memory_order_acquire)) {
-        return;
-      }
-    } else if (state_.compare_exchange_weak(s, (s | scheduled) + ref_one + (local ? 0 : posting_one),
-                                            std::memory_order_acq_rel, std::memory_order_acquire)) {
-      break;  // idle -> scheduled, with the runner's reference
-    }
-  }
+  if (state_.transition_to_notified_by_ref(local) == task_state::wake_by_ref_action::none) return;
   FUTURA_CHAOS_POINT("task.wake.scheduling");
   vtable_->schedule(this);
-  if (!local) state_.fetch_sub(posting_one, std::memory_order_release);
+  if (!local) state_.leave_posting();
 }
 
 void task_header::wake_and_release() noexcept {
   const bool local = on_own_context();
-  std::uint64_t s = state_.load(std::memory_order_acquire);
-  for (;;) {
-    FUTURA_CHAOS_POINT("task.wake_and_release.loaded");
-    std::uint64_t next;
-    if (s & (closed | complete | notified)) {
-      next = s - ref_one;  // nothing to do: just drop the reference
-    } else if (s & scheduled) {
-      next = (s | notified) - ref_one;
-    } else {
-      // idle -> scheduled. On the task's own context the waker's reference becomes the
-      // runner's; elsewhere this thread still needs one until it leaves execute().
-      next = (s | scheduled) + (local ? 0 : posting_one + ref_one);
-    }
-    if (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
-    if (!(next & scheduled) || (s & scheduled)) {
-      if ((s >> ref_shift) == 1) vtable_->destroy(this);
+  switch (state_.transition_to_notified_by_val(local)) {
+    case task_state::wake_by_val_action::none:
       return;
-    }
-    break;
+    case task_state::wake_by_val_action::none_dealloc:
+      vtable_->destroy(this);
+      return;
+    case task_state::wake_by_val_action::submit:
+      break;
   }
   FUTURA_CHAOS_POINT("task.wake_and_release.scheduling");
   vtable_->schedule(this);
-  if (!local) {
-    // Leave execute() and drop the waker's reference in one step.
-    if ((state_.fetch_sub(posting_one + ref_one, std::memory_order_acq_rel) >> ref_shift) == 1) vtable_->destroy(this);
-  }
+  if (!local && state_.leave_posting_and_release()) vtable_->destroy(this);
 }
 
 // finish(false) for a task whose first poll gave its value: it never joined the live-task list
@@ -285,32 +256,31 @@ void task_header::wake_and_release() noexcept {
 // and joiners to wake take finish().)
 inline void task_header::complete_first_poll() noexcept {
   const std::uint64_t id = id_;
-  std::uint64_t s = state_.load(std::memory_order_acquire);
-  while (!(s & join_waiting)) {
-    if (state_.compare_exchange_weak(s, (s | closed | complete) - ref_one, std::memory_order_acq_rel,
-                                     std::memory_order_acquire)) {
-      if ((s >> ref_shift) == 1) vtable_->destroy(this);  // detached, and no waker was made
+  switch (state_.transition_to_complete_alone()) {
+    case task_state::complete_alone_action::done_dealloc:
+      vtable_->destroy(this);  // detached, and no waker was made
+      [[fallthrough]];
+    case task_state::complete_alone_action::done:
       log_event(spdlog::level::debug, id, "completed");
       return;
-    }
+    case task_state::complete_alone_action::joiner_waiting:
+      finish(false, true);  // a joiner registered: wake it before the runner lets go
+      return;
   }
-  finish(false, true);  // a joiner registered: wake it before the runner lets go
 }
 
 void task_header::run() noexcept {
   // `scheduled` stays set while this runner polls: only this runner clears it, so starting
   // needs no read-modify-write unless wakes came while the runner was queued. Those are
-  // absorbed here (this poll serves them); a wake this load does not see is one during the
+  // absorbed here (this poll serves them); a wake the transition does not see is one during the
   // poll, and gets its own poll below.
-  FUTURA_CHAOS_POINT("task.run.start");
-  std::uint64_t s = state_.load(std::memory_order_acquire);
-  if (s & (closed | complete)) {  // shut down while queued
+  const task_state::run_action start = state_.transition_to_running();
+  if (start == task_state::run_action::gone) {  // shut down while queued
     release();
     return;
   }
-  if (s & notified) s = state_.fetch_and(~notified, std::memory_order_acq_rel) & ~notified;
   running_scope scope(context_);
-  if (s & cancelled) {
+  if (start == task_state::run_action::cancelled) {
     finish(true);
     return;
   }
@@ -331,26 +301,21 @@ void task_header::run() noexcept {
     return;
   }
   if (spdlog::logger* l = enabled_logger(spdlog::level::trace)) l->trace("task {} polled: pending", id_);
-  FUTURA_CHAOS_POINT("task.run.polled_pending");
-  s = state_.load(std::memory_order_acquire);
-  for (;;) {
-    if (s & cancelled) {
+  switch (state_.transition_to_idle()) {
+    case task_state::idle_action::cancelled:
       finish(true);
       return;
-    }
-    if (s & notified) {
+    case task_state::idle_action::repoll:
       // Woken during the poll: post once more, handing this runner's reference to the next
       // (never a loop here, so other handlers get their turn). This thread runs a handler of
       // the task's context: no posting count needed.
-      if (state_.compare_exchange_weak(s, s & ~notified, std::memory_order_acq_rel, std::memory_order_acquire)) {
-        vtable_->schedule(this);
-        return;
-      }
-    } else if (state_.compare_exchange_weak(s, (s & ~scheduled) - ref_one, std::memory_order_acq_rel,
-                                            std::memory_order_acquire)) {
-      if ((s >> ref_shift) == 1) vtable_->destroy(this);  // (the list holds one: not in practice)
+      vtable_->schedule(this);
       return;
-    }
+    case task_state::idle_action::idle_dealloc:
+      vtable_->destroy(this);  // (the list holds one: not in practice)
+      return;
+    case task_state::idle_action::idle:
+      return;
   }
 }
 
@@ -383,7 +348,7 @@ bool task_header::join_live_list() noexcept {
 void task_header::runner_dropped() noexcept {
   // A listed task is completed by its context's shutdown (done already, or to come). An unlisted
   // one has never been polled and nothing else knows it: its dropped first runner completes it.
-  if (!listed_ && !(state_.load(std::memory_order_acquire) & complete)) {
+  if (!listed_ && !state_.load().is_complete()) {
     complete_aborted("aborted: its executor dropped it before its first poll");
   }
   release();  // the runner's
@@ -392,12 +357,12 @@ void task_header::runner_dropped() noexcept {
 // Not running, never to run again: destroys the future, publishes `aborted`, wakes the joiner
 // and releases the work. The caller still holds its reference.
 void task_header::complete_aborted(const char* why) noexcept {
-  state_.fetch_or(closed, std::memory_order_acq_rel);
+  state_.close();
   vtable_->drop_future(this);
   status_ = task_output_status::aborted;
   const std::uint64_t id = id_;
-  const std::uint64_t s = state_.fetch_or(complete, std::memory_order_acq_rel);
-  if ((s & join_interest) && (s & join_waiting)) join_waker_.get().wake();
+  const task_snapshot s = state_.transition_to_complete();
+  if (s.has_join_interest() && s.is_join_waiting()) join_waker_.get().wake();
   log_event(spdlog::level::debug, id, why);
   vtable_->release_work(this, listed_);
 }
@@ -417,10 +382,10 @@ void task_header::finish(bool aborted, bool work_released) noexcept {
   const bool listed = listed_;
   if (listed) service_->unlink(this);
   FUTURA_CHAOS_POINT("task.finish.publishing");
-  const std::uint64_t s = state_.fetch_or(closed | complete, std::memory_order_acq_rel);
+  const task_snapshot s = state_.transition_to_complete();
   // From here on the join slot belongs to the join handle, if there still is one.
-  if (s & join_interest) {
-    if (s & join_waiting) join_waker_.get().wake();
+  if (s.has_join_interest()) {
+    if (s.is_join_waiting()) join_waker_.get().wake();
   } else if (status == task_output_status::exception) {
     log_detached_failure(id, error);
   }
@@ -432,10 +397,9 @@ void task_header::finish(bool aborted, bool work_released) noexcept {
 // The context is being destroyed: called by task_service::shutdown() for a listed task that has
 // not completed. Nothing runs the task concurrently; wakers on other threads may race.
 void task_header::shut_down() noexcept {
-  state_.fetch_or(closed, std::memory_order_acq_rel);
-  FUTURA_CHAOS_POINT("task.shut_down.closed");
+  state_.close();
   // A waker may be inside execute() right now: the context must outlive that call.
-  while (state_.load(std::memory_order_acquire) & posting_mask) std::this_thread::yield();
+  state_.wait_for_posters();
   complete_aborted("destroyed: its execution context shut down");
   release();  // the live-task list's
 }
@@ -454,20 +418,18 @@ void refill_task_ids() noexcept {
 void task_header::log_spawned() const noexcept { log_event_checked(spdlog::level::debug, id_, "spawned"); }
 
 void task_header::abort() noexcept {
-  const std::uint64_t s = state_.fetch_or(cancelled, std::memory_order_acq_rel);
-  FUTURA_CHAOS_POINT("task.abort.cancelled");
-  if (s & (cancelled | closed | complete)) return;
+  if (!state_.transition_to_cancelled()) return;
   log_event(spdlog::level::debug, id_, "abort requested");
   wake();
 }
 
 void task_header::detach() noexcept {
-  const std::uint64_t s = state_.fetch_and(~join_interest, std::memory_order_acq_rel);
+  const task_snapshot s = state_.drop_join_interest();
   FUTURA_CHAOS_POINT("task.detach.uninterested");
-  if (s & complete) {
+  if (s.is_complete()) {
     // Completed before the detach: the failure was stored for a joiner that will never come.
     if (status_ == task_output_status::exception) log_detached_failure(id_, error_);
-  } else if (s & join_waiting) {
+  } else if (s.is_join_waiting()) {
     join_waker_.get().take();  // drop the waker a poll registered
   }
   log_event(spdlog::level::trace, id_, "detached");

@@ -4,7 +4,8 @@
 // slot, the task's place in its context's live-task list), the typed output slot
 // (task_output<T>), the executor and its work-tracking twin, the future and, on io_context and
 // thread_pool executors, the executor's operation for the task's next post (detail/task.hpp).
-// The state machine lives in lib/task.cpp and reaches the typed parts through a six-entry vtable.
+// The state word and its named transitions are task_state.hpp; lib/task.cpp drives them (it
+// reads as the diagram below) and reaches the typed parts through a six-entry vtable.
 //
 // Scheduling state (bits of `state_`):
 //
@@ -68,6 +69,7 @@
 
 #include <futura/core/waker.hpp>
 #include <futura/detail/atomic_waker.hpp>
+#include <futura/executor/detail/task_state.hpp>
 #include <futura/log.hpp>
 
 #include <atomic>
@@ -151,16 +153,14 @@ class task_header {
   task_header(const task_header&) = delete;
   task_header& operator=(const task_header&) = delete;
 
-  void add_ref() noexcept { state_.fetch_add(ref_one, std::memory_order_relaxed); }
+  void add_ref() noexcept { state_.ref_inc(); }
   void release() noexcept {
-    if ((state_.fetch_sub(ref_one, std::memory_order_acq_rel) >> ref_shift) == 1) vtable_->destroy(this);
+    if (state_.ref_dec()) vtable_->destroy(this);
   }
   /// The join handle's fast path: true when the task is complete, the handle's is the only
   /// reference and no joiner's waker is registered. The handle then owns the block outright
   /// (no one can reach it any more) and frees it with destroy_alone(), no read-modify-write.
-  bool complete_and_alone() const noexcept {
-    return (state_.load(std::memory_order_acquire) & (ref_mask | complete | join_waiting)) == (ref_one | complete);
-  }
+  bool complete_and_alone() const noexcept { return state_.is_complete_and_alone(); }
   void destroy_alone() noexcept { vtable_->destroy(this); }
 
   /// The join handle lets go of a completed task whose outcome it took: drops the waker it
@@ -168,12 +168,12 @@ class task_header {
   /// count is 1 no one else holds the task, so no one can add a reference or touch the state any
   /// more, and the block (with the registered waker) is freed without a read-modify-write.
   void release_joined() noexcept {
-    const std::uint64_t s = state_.load(std::memory_order_acquire);
-    if ((s >> ref_shift) == 1) {
+    const task_snapshot s = state_.load();
+    if (s.refs() == 1) {
       vtable_->destroy(this);
       return;
     }
-    if (s & join_waiting) join_waker_.get().take();
+    if (s.is_join_waiting()) join_waker_.get().take();
     release();
   }
 
@@ -205,7 +205,7 @@ class task_header {
   /// The join handle lets go: a later exception is logged instead of stored.
   void detach() noexcept;
 
-  bool is_complete() const noexcept { return (state_.load(std::memory_order_acquire) & complete) != 0; }
+  bool is_complete() const noexcept { return state_.load().is_complete(); }
   std::uint64_t id() const noexcept { return id_; }
   /// Whether the task is in its context's live-task list (read by the task's runner only).
   bool is_listed() const noexcept { return listed_; }
@@ -214,22 +214,21 @@ class task_header {
   /// otherwise registers `w` to be woken at completion and returns false, unless the task
   /// completed meanwhile.
   bool join_ready_or_register(const waker& w) noexcept {
-    std::uint64_t s = state_.load(std::memory_order_acquire);
-    if (s & complete) return true;
-    if (!(s & join_waiting)) {
+    const task_snapshot s = state_.load();
+    if (s.is_complete()) return true;
+    if (!s.is_join_waiting()) {
       // The slot is made here, by the one join handle, before the bit that lets a completion
       // use it is published. Announce the joiner first: a completion that does not see the bit
-      // had already set `complete`, and the fetch_or below returns it.
+      // had already set `complete`, and set_join_waiting() returns it.
       join_waker_.construct();
-      s = state_.fetch_or(join_waiting, std::memory_order_acq_rel);
-      if (s & complete) return true;
+      if (state_.set_join_waiting().is_complete()) return true;
     }
     join_waker_.get().register_waker(w);
     return is_complete();
   }
   /// Drops the waker the join handle registered, if any (the handle is done with the task).
   void drop_join_waker() noexcept {
-    if (state_.load(std::memory_order_acquire) & join_waiting) join_waker_.get().take();
+    if (state_.load().is_join_waiting()) join_waker_.get().take();
   }
   /// The join slot. Read only after is_complete() returned true, by the one join handle.
   task_output_status output_status() const noexcept { return status_; }
@@ -241,7 +240,7 @@ class task_header {
  protected:
   explicit task_header(const task_vtable* vtable) noexcept : vtable_(vtable) {}
   ~task_header() {
-    if (state_.load(std::memory_order_relaxed) & join_waiting) join_waker_.destroy();
+    if (state_.load(std::memory_order_relaxed).is_join_waiting()) join_waker_.destroy();
   }
 
   task_output_status status_ = task_output_status::none;
@@ -266,26 +265,6 @@ class task_header {
  private:
   friend class task_service;
 
-  // The state word: flags, the count of wakers inside execute(), and the reference count, so
-  // that one compare-exchange both schedules the task and takes the runner's reference.
-  static constexpr std::uint64_t scheduled = 1u << 0;  // a runner is queued or polling
-  // (bit 1 is free)
-  static constexpr std::uint64_t notified = 1u << 2;
-  static constexpr std::uint64_t closed = 1u << 3;
-  static constexpr std::uint64_t complete = 1u << 4;
-  static constexpr std::uint64_t cancelled = 1u << 5;
-  static constexpr std::uint64_t join_interest = 1u << 6;
-  static constexpr std::uint64_t join_waiting = 1u << 7;  // the join handle registered a waker
-  // Wakers on threads outside the task's execution context count themselves here while they
-  // are inside execute() (a count, not a bit: a runner can start, go idle and be woken again
-  // before the first poster has returned). Inside a handler of the context no count is needed:
-  // the context cannot be shutting down while one of its handlers runs.
-  static constexpr std::uint64_t posting_one = std::uint64_t{1} << 16;
-  static constexpr std::uint64_t posting_mask = std::uint64_t{0xFFFF} << 16;
-  static constexpr unsigned ref_shift = 32;
-  static constexpr std::uint64_t ref_one = std::uint64_t{1} << ref_shift;
-  static constexpr std::uint64_t ref_mask = ~std::uint64_t{0} << ref_shift;
-
   bool on_own_context() const noexcept;
   void log_spawned() const noexcept;
   void release_many(std::uint64_t refs) noexcept;
@@ -295,9 +274,9 @@ class task_header {
   void complete_first_poll() noexcept;
   void shut_down() noexcept;
 
-  // A task starts `scheduled` (its first run is about to be posted) with two references: the
-  // spawner's and the first runner's.
-  std::atomic<std::uint64_t> state_{scheduled | join_interest | 2 * ref_one};
+  // The state word and its named transitions (task_state.hpp). A task starts `scheduled` (its
+  // first run is about to be posted) with two references: the spawner's and the first runner's.
+  task_state state_;
   const task_vtable* vtable_;
   std::uint64_t id_ = 0;
   // The executor's context (set by start()), and its task service (looked up when the task
