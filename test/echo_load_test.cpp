@@ -4,6 +4,7 @@
 #include <support/probe.hpp>
 
 #include <futura/asio/as_future.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/asio/timeout.hpp>
 #include <futura/combinator/join_all.hpp>
 #include <futura/executor/spawn.hpp>
@@ -30,17 +31,7 @@ using futura_test::never_in_this_test;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool sanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
-#else
-constexpr bool sanitized = false;
-#endif
+constexpr bool sanitized = FUTURA_HAS_ASAN || FUTURA_HAS_TSAN;
 
 // The full load of the brief, scaled down under sanitizers (10x-20x slower) to stay bounded.
 constexpr int client_count = sanitized ? 100 : 200;

@@ -5,6 +5,7 @@
 #include <support/executor_support.hpp>
 #include <support/probe.hpp>
 
+#include <futura/detail/config.hpp>
 #include <futura/executor/spawn.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -25,17 +26,10 @@
 #include <vector>
 
 // ThreadSanitizer slows the hand-offs down about tenfold: the ring passes fewer tokens there.
-#if defined(__SANITIZE_THREAD__)
-#define FUTURA_TEST_UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FUTURA_TEST_UNDER_TSAN 1
-#endif
-#endif
 
 namespace {
 
-#ifdef FUTURA_TEST_UNDER_TSAN
+#if FUTURA_HAS_TSAN
 constexpr long ring_hand_offs = 100'000;
 #else
 constexpr long ring_hand_offs = 1'000'000;

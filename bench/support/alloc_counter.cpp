@@ -27,12 +27,10 @@
 #include <cstdlib>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#include <futura/detail/config.hpp>
+
+#if FUTURA_HAS_ASAN || FUTURA_HAS_TSAN
 #define FUTURA_BENCH_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define FUTURA_BENCH_SANITIZED 1
-#endif
 #endif
 
 #if !defined(FUTURA_BENCH_SANITIZED) && defined(__GLIBC__)

@@ -22,16 +22,9 @@
 #include <cstdlib>
 #include <new>
 
-#if defined(__SANITIZE_THREAD__)
-#define FUTURA_TEST_ALLOCATIONS_BY_HOOK 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define FUTURA_TEST_ALLOCATIONS_BY_HOOK 1
-#endif
-#endif
-#ifndef FUTURA_TEST_ALLOCATIONS_BY_HOOK
-#define FUTURA_TEST_ALLOCATIONS_BY_HOOK 0
-#endif
+#include <futura/detail/config.hpp>
+
+#define FUTURA_TEST_ALLOCATIONS_BY_HOOK FUTURA_HAS_TSAN
 
 namespace futura_test {
 namespace allocation_detail {

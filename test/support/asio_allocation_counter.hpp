@@ -6,12 +6,10 @@
 // comes from operator new (counted by allocation_counter.hpp), so aligned_alloc is replaced too.
 #pragma once
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#include <futura/detail/config.hpp>
+
+#if FUTURA_HAS_ASAN || FUTURA_HAS_TSAN
 #define FUTURA_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define FUTURA_TEST_SANITIZED 1
-#endif
 #endif
 
 #ifndef FUTURA_TEST_SANITIZED

@@ -22,3 +22,28 @@
 #else
 #define FUTURA_ALWAYS_INLINE inline
 #endif
+
+// FUTURA_HAS_ASAN / FUTURA_HAS_TSAN: 1 when the translation unit is built with AddressSanitizer /
+// ThreadSanitizer (GCC spells it __SANITIZE_*__, Clang __has_feature), else 0. The one place that
+// detects them: the library lets ASan see every block (no recycling), and tests scale their loops.
+#if defined(__SANITIZE_ADDRESS__)
+#define FUTURA_HAS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FUTURA_HAS_ASAN 1
+#endif
+#endif
+#ifndef FUTURA_HAS_ASAN
+#define FUTURA_HAS_ASAN 0
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define FUTURA_HAS_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FUTURA_HAS_TSAN 1
+#endif
+#endif
+#ifndef FUTURA_HAS_TSAN
+#define FUTURA_HAS_TSAN 0
+#endif

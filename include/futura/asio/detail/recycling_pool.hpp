@@ -28,14 +28,9 @@
 #include <cstdint>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define FUTURA_RECYCLING_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FUTURA_RECYCLING_ASAN 1
-#endif
-#endif
-#ifdef FUTURA_RECYCLING_ASAN
+#include <futura/detail/config.hpp>
+
+#if FUTURA_HAS_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
 
@@ -43,7 +38,7 @@ namespace futura::detail::recycling {
 
 /// Under AddressSanitizer a cached block is poisoned, so a use after its free is still reported.
 inline void poison(void* p, std::size_t size) noexcept {
-#ifdef FUTURA_RECYCLING_ASAN
+#if FUTURA_HAS_ASAN
   ASAN_POISON_MEMORY_REGION(p, size);
 #else
   (void)p;
@@ -51,7 +46,7 @@ inline void poison(void* p, std::size_t size) noexcept {
 #endif
 }
 inline void unpoison(void* p, std::size_t size) noexcept {
-#ifdef FUTURA_RECYCLING_ASAN
+#if FUTURA_HAS_ASAN
   ASAN_UNPOISON_MEMORY_REGION(p, size);
 #else
   (void)p;

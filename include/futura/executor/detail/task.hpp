@@ -40,17 +40,10 @@
 
 // Under AddressSanitizer tasks come from operator new, so a use after free of a task block is
 // reported instead of being hidden by the recycling cache.
-#if defined(__SANITIZE_ADDRESS__)
-#define FUTURA_TASK_PLAIN_ALLOCATOR 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define FUTURA_TASK_PLAIN_ALLOCATOR 1
-#endif
-#endif
 
 namespace futura::detail {
 
-#ifdef FUTURA_TASK_PLAIN_ALLOCATOR
+#if FUTURA_HAS_ASAN
 using task_proto_allocator = std::allocator<void>;
 #else
 using task_proto_allocator = boost::asio::recycling_allocator<void>;
