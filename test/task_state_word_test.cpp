@@ -262,7 +262,7 @@ BOOST_AUTO_TEST_CASE(wakes_racing_a_runner_submit_exactly_one_runner_at_a_time_a
           switch (s.transition_to_notified_by_val(false)) {
             case wake_val::submit:
               queued.fetch_add(1);
-              BOOST_REQUIRE(!s.leave_posting_and_release());
+              if (s.leave_posting_and_release()) freed_early = true;  // (no Boost.Test in threads)
               break;
             case wake_val::none_dealloc:
               freed_early = true;  // the handle's reference is held throughout: cannot be last
