@@ -9,6 +9,7 @@
 // compare-exchange plus the post; a poll that stays pending is one compare-exchange after the
 // future's poll (none before it unless wakes came while the runner was queued).
 #include <futura/detail/chaos.hpp>
+#include <futura/detail/spin_lock.hpp>
 #include <futura/executor/detail/task_header.hpp>
 #include <futura/log.hpp>
 
@@ -22,23 +23,6 @@
 #include <thread>
 
 namespace futura::detail {
-
-/// A lock for the live-task list: held for a few pointer writes, so spinning beats sleeping
-/// (and it costs one atomic exchange per lock instead of std::mutex's two read-modify-writes).
-class spin_lock {
- public:
-  void lock() noexcept {
-    for (int spins = 0; locked_.exchange(true, std::memory_order_acquire);) {
-      while (locked_.load(std::memory_order_relaxed)) {
-        if (++spins > 64) std::this_thread::yield();
-      }
-    }
-  }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-
- private:
-  std::atomic<bool> locked_{false};
-};
 
 /// The live tasks of one execution context (an Asio service, so the context's destructor calls
 /// shutdown() before the context's memory goes away). Every task that has been polled and has
@@ -113,7 +97,7 @@ class task_service final : public boost::asio::execution_context::service {
     }
   }
 
-  spin_lock lock_;
+  spin_lock lock_;  // held for a few pointer writes
   task_header* head_ = nullptr;
   std::atomic<bool> shut_down_{false};
 };

@@ -27,6 +27,7 @@
 #include <futura/asio/detail/recycling_pool.hpp>
 #include <futura/core/future_ext.hpp>
 #include <futura/detail/misuse.hpp>
+#include <futura/detail/spin_lock.hpp>
 
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/wait_traits.hpp>
@@ -36,8 +37,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <optional>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -105,9 +106,9 @@ class inline_op_allocator {
 /// handler (when it runs, or when Asio destroys it uncalled during the context's shutdown), so
 /// it never outlives its execution context, whatever the future does. A lock serialises that
 /// destruction with a drop's `cancel()`, which may come from any thread; so a sleep is
-/// cancelled inline, without posting anything. The lock is a one-byte spin lock: it is taken
-/// once per sleep (twice when dropped), held for one call into the timer, and contended only by a
-/// drop racing the completion, where a std::mutex would cost 40 bytes and two library calls.
+/// cancelled inline, without posting anything. The lock is the one-byte detail::spin_lock: it is
+/// taken once per sleep (twice when dropped), held for one call into the timer, and contended
+/// only by a drop racing the completion.
 template <class Executor>
 class timer_op_state final : public async_op_state<boost::system::result<void>> {
  public:
@@ -127,30 +128,17 @@ class timer_op_state final : public async_op_state<boost::system::result<void>> 
   }
 
   void cancel() override {
-    timer_lock lock(timer_busy_);
+    std::lock_guard<spin_lock> lock(timer_busy_);
     if (timer_) timer_->cancel();
   }
 
  private:
-  class timer_lock {
-   public:
-    explicit timer_lock(std::atomic<bool>& busy) noexcept : busy_(busy) {
-      while (busy_.exchange(true, std::memory_order_acquire)) std::this_thread::yield();
-    }
-    timer_lock(const timer_lock&) = delete;
-    timer_lock& operator=(const timer_lock&) = delete;
-    ~timer_lock() { busy_.store(false, std::memory_order_release); }
-
-   private:
-    std::atomic<bool>& busy_;
-  };
-
   void operation_finished() noexcept override {
-    timer_lock lock(timer_busy_);
+    std::lock_guard<spin_lock> lock(timer_busy_);
     timer_.reset();
   }
 
-  std::atomic<bool> timer_busy_{false};
+  spin_lock timer_busy_;
   std::optional<timer_type> timer_;
 };
 
