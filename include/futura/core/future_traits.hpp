@@ -40,8 +40,8 @@ using output_t = typename std::remove_cv_t<std::remove_reference_t<F>>::output_t
 
 namespace detail {
 
-/// Compile-time check with a message a user can act on. `Who` names the combinator,
-/// `Index` the argument (shown in the instantiation trace).
+/// Compile-time check with a message a user can act on. `Index` is the argument's position
+/// (shown in the instantiation trace).
 template <class F, std::size_t Index = 0>
 constexpr bool check_future() {
   using D = std::remove_cv_t<std::remove_reference_t<F>>;

@@ -25,10 +25,10 @@ class [[nodiscard]] ready_future : public future_ext<ready_future<T>> {
   // Why two layouts: each compiler folds a 16-link `then` chain over a ready int (W1) into the
   // arithmetic alone with one of them and not with the other, in a translation unit of realistic
   // size. GCC 12 needs the trivially copyable std::optional: with anything else the chain's
-  // nested moves stay memory copies (212 ns instead of 1.5). Clang 14 copies that optional as one
-  // 8-byte block (value, flag, padding) into the variant of the first `then`, cannot split it back
-  // into fields, and reloads it across a store-forwarding stall (23 instructions instead of 8);
-  // a value and a flag moved member by member fold. The only visible difference: with Clang the
+  // nested moves stay memory copies. Clang 14 copies that optional as one 8-byte block (value,
+  // flag, padding) into the variant of the first `then`, cannot split it back into fields, and
+  // reloads it across a store-forwarding stall; a value and a flag moved member by member fold.
+  // (Measurements: docs/performance.md, W1.) The only visible difference: with Clang the
   // moved-from value is destroyed with the future instead of at the poll.
 #if defined(__clang__)
   FUTURA_ALWAYS_INLINE ready_future(ready_future&& o) noexcept(std::is_nothrow_move_constructible_v<T>)

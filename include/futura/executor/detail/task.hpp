@@ -329,8 +329,8 @@ decltype(auto) spawn_executor_of(ExOrCtx& x) {
   }
 }
 
-/// Makes and starts a task; returns it with the spawner's reference. (Forced inline: W7 showed
-/// GCC outlining it, an extra call per spawn.)
+/// Makes and starts a task; returns it with the spawner's reference. Forced inline: it is the
+/// whole of spawn, and an outlined copy costs a call per spawn (docs/performance.md, W7).
 template <class Executor, class F>
 FUTURA_ALWAYS_INLINE task_output<output_t<F>>* spawn_task(const Executor& ex, F&& f) {
   static_assert(boost::asio::can_require<const Executor&, boost::asio::execution::blocking_t::never_t>::value,

@@ -279,7 +279,7 @@ class task_header {
   task_state state_;
   const task_vtable* vtable_;
   std::uint64_t id_ = 0;
-  // The executor's context (set by start()), and its task service (looked up when the task
+  // The executor's context (set by prepare_start()), and its task service (looked up when the task
   // joins the live-task list, at its first pending poll: a task that finishes in its first
   // poll never needs it).
   boost::asio::execution_context* context_ = nullptr;
