@@ -4,68 +4,30 @@
 // becomes ready (the root is polled only when its waker was woken, so a lost wakeup shows up as
 // a late or missing completion), and that every leaf future is destroyed exactly once.
 //
+// The node kinds, the evaluator, the leaves and the tree builder live in support/model.hpp,
+// shared with the fuzzer (test/fuzz/combinator_tree_fuzz.cpp); the seeded generator is here.
+//
 // A failing seed is printed with its tree; rerun one with `model_test -- --seed=N`.
+#include <support/model.hpp>
 #include <support/probe.hpp>
 
-#include <futura/combinator/boxed.hpp>
-#include <futura/combinator/join.hpp>
-#include <futura/combinator/join_all.hpp>
-#include <futura/combinator/select.hpp>
-#include <futura/combinator/try_join.hpp>
-
-#include <boost/system/result.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sstream>
-#include <stdexcept>
 #include <string>
-#include <tuple>
-#include <variant>
 #include <vector>
 
 using namespace futura_test;
 
 namespace {
 
-enum class kind { leaf, then, join, join_all, select, select_biased, try_join };
-
-struct node {
-  kind k = kind::leaf;
-  int leaf = -1;    // index into the leaves, for kind::leaf
-  int addend = 0;   // for kind::then
-  std::vector<node> children;
-};
-
-struct leaf_plan {
-  int time = 0;     // the step at which the driver completes it
-  int value = 0;    // negative values are errors to a try_join above
-  bool throws = false;
-};
-
-/// What a (sub)tree can end with: a value or an exception, at a step.
-struct outcome {
-  bool thrown = false;
-  int value = 0;
-  int time = 0;
-  bool operator==(const outcome& o) const { return thrown == o.thrown && value == o.value && time == o.time; }
-};
-using outcomes = std::vector<outcome>;
-
-void add_unique(outcomes& to, const outcome& o) {
-  if (std::find(to.begin(), to.end(), o) == to.end()) to.push_back(o);
-}
-
-struct model {
-  std::vector<leaf_plan> leaves;
-  int first_poll_step = 0;  // leaves with time <= this are complete before the first poll
-  node root;
-};
+using namespace futura_test::combinator_model;
 
 // ---- generation --------------------------------------------------------------------------
 
@@ -113,180 +75,17 @@ model make_model(unsigned seed) {
   return m;
 }
 
-std::string describe(const node& n, const model& m) {
-  std::ostringstream out;
-  static const char* names[] = {"leaf", "then", "join", "join_all", "select", "select_biased", "try_join"};
-  out << names[static_cast<int>(n.k)];
-  if (n.k == kind::leaf) {
-    const leaf_plan& p = m.leaves[static_cast<std::size_t>(n.leaf)];
-    out << "#" << n.leaf << "(t=" << p.time << (p.throws ? ",throws" : "") << ",v=" << p.value << ")";
-    return out.str();
-  }
-  if (n.k == kind::then) out << "(+" << n.addend << ")";
-  out << "[";
-  for (std::size_t i = 0; i < n.children.size(); ++i) out << (i ? ", " : "") << describe(n.children[i], m);
-  out << "]";
-  return out.str();
-}
-
-// ---- reference evaluator -----------------------------------------------------------------
-// Time of an event is max(its step, the first poll's step): everything completed before the
-// first poll is seen at the first poll, where children are polled in argument order — except
-// by a fair select, whose tie may go either way (every resolution is an allowed outcome).
-
-/// Every combination of one outcome per child.
-void combinations(const std::vector<outcomes>& per_child, std::vector<std::vector<outcome>>& out) {
-  out.assign(1, {});
-  for (const outcomes& options : per_child) {
-    std::vector<std::vector<outcome>> next;
-    for (const auto& prefix : out) {
-      for (const outcome& o : options) {
-        next.push_back(prefix);
-        next.back().push_back(o);
-      }
-    }
-    out = std::move(next);
-  }
-}
-
-outcomes evaluate(const node& n, const model& m) {
-  outcomes result;
-  if (n.k == kind::leaf) {
-    const leaf_plan& p = m.leaves[static_cast<std::size_t>(n.leaf)];
-    result.push_back({p.throws, p.value, std::max(p.time, m.first_poll_step)});
-    return result;
-  }
-  std::vector<outcomes> per_child;
-  for (const node& c : n.children) per_child.push_back(evaluate(c, m));
-  std::vector<std::vector<outcome>> combos;
-  combinations(per_child, combos);
-  for (const auto& cs : combos) {
-    switch (n.k) {
-      case kind::then: {
-        outcome o = cs[0];
-        if (!o.thrown) o.value += n.addend;
-        add_unique(result, o);
-        break;
-      }
-      case kind::join:
-      case kind::join_all: {
-        // Throws at the earliest throwing child (argument order on ties); else the sum at the last.
-        const outcome* first_throw = nullptr;
-        for (const outcome& c : cs) {
-          if (c.thrown && (!first_throw || c.time < first_throw->time)) first_throw = &c;
-        }
-        if (first_throw) {
-          add_unique(result, *first_throw);
-        } else {
-          outcome o;
-          for (const outcome& c : cs) {
-            o.value += c.value;
-            o.time = std::max(o.time, c.time);
-          }
-          add_unique(result, o);
-        }
-        break;
-      }
-      case kind::select:
-      case kind::select_biased: {
-        int best = std::min(cs[0].time, cs[1].time);
-        for (std::size_t i = 0; i < cs.size(); ++i) {
-          if (cs[i].time != best) continue;
-          add_unique(result, cs[i]);
-          if (n.k == kind::select_biased) break;  // argument order decides a tie
-        }
-        break;
-      }
-      case kind::try_join: {
-        // Events in (time, argument) order: the first exception or error ends it.
-        std::vector<std::size_t> order(cs.size());
-        std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cs[a].time < cs[b].time; });
-        bool ended = false;
-        for (std::size_t i : order) {
-          if (cs[i].thrown || cs[i].value < 0) {
-            add_unique(result, cs[i]);  // an error keeps its (negative) value
-            ended = true;
-            break;
-          }
-        }
-        if (!ended) {
-          outcome o;
-          for (const outcome& c : cs) {
-            o.value += c.value;
-            o.time = std::max(o.time, c.time);
-          }
-          add_unique(result, o);
-        }
-        break;
-      }
-      case kind::leaf:
-        break;
-    }
-  }
-  return result;
-}
-
-// ---- the futures -------------------------------------------------------------------------
-
-using boxed = futura::boxed_future<int>;
-using int_result = boost::system::result<int>;
-
-int_result to_result(int v) {
-  if (v < 0) return boost::system::error_code(-v, boost::system::generic_category());
-  return v;
-}
-
-boxed build(const node& n, std::vector<probe<int>>& probes) {
-  auto child = [&](std::size_t i) { return build(n.children[i], probes); };
-  switch (n.k) {
-    case kind::leaf:
-      return probes[static_cast<std::size_t>(n.leaf)].future();
-    case kind::then:
-      return child(0).then([a = n.addend](int v) { return v + a; });
-    case kind::join:
-      if (n.children.size() == 2) {
-        return futura::join(child(0), child(1)).then([](std::tuple<int, int> t) { return std::get<0>(t) + std::get<1>(t); });
-      }
-      return futura::join(child(0), child(1), child(2)).then([](std::tuple<int, int, int> t) {
-        return std::get<0>(t) + std::get<1>(t) + std::get<2>(t);
-      });
-    case kind::join_all: {
-      std::vector<boxed> v;
-      for (std::size_t i = 0; i < n.children.size(); ++i) v.push_back(child(i));
-      return futura::join_all(std::move(v)).then([](std::vector<int> xs) { return std::accumulate(xs.begin(), xs.end(), 0); });
-    }
-    case kind::select:
-      return futura::select(child(0), child(1)).then([](std::variant<int, int> v) {
-        return v.index() == 0 ? std::get<0>(v) : std::get<1>(v);
-      });
-    case kind::select_biased:
-      return futura::select_biased(child(0), child(1)).then([](std::variant<int, int> v) {
-        return v.index() == 0 ? std::get<0>(v) : std::get<1>(v);
-      });
-    case kind::try_join:
-      return futura::try_join(child(0).then(to_result), child(1).then(to_result))
-          .then([](boost::system::result<std::tuple<int, int>> r) {
-            if (!r) return -r.error().value();
-            return std::get<0>(*r) + std::get<1>(*r);
-          });
-  }
-  throw std::logic_error("unreachable");
-}
-
 /// Runs one seed; returns an empty string on success, else what went wrong.
 std::string run_seed(unsigned seed) {
   model m = make_model(seed);
   outcomes expected = evaluate(m.root, m);
-  std::vector<probe<int>> probes(m.leaves.size());
+  tree_handles h;
+  h.prepare(m, m.root);
+  std::vector<leaf>& probes = h.leaves;
   std::vector<std::size_t> by_time(m.leaves.size());
   for (std::size_t i = 0; i < m.leaves.size(); ++i) by_time[static_cast<std::size_t>(m.leaves[i].time - 1)] = i;
   auto complete = [&](std::size_t leaf) {
-    if (m.leaves[leaf].throws) {
-      probes[leaf].fail("leaf throws");
-    } else {
-      probes[leaf].complete(m.leaves[leaf].value);
-    }
+    probes[leaf].finish(m.leaves[leaf]);
   };
 
   std::ostringstream failure;
@@ -303,7 +102,7 @@ std::string run_seed(unsigned seed) {
   {
     counting_waker target;
     futura::waker w = target.make();
-    boxed root = build(m.root, probes);
+    boxed root = build(m.root, h);
     int step = m.first_poll_step;
     for (int t = 1; t <= step; ++t) complete(by_time[static_cast<std::size_t>(t - 1)]);
     auto poll_root = [&](int at) {
