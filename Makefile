@@ -9,6 +9,7 @@
 #   make fuzz     run the combinator-tree fuzzer until stopped (Clang, libFuzzer+ASan+UBSan, build/fuzz):
 #                 new inputs go to test/fuzz/corpus/combinator_tree/, crashes to test/fuzz/crashes/
 #                 (gitignored; copy each into test/fuzz/regressions/). FUZZ_ARGS="-jobs=2 -workers=2"
+#   make format   apply .clang-format to every source file
 #   make install  install headers, library, CMake package and futura.pc (PREFIX=/usr/local)
 
 SHELL := /bin/bash
@@ -23,7 +24,9 @@ DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev pkg-confi
 LAUNCHER = $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 
-.PHONY: all deps build test test-gcc test-clang test-asan test-tsan demo bench bench-callgrind fuzz install clean
+FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
+
+.PHONY: format all deps build test test-gcc test-clang test-asan test-tsan demo bench bench-callgrind fuzz install clean
 
 all: build
 
@@ -111,6 +114,10 @@ fuzz: deps
 
 install: build
 	cmake --install $(BUILD)/gcc --prefix $(PREFIX)
+
+# Applies .clang-format to the sources (compile_fail cases keep their expected-message line).
+format:
+	$(FORMAT_FILES) -print0 | xargs -0 clang-format -i
 
 clean:
 	rm -rf $(BUILD)
