@@ -62,7 +62,8 @@ echo_shape shape_of(const benchmark::State& state) {
 /// Fills `m` with a pattern that differs per client and per round trip, so a misrouted or stale
 /// echo is noticed.
 void fill(message& m, int client, int round) {
-  for (std::size_t i = 0; i < message_size; ++i) m[i] = static_cast<char>((client * 131 + round * 7 + static_cast<int>(i)) & 0x7f);
+  for (std::size_t i = 0; i < message_size; ++i)
+    m[i] = static_cast<char>((client * 131 + round * 7 + static_cast<int>(i)) & 0x7f);
 }
 
 tcp::acceptor make_acceptor(asio::io_context& ctx) {
@@ -161,7 +162,9 @@ class echo_client : public futura::future_ext<echo_client> {
  public:
   using output_type = int;
   echo_client(asio::io_context& ctx, const tcp::endpoint& server, int id, int round_trips)
-      : conn_(std::make_unique<connection>(tcp::socket(ctx))), id_(id), round_trips_(round_trips),
+      : conn_(std::make_unique<connection>(tcp::socket(ctx))),
+        id_(id),
+        round_trips_(round_trips),
         op_(connect_to(*conn_, server)) {}
 
   futura::poll_result<int> poll(futura::waker& w) {
@@ -233,7 +236,8 @@ void futura_echo(benchmark::State& state) {
     auto accepting = futura::spawn(ctx, accept_loop(ctx, acceptor, shape.clients, sessions));
     std::vector<futura::join_handle<int>> client_tasks;
     client_tasks.reserve(clients);
-    for (int i = 0; i < shape.clients; ++i) client_tasks.push_back(futura::spawn(ctx, echo_client(ctx, server, i, shape.round_trips)));
+    for (int i = 0; i < shape.clients; ++i)
+      client_tasks.push_back(futura::spawn(ctx, echo_client(ctx, server, i, shape.round_trips)));
     ctx.run();
     ctx.restart();
     ok = output_of(accepting) == shape.clients;

@@ -11,8 +11,8 @@
 //                 order into a vector
 //   boost_thread  boost::when_all over N boost::promise<int> futures, then .get() of each
 // Counters: allocs and bytes per run, items (= N) and bytes per item.
-#include <support/boost_thread.hpp>
 #include <support/bench.hpp>
+#include <support/boost_thread.hpp>
 
 #include <futura/combinator/join_all.hpp>
 #include <futura/core.hpp>

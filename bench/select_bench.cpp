@@ -9,8 +9,8 @@
 //                 same order: both checked, the second set, both checked again
 //   boost_thread  boost::when_any over two boost::promise<int> futures, then .get()
 // Counters: allocs and bytes per race.
-#include <support/boost_thread.hpp>
 #include <support/bench.hpp>
+#include <support/boost_thread.hpp>
 
 #include <futura/combinator/select.hpp>
 #include <futura/core.hpp>
@@ -71,13 +71,17 @@ void floor_by_hand(benchmark::State& state) {
     futura_bench::escape(second);
     race_outcome r;
     // First look: neither is ready.
-    if (first->ready.load(std::memory_order_acquire)) r = {0, first->value};
-    else if (second->ready.load(std::memory_order_acquire)) r = {1, second->value};
+    if (first->ready.load(std::memory_order_acquire))
+      r = {0, first->value};
+    else if (second->ready.load(std::memory_order_acquire))
+      r = {1, second->value};
     if (r.winner < 0) {
       second->value = 2;
       second->ready.store(true, std::memory_order_release);
-      if (first->ready.load(std::memory_order_acquire)) r = {0, first->value};
-      else if (second->ready.load(std::memory_order_acquire)) r = {1, second->value};
+      if (first->ready.load(std::memory_order_acquire))
+        r = {0, first->value};
+      else if (second->ready.load(std::memory_order_acquire))
+        r = {1, second->value};
     } else {
       r = {};  // a winner before anything was set: the check below fails
     }
@@ -101,8 +105,10 @@ void boost_when_any(benchmark::State& state) {
     second.set_value(2);
     auto futures = any.get();
     race_outcome r;
-    if (std::get<0>(futures).is_ready()) r = {0, -1};
-    else if (std::get<1>(futures).is_ready()) r = {1, std::get<1>(futures).get()};
+    if (std::get<0>(futures).is_ready())
+      r = {0, -1};
+    else if (std::get<1>(futures).is_ready())
+      r = {1, std::get<1>(futures).get()};
     out = r;
   };
   const auto allocs = allocations_per_run("W3/boost_thread", run, 4);

@@ -15,8 +15,8 @@
 //                       then): each link sets the next promise from the previous future's value
 // Counters: allocs and bytes per chain (operator new is counted, see support/alloc_counter.cpp),
 // and sizeof of futura's chain type.
-#include <support/boost_thread.hpp>
 #include <support/bench.hpp>
+#include <support/boost_thread.hpp>
 
 #include <futura/core.hpp>
 
@@ -39,11 +39,24 @@ constexpr auto plus_one = [](int v) { return v + 1; };
 
 // The chain, written out as a user would: every .then() moves the chain built so far into the
 // new combinator (std::move(f).then(g) consumes f), so building it is part of the workload.
-#define FUTURA_BENCH_CHAIN_OF_16(x)                                                                         \
-  futura::ready(x)                                                                                          \
-      .then(plus_one).then(plus_one).then(plus_one).then(plus_one).then(plus_one).then(plus_one)             \
-      .then(plus_one).then(plus_one).then(plus_one).then(plus_one).then(plus_one).then(plus_one)             \
-      .then(plus_one).then(plus_one).then(plus_one).then(plus_one)
+#define FUTURA_BENCH_CHAIN_OF_16(x) \
+  futura::ready(x)                  \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)               \
+      .then(plus_one)
 
 using futura_chain = decltype(FUTURA_BENCH_CHAIN_OF_16(0));
 
@@ -143,9 +156,8 @@ template <int (*Workload)(int)>
 void add_measured(const config& cfg, const std::string& workload, const std::string& implementation,
                   int expected_offset, int counted_runs = 16, bool report_sizeof = false) {
   const std::string key = workload + "/" + implementation;
-  add(cfg, workload, implementation, [=](benchmark::State& s) {
-    measure<Workload>(s, key, expected_offset, counted_runs, report_sizeof);
-  });
+  add(cfg, workload, implementation,
+      [=](benchmark::State& s) { measure<Workload>(s, key, expected_offset, counted_runs, report_sizeof); });
 }
 
 /// The floor and the peers of a chain row: they do the same work in both rows.

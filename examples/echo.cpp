@@ -102,7 +102,10 @@ options parse_options(int argc, char** argv) {
       if (i + 1 == argc) bad_usage("option " + name + " needs a value");
       value = argv[++i];
     }
-    const int high = target == &o.clients ? 10000 : target == &o.requests ? 100000 : target == &o.timeout_ms ? 60000 : 64;
+    const int high = target == &o.clients      ? 10000
+                     : target == &o.requests   ? 100000
+                     : target == &o.timeout_ms ? 60000
+                                               : 64;
     *target = parse_count(name, *value, 1, high);
   }
   return o;
@@ -256,10 +259,12 @@ auto run_client(const strand& ex, tcp::endpoint server, int id, const options& o
                                  return x->socket.async_connect(server, asio::consign(futura::as_future, x));
                                })
                                    .and_then([x] {
-                                     return asio::async_write(x->socket, asio::buffer(x->request), asio::consign(futura::as_future, x));
+                                     return asio::async_write(x->socket, asio::buffer(x->request),
+                                                              asio::consign(futura::as_future, x));
                                    })
                                    .and_then([x](std::size_t) {
-                                     return asio::async_read(x->socket, asio::buffer(x->reply), asio::consign(futura::as_future, x));
+                                     return asio::async_read(x->socket, asio::buffer(x->reply),
+                                                             asio::consign(futura::as_future, x));
                                    });
                 return futura::timeout(ex, std::move(request), std::chrono::milliseconds(o.timeout_ms))
                     .then([x, stats](boost::system::result<boost::system::result<std::size_t>> r) {
@@ -336,9 +341,10 @@ int main(int argc, char** argv) {
               o.timeout_ms, o.threads, o.threads == 1 ? "" : "s");
   std::printf("  requests  %d: %d ok, %d timed out (cancelled), %d failed, %d corrupted\n", requests, total.ok,
               total.timed_out, total.failed, total.corrupted);
-  std::printf("  bytes     %ld echoed back intact (the server wrote %ld on %ld connections, also to clients that\n"
-              "            had given up)\n",
-              total.bytes, sstats.echoed_bytes.load(), sstats.connections.load());
+  std::printf(
+      "  bytes     %ld echoed back intact (the server wrote %ld on %ld connections, also to clients that\n"
+      "            had given up)\n",
+      total.bytes, sstats.echoed_bytes.load(), sstats.connections.load());
   std::printf("  latency   p50 %.3f ms, p99 %.3f ms (completed requests)\n", p50, p99);
   std::printf("  elapsed   %.3f s\n", elapsed);
   return total.failed == 0 && total.corrupted == 0 && total.ok + total.timed_out == requests ? 0 : 1;

@@ -19,9 +19,7 @@ std::vector<std::thread> workers;  // joined at the end of main
 
 // The legacy API: answers on another thread.
 void legacy_lookup(std::string key, std::function<void(int)> done) {
-  workers.emplace_back([key = std::move(key), done = std::move(done)] {
-    done(static_cast<int>(key.size()) * 7);
-  });
+  workers.emplace_back([key = std::move(key), done = std::move(done)] { done(static_cast<int>(key.size()) * 7); });
 }
 
 // Wrapped with a promise: the general bridge (set_value / set_exception from any thread).

@@ -46,7 +46,8 @@ const std::vector<std::pair<milliseconds, std::string>> script = {
 class talker : public futura::future_ext<talker> {
   using accept_future = decltype(std::declval<tcp::acceptor&>().async_accept(futura::as_future));
   using pause_future = futura::sleep_future<asio::any_io_executor>;
-  using write_future = decltype(asio::async_write(std::declval<tcp::socket&>(), asio::const_buffer(), futura::as_future));
+  using write_future =
+      decltype(asio::async_write(std::declval<tcp::socket&>(), asio::const_buffer(), futura::as_future));
 
  public:
   using output_type = futura::unit;
@@ -99,7 +100,8 @@ struct reader_state {
 };
 
 auto read_line(std::shared_ptr<reader_state> r) {
-  auto read = asio::async_read_until(r->socket, asio::dynamic_buffer(r->pending), '\n', asio::consign(futura::as_future, r));
+  auto read =
+      asio::async_read_until(r->socket, asio::dynamic_buffer(r->pending), '\n', asio::consign(futura::as_future, r));
   return futura::timeout(r->socket.get_executor(), std::move(read), line_deadline)
       .then([r](boost::system::result<boost::system::result<std::size_t>> got) {
         if (!got) {  // timed out: the read is being cancelled
@@ -151,10 +153,12 @@ int main() {
 
   auto r = std::make_shared<reader_state>(ctx);
   std::printf("reading lines, each within %lld ms:\n", static_cast<long long>(line_deadline.count()));
-  futura::block_on(ctx, r->socket.async_connect(acceptor.local_endpoint(), futura::as_future).then([r](boost::system::result<void> c) {
-    if (!c) throw boost::system::system_error(c.error(), "connect");
-    return read_lines(r);
-  }));
+  futura::block_on(
+      ctx,
+      r->socket.async_connect(acceptor.local_endpoint(), futura::as_future).then([r](boost::system::result<void> c) {
+        if (!c) throw boost::system::system_error(c.error(), "connect");
+        return read_lines(r);
+      }));
   // Let the talker finish; meanwhile the cancelled read's handler runs and settles the buffer.
   futura::block_on(ctx, std::move(talking));
   std::printf("%d full lines; kept in the reader's buffer, not lost: \"%s\"\n", r->lines, r->pending.c_str());

@@ -104,7 +104,8 @@ struct cancellation_report {
   cancellation_report& operator=(const cancellation_report&) = delete;
   cancellation_report& operator=(cancellation_report&&) = delete;
   ~cancellation_report() {
-    if (state && !state->finished) std::printf("    fetch from mirror %d dropped: its operation is cancelled\n", mirror);
+    if (state && !state->finished)
+      std::printf("    fetch from mirror %d dropped: its operation is cancelled\n", mirror);
   }
 };
 
@@ -113,9 +114,11 @@ auto fetch(asio::io_context& ctx, tcp::endpoint mirror_at, int mirror, const std
   auto s = std::make_shared<fetch_state>(ctx);
   s->request = "GET " + what + " " + std::to_string(delay) + "\n";
   return s->socket.async_connect(mirror_at, asio::consign(futura::as_future, s))
-      .and_then([s] { return asio::async_write(s->socket, asio::buffer(s->request), asio::consign(futura::as_future, s)); })
+      .and_then(
+          [s] { return asio::async_write(s->socket, asio::buffer(s->request), asio::consign(futura::as_future, s)); })
       .and_then([s](std::size_t) {
-        return asio::async_read_until(s->socket, asio::dynamic_buffer(s->reply), '\n', asio::consign(futura::as_future, s));
+        return asio::async_read_until(s->socket, asio::dynamic_buffer(s->reply), '\n',
+                                      asio::consign(futura::as_future, s));
       })
       .and_then([s, report = cancellation_report(s, mirror)](std::size_t n) {
         s->finished = true;

@@ -26,7 +26,8 @@ int main() {
   futura::promise<std::string> reply;
   auto reply_future = reply.get_future();
   std::thread producer([reply = std::move(reply)]() mutable { reply.set_value("hello from a std::thread"); });
-  auto greeting = futura::spawn(ctx, std::move(reply_future).then([](std::string s) { return s + ", seen by a task"; }));
+  auto greeting =
+      futura::spawn(ctx, std::move(reply_future).then([](std::string s) { return s + ", seen by a task"; }));
 
   // Fire-and-forget: nobody joins it; it still keeps run() going until it has finished.
   futura::spawn_detached(ctx, futura::lazy([] { std::cout << "a detached task ran\n"; }));

@@ -14,12 +14,12 @@ namespace {
 struct deferred_poll {
   enum class phase : std::uint8_t { deferred, waiting };
 
-  boxed_base* box;       // nullptr once the box is gone or settled
+  boxed_base* box;  // nullptr once the box is gone or settled
   boxed_drive_fn drive;
   waker w;               // a clone of the waker the box was polled with
   std::uint32_t parent;  // 1 + index of the entry whose drive deferred this one; 0: the root
   phase state;
-  bool redrive;          // an entry deferred by this one's drive completed
+  bool redrive;  // an entry deferred by this one's drive completed
 };
 
 struct deferred_destroy {
@@ -62,7 +62,8 @@ void pop_poll(std::vector<deferred_poll>& polls) noexcept {
 
 std::uint32_t boxed_defer_poll(boxed_base& box, boxed_drive_fn drive, const waker& w) {
   std::vector<deferred_poll>& polls = lists().polls;
-  polls.push_back(deferred_poll{&box, drive, w, boxed_this_thread_counters.current, deferred_poll::phase::deferred, false});
+  polls.push_back(
+      deferred_poll{&box, drive, w, boxed_this_thread_counters.current, deferred_poll::phase::deferred, false});
   ++boxed_this_thread_counters.deferred;
   return static_cast<std::uint32_t>(polls.size());
 }
@@ -71,7 +72,9 @@ void boxed_update_deferred_waker(std::uint32_t slot, const waker& w) {
   this_thread_lists->polls[slot - 1].w = w;  // waker's assignment skips the clone when it will_wake
 }
 
-void boxed_relocate_deferred(std::uint32_t slot, boxed_base& to) noexcept { this_thread_lists->polls[slot - 1].box = &to; }
+void boxed_relocate_deferred(std::uint32_t slot, boxed_base& to) noexcept {
+  this_thread_lists->polls[slot - 1].box = &to;
+}
 
 void boxed_forget_deferred(std::uint32_t slot) noexcept { this_thread_lists->polls[slot - 1].box = nullptr; }
 

@@ -47,8 +47,7 @@ const std::shared_ptr<spdlog::logger>& default_logger(logger_store& s) {
   if (!s.default_logger) {
     s.default_logger = spdlog::get("futura");
     if (!s.default_logger) {
-      s.default_logger =
-          std::make_shared<spdlog::logger>("futura", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      s.default_logger = std::make_shared<spdlog::logger>("futura", std::make_shared<spdlog::sinks::stderr_sink_mt>());
       s.default_is_private = true;
     }
   }
@@ -59,8 +58,7 @@ const std::shared_ptr<spdlog::logger>& default_logger(logger_store& s) {
 // change: only the private default logger's level is copied (nothing can change it afterwards).
 void update_floor(logger_store& s) noexcept {
   const bool private_logger = s.current && s.current == s.default_logger && s.default_is_private;
-  detail::log_floor.store(private_logger ? static_cast<int>(s.current->level()) : 0,
-                          std::memory_order_relaxed);
+  detail::log_floor.store(private_logger ? static_cast<int>(s.current->level()) : 0, std::memory_order_relaxed);
 }
 
 // Under the store's mutex.

@@ -13,8 +13,8 @@
 #include <futura/executor/detail/task_header.hpp>
 #include <futura/log.hpp>
 
-#include <boost/asio/execution_context.hpp>
 #include <spdlog/logger.h>
+#include <boost/asio/execution_context.hpp>
 
 #include <atomic>
 #include <exception>
@@ -150,8 +150,7 @@ inline spdlog::logger* enabled_logger(spdlog::level::level_enum level) noexcept 
 }
 
 // Out of line: the part of an event that runs only when the floor admits its level.
-[[gnu::noinline]] void log_event_checked(spdlog::level::level_enum level, std::uint64_t id,
-                                         const char* what) noexcept {
+[[gnu::noinline]] void log_event_checked(spdlog::level::level_enum level, std::uint64_t id, const char* what) noexcept {
   spdlog::logger* l = log_target();
   if (l && l->should_log(level)) l->log(level, "task {} {}", id, what);
 }

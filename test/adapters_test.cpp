@@ -86,7 +86,8 @@ BOOST_AUTO_TEST_CASE(and_then_continuation_returning_a_result_gives_that_result_
 }
 
 BOOST_AUTO_TEST_CASE(and_then_continuation_returning_a_future_of_a_value_is_flattened_into_the_result) {
-  auto f = futura::ready(res(3)).and_then([](int x) { return futura::ready(std::string(static_cast<std::size_t>(x), 'a')); });
+  auto f = futura::ready(res(3)).and_then(
+      [](int x) { return futura::ready(std::string(static_cast<std::size_t>(x), 'a')); });
   static_assert(std::is_same_v<futura::output_t<decltype(f)>, boost::system::result<std::string>>);
   auto r = futura::block_on(std::move(f));
   BOOST_TEST_REQUIRE(r.has_value());
@@ -171,7 +172,8 @@ BOOST_AUTO_TEST_CASE(and_then_on_result_void_calls_a_continuation_without_argume
 }
 
 BOOST_AUTO_TEST_CASE(and_then_on_a_unit_value_may_take_no_argument) {
-  auto r = futura::block_on(futura::ready(boost::system::result<futura::unit>(futura::unit{})).and_then([] { return 3; }));
+  auto r =
+      futura::block_on(futura::ready(boost::system::result<futura::unit>(futura::unit{})).and_then([] { return 3; }));
   BOOST_TEST_REQUIRE(r.has_value());
   BOOST_TEST(*r == 3);
 }
@@ -319,8 +321,9 @@ BOOST_AUTO_TEST_CASE(or_else_recovers_from_an_error_with_the_value_the_continuat
 
 BOOST_AUTO_TEST_CASE(or_else_may_fail_again_with_another_error_type) {
   using res_str = boost::system::result<int, std::string>;
-  auto f = futura::ready(res(io_error())).or_else(
-      [](error_code ec) { return res_str(boost::system::in_place_error, "wrapped: " + ec.message()); });
+  auto f = futura::ready(res(io_error())).or_else([](error_code ec) {
+    return res_str(boost::system::in_place_error, "wrapped: " + ec.message());
+  });
   static_assert(std::is_same_v<futura::output_t<decltype(f)>, res_str>);
   auto r = futura::block_on(std::move(f));
   BOOST_TEST_REQUIRE(r.has_error());
@@ -625,7 +628,8 @@ BOOST_AUTO_TEST_CASE(inspect_free_function_and_method_build_the_same_future) {
   struct peek {
     void operator()(const int&) const {}
   };
-  static_assert(std::is_same_v<decltype(futura::ready(1).inspect(peek{})), decltype(futura::inspect(futura::ready(1), peek{}))>);
+  static_assert(
+      std::is_same_v<decltype(futura::ready(1).inspect(peek{})), decltype(futura::inspect(futura::ready(1), peek{}))>);
   static_assert(std::is_same_v<decltype(futura::ready(1).inspect(peek{})),
                                futura::inspect_future<futura::ready_future<int>, peek>>);
   BOOST_TEST(futura::block_on(futura::inspect(futura::ready(1), peek{})) == 1);
@@ -646,7 +650,9 @@ BOOST_AUTO_TEST_CASE(a_pipeline_of_adapters_allocates_nothing_to_build_or_to_pol
                  .and_then([](int x) { return futura::ready(res(x + 1)); })
                  .and_then([](int x) -> res { return x > 1 ? res(io_error()) : res(x); })
                  .map_err([](error_code ec) { return ec.value(); })
-                 .or_else([](int code) { return futura::ready(boost::system::result<int, long>(boost::system::in_place_value, code)); })
+                 .or_else([](int code) {
+                   return futura::ready(boost::system::result<int, long>(boost::system::in_place_value, code));
+                 })
                  .inspect([&](const boost::system::result<int, long>& r) { inspected = *r; });
     futura::waker w = futura::noop_waker();
     auto r = f.poll(w);

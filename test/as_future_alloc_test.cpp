@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(states_and_operations_made_on_one_thread_and_freed_on_anoth
   int completed = 0;
   int slept = 0;
   std::vector<std::unique_ptr<asio::steady_timer>> timers;  // outlive their dropped waits
-  std::thread user([&] {  // makes every state and operation, and drops the futures
+  std::thread user([&] {                                    // makes every state and operation, and drops the futures
     for (int i = 0; i < 300; ++i) {
       // A post completes on `io`: the operation is freed there, the state here or there.
       futura::block_on(asio::post(ctx, futura::as_future));
@@ -170,9 +170,9 @@ BOOST_AUTO_TEST_CASE(many_tasks_doing_as_future_reads_and_writes_allocate_nothin
   for (auto& p : sockets) {
     tasks.push_back(futura::spawn(ctx, make_echo_end(p->server, false, rounds, [](int) {})));
     tasks.push_back(futura::spawn(ctx, make_echo_end(p->client, true, rounds, [&](int round) {
-      if (round == warm_up_rounds && ++warmed_up == pairs) at_start = heap();
-      if (round == rounds - 1 && at_end < 0) at_end = heap();
-    })));
+                                    if (round == warm_up_rounds && ++warmed_up == pairs) at_start = heap();
+                                    if (round == rounds - 1 && at_end < 0) at_end = heap();
+                                  })));
   }
   ctx.run();
   for (auto& t : tasks) BOOST_TEST(futura::block_on(std::move(t)) == rounds);
@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(a_sleep_is_one_block_with_asios_wait_operation_inside_and_i
   long first = -1;
   long second = -1;
   bool both_fired = false;  // Boost.Test is not used on the thread
-  ctx.restart();  // block_on may leave it stopped
+  ctx.restart();            // block_on may leave it stopped
   std::thread t([&] {
     futura::waker w = futura::noop_waker();
     auto s1 = futura::sleep_for(ctx, std::chrono::milliseconds(0));

@@ -56,11 +56,12 @@ struct spying_initiation {
   template <class Handler>
   void operator()(Handler handler) {
     auto slot = asio::get_associated_cancellation_slot(handler);
-    start_op(asio::bind_cancellation_slot(slot, [h = std::move(handler), log = log](error_code ec, auto... rest) mutable {
-      ++log->calls;
-      log->ec = ec;
-      std::move(h)(ec, std::move(rest)...);
-    }));
+    start_op(
+        asio::bind_cancellation_slot(slot, [h = std::move(handler), log = log](error_code ec, auto... rest) mutable {
+          ++log->calls;
+          log->ec = ec;
+          std::move(h)(ec, std::move(rest)...);
+        }));
   }
 };
 
@@ -125,7 +126,7 @@ BOOST_AUTO_TEST_CASE(the_future_has_the_future_ext_methods) {
 
 BOOST_AUTO_TEST_CASE(a_handler_called_inside_the_initiation_completes_the_first_poll) {
   auto f = asio::async_initiate<const futura::as_future_t&, void(int)>([](auto handler) { std::move(handler)(42); },
-                                                                      futura::as_future);
+                                                                       futura::as_future);
   counting_waker cw;
   futura::waker w = cw.make();
   futura::poll_result<int> r = f.poll(w);
@@ -198,7 +199,8 @@ BOOST_AUTO_TEST_CASE(an_error_code_and_several_values_map_to_result_of_a_tuple) 
   BOOST_TEST(r.has_value());
   BOOST_TEST((*r == std::tuple<int, std::string>(1, "x")));
 
-  auto failed = completes_with<void(error_code, int, std::string)>(ctx, error_code(asio::error::timed_out), 1, std::string());
+  auto failed =
+      completes_with<void(error_code, int, std::string)>(ctx, error_code(asio::error::timed_out), 1, std::string());
   auto e = futura::block_on(ctx, std::move(failed));
   BOOST_TEST((e.error() == asio::error::timed_out));
 }
@@ -449,11 +451,11 @@ BOOST_AUTO_TEST_CASE(a_dropped_write_is_cancelled_and_the_socket_stays_usable) {
     auto write = spied<void(error_code, std::size_t)>(pair.client.get_executor(), log, [&](auto handler) {
       auto slot = asio::get_associated_cancellation_slot(handler);
       asio::async_write(pair.client, asio::buffer(big),
-                        asio::bind_cancellation_slot(slot, [&written_before_drop, h = std::move(handler)](error_code ec,
-                                                                                                          std::size_t n) mutable {
-                          written_before_drop = n;
-                          std::move(h)(ec, n);
-                        }));
+                        asio::bind_cancellation_slot(
+                            slot, [&written_before_drop, h = std::move(handler)](error_code ec, std::size_t n) mutable {
+                              written_before_drop = n;
+                              std::move(h)(ec, n);
+                            }));
     });
     start(write);
     BOOST_TEST(!drain(ctx));  // still writing: the peer is not reading
@@ -479,8 +481,8 @@ BOOST_AUTO_TEST_CASE(a_dropped_accept_is_cancelled_and_the_next_accept_gets_the_
   tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
   auto log = std::make_shared<spy_log>();
   {
-    auto accept = spied<void(error_code, tcp::socket)>(acceptor.get_executor(), log,
-                                                       [&](auto handler) { acceptor.async_accept(std::move(handler)); });
+    auto accept = spied<void(error_code, tcp::socket)>(
+        acceptor.get_executor(), log, [&](auto handler) { acceptor.async_accept(std::move(handler)); });
     start(accept);
   }
   BOOST_TEST(drain(ctx));
@@ -607,13 +609,16 @@ BOOST_AUTO_TEST_CASE(the_executor_is_found_through_asio_token_adapters) {
   };
   struct initiation_without_executor {};
   using consigned = asio::async_result<asio::consign_t<futura::as_future_t, int>, void(error_code)>;
-  static_assert(std::is_same_v<futura::detail::initiation_executor<consigned::init_wrapper<initiation_on_a_strand>>::type,
-                               strand_type>);
-  static_assert(std::is_same_v<futura::detail::initiation_executor<consigned::init_wrapper<initiation_without_executor>>::type,
-                               futura::detail::no_executor>);
+  static_assert(
+      std::is_same_v<futura::detail::initiation_executor<consigned::init_wrapper<initiation_on_a_strand>>::type,
+                     strand_type>);
+  static_assert(
+      std::is_same_v<futura::detail::initiation_executor<consigned::init_wrapper<initiation_without_executor>>::type,
+                     futura::detail::no_executor>);
   using appended = asio::async_result<asio::append_t<futura::as_future_t, int>, void(error_code)>;
-  static_assert(std::is_same_v<futura::detail::initiation_executor<appended::init_wrapper<initiation_on_a_strand>>::type,
-                               strand_type>);
+  static_assert(
+      std::is_same_v<futura::detail::initiation_executor<appended::init_wrapper<initiation_on_a_strand>>::type,
+                     strand_type>);
   asio::io_context ctx;
   strand_type strand = asio::make_strand(ctx);
   consigned::init_wrapper<initiation_on_a_strand> wrapped(initiation_on_a_strand{strand});
@@ -625,9 +630,7 @@ BOOST_AUTO_TEST_CASE(a_completed_operation_posts_no_cancellation_when_dropped) {
   auto f = asio::post(ctx, futura::as_future);
   start(f);
   BOOST_TEST(drain(ctx));  // the handler ran, the result waits in the state
-  {
-    auto dropped = std::move(f);
-  }
+  { auto dropped = std::move(f); }
   ctx.restart();
   BOOST_TEST(ctx.poll() == 0u);  // nothing was posted by the drop
 }
@@ -672,8 +675,10 @@ BOOST_AUTO_TEST_CASE(drops_racing_with_completions_on_another_thread_are_safe) {
   std::thread io([&] { ctx.run(); });
   std::atomic<int> handlers{0};
   for (int i = 0; i < 300; ++i) {
-    auto t = std::make_shared<asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
-                                                         decltype(strand)>>(strand, std::chrono::steady_clock::now());
+    auto t =
+        std::make_shared<asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                    asio::wait_traits<std::chrono::steady_clock>, decltype(strand)>>(
+            strand, std::chrono::steady_clock::now());
     auto log = std::make_shared<spy_log>();
     {
       // The timer is kept alive by the handler chain until it has completed.

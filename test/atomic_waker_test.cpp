@@ -13,8 +13,8 @@
 // wake reaches the registered waker exactly once, or the waker is still registered: never
 // both, never neither; no clone leaks, none is dropped twice).
 #include <support/chaos_gate.hpp>
-#include <support/strict_waker.hpp>
 #include <support/stress.hpp>
+#include <support/strict_waker.hpp>
 
 #include <futura/detail/atomic_waker.hpp>
 
@@ -234,7 +234,7 @@ BOOST_AUTO_TEST_CASE(a_wake_landing_during_register_is_delivered_by_the_registra
     slot.register_waker(a.make());
   });
   BOOST_REQUIRE_MESSAGE(futura_test::reached_within(stored), "atomic_waker.register.stored never reached");
-  slot.wake();  // lands in the window
+  slot.wake();                 // lands in the window
   BOOST_TEST(a.wakes() == 0);  // the wake left the waking to the registrar
   stored.open();
   registrar.join();
@@ -399,7 +399,8 @@ BOOST_AUTO_TEST_CASE(register_racing_a_wake_or_a_take_accounts_for_every_wakeup_
   BOOST_TEST(a.live_clones() == 0);
   BOOST_TEST(b.live_clones() == 0);
   BOOST_TEST(a.underflows() + b.underflows() == 0);
-  BOOST_TEST_MESSAGE("woken " << registrar_woke << ", taken " << taken_back << ", left registered " << still_registered);
+  BOOST_TEST_MESSAGE("woken " << registrar_woke << ", taken " << taken_back << ", left registered "
+                              << still_registered);
 }
 
 BOOST_AUTO_TEST_CASE(a_consumer_that_registers_then_checks_never_misses_a_producer_that_sets_then_wakes) {

@@ -123,7 +123,8 @@ BOOST_AUTO_TEST_CASE(called_from_a_handler_of_another_context_it_runs_its_own) {
   asio::io_context outer;
   asio::io_context inner;
   int got = 0;
-  asio::post(outer, [&] { got = futura::block_on(inner, asio::post(inner, futura::as_future).then([] { return 3; })); });
+  asio::post(outer,
+             [&] { got = futura::block_on(inner, asio::post(inner, futura::as_future).then([] { return 3; })); });
   outer.run();
   BOOST_TEST(got == 3);
 }
@@ -131,8 +132,9 @@ BOOST_AUTO_TEST_CASE(called_from_a_handler_of_another_context_it_runs_its_own) {
 BOOST_AUTO_TEST_CASE(nested_inside_a_poll_on_another_context) {
   asio::io_context a;
   asio::io_context b;
-  auto f = futura::lazy([&] { return futura::block_on(b, futura::sleep_for(b, milliseconds(1))); })
-               .then([&](futura::unit) { return futura::sleep_for(a, milliseconds(1)); });
+  auto f = futura::lazy([&] {
+             return futura::block_on(b, futura::sleep_for(b, milliseconds(1)));
+           }).then([&](futura::unit) { return futura::sleep_for(a, milliseconds(1)); });
   BOOST_TEST((futura::block_on(a, std::move(f)) == futura::unit{}));
 }
 

@@ -1,8 +1,8 @@
 // boxed_future: type erasure with at most one allocation, and deep chains that neither poll nor
 // destroy recursively.
+#include <boost/test/unit_test.hpp>
 #include <support/allocation_counter.hpp>
 #include <support/probe.hpp>
-#include <boost/test/unit_test.hpp>
 
 #include <futura/combinator/boxed.hpp>
 #include <futura/combinator/join.hpp>
@@ -377,10 +377,12 @@ BOOST_AUTO_TEST_CASE(every_link_of_a_deep_chain_runs_once_in_order) {
   std::vector<int> order;
   futura::boxed_future<int> f = futura::ready(0).boxed();
   for (int i = 0; i < 5000; ++i) {
-    f = std::move(f).then([&order, i](int x) {
-      order.push_back(i);
-      return x + 1;
-    }).boxed();
+    f = std::move(f)
+            .then([&order, i](int x) {
+              order.push_back(i);
+              return x + 1;
+            })
+            .boxed();
   }
   BOOST_TEST(futura::block_on(std::move(f)) == 5000);
   BOOST_REQUIRE(order.size() == 5000u);
@@ -465,23 +467,26 @@ BOOST_AUTO_TEST_CASE(a_chain_grown_while_polling_that_waits_at_the_bottom_comple
 BOOST_AUTO_TEST_CASE(a_deep_chain_of_move_only_outputs_completes) {
   futura::boxed_future<std::unique_ptr<int>> f = futura::lazy([] { return std::make_unique<int>(0); }).boxed();
   for (int i = 0; i < 20000; ++i) {
-    f = std::move(f).then([](std::unique_ptr<int> p) {
-      ++*p;
-      return p;
-    }).boxed();
+    f = std::move(f)
+            .then([](std::unique_ptr<int> p) {
+              ++*p;
+              return p;
+            })
+            .boxed();
   }
   BOOST_TEST(*futura::block_on(std::move(f)) == 20000);
 }
 
 BOOST_AUTO_TEST_CASE(an_exception_at_the_bottom_of_a_deep_chain_reaches_block_on) {
   int ran = 0;
-  futura::boxed_future<int> f =
-      futura::lazy([]() -> int { throw std::runtime_error("bottom"); }).boxed();
+  futura::boxed_future<int> f = futura::lazy([]() -> int { throw std::runtime_error("bottom"); }).boxed();
   for (int i = 0; i < 30000; ++i) {
-    f = std::move(f).then([&ran](int x) {
-      ++ran;
-      return x + 1;
-    }).boxed();
+    f = std::move(f)
+            .then([&ran](int x) {
+              ++ran;
+              return x + 1;
+            })
+            .boxed();
   }
   BOOST_CHECK_EXCEPTION(futura::block_on(std::move(f)), std::runtime_error,
                         [](const std::runtime_error& e) { return std::string(e.what()) == "bottom"; });
@@ -493,11 +498,13 @@ BOOST_AUTO_TEST_CASE(an_exception_in_the_middle_of_a_deep_chain_skips_the_links_
   int below = 0;
   futura::boxed_future<int> f = futura::ready(0).boxed();
   for (int i = 0; i < 30000; ++i) {
-    f = std::move(f).then([&, i](int x) {
-      if (i == 15000) throw std::logic_error("middle");
-      ++(i < 15000 ? below : above);
-      return x + 1;
-    }).boxed();
+    f = std::move(f)
+            .then([&, i](int x) {
+              if (i == 15000) throw std::logic_error("middle");
+              ++(i < 15000 ? below : above);
+              return x + 1;
+            })
+            .boxed();
   }
   counting_waker cw;
   futura::waker w = cw.make();
@@ -560,8 +567,8 @@ BOOST_AUTO_TEST_CASE(a_ready_deferred_box_that_is_moved_before_its_turn_complete
 BOOST_AUTO_TEST_CASE(a_deferred_box_polled_again_before_its_turn_is_driven_once) {
   for (int k : {1, 2}) {
     probe<int> bottom;
-    futura::boxed_future<int> f =
-        with_child_at_deferral_point(double_polling<futura::boxed_future<int>>(plus_one_chain(bottom.future(), 500)), k);
+    futura::boxed_future<int> f = with_child_at_deferral_point(
+        double_polling<futura::boxed_future<int>>(plus_one_chain(bottom.future(), 500)), k);
     counting_waker cw;
     futura::waker w = cw.make();
     BOOST_TEST(f.poll(w).is_pending());
@@ -657,12 +664,12 @@ BOOST_AUTO_TEST_CASE(a_blocking_poll_inside_a_deep_chain_completes_a_deep_chain_
   // A continuation deep in one chain blocks on another deep chain. Its boxes must not defer to
   // the outer chain's root (which cannot run while the continuation blocks): the barrier gives
   // them a context of their own. (block_on nests, so it should open this barrier itself.)
-  futura::boxed_future<int> outer = with_child_at_deferral_point(
-      futura::lazy([] {
-        futura::detail::boxed_trampoline_barrier barrier;
-        return futura::block_on(plus_one_chain(futura::ready(0), 1000));
-      }),
-      2);
+  futura::boxed_future<int> outer =
+      with_child_at_deferral_point(futura::lazy([] {
+                                     futura::detail::boxed_trampoline_barrier barrier;
+                                     return futura::block_on(plus_one_chain(futura::ready(0), 1000));
+                                   }),
+                                   2);
   BOOST_TEST(futura::block_on(std::move(outer)) == 1000 + 2 * limit - 1);
 }
 

@@ -218,7 +218,8 @@ BOOST_AUTO_TEST_CASE(lazy_drops_the_running_future_before_the_function_it_came_f
   };
   bool alive_at_drop = false;
   {
-    auto f = futura::lazy([owned = std::make_shared<int>(1), &alive_at_drop] { return watcher(owned, &alive_at_drop); });
+    auto f =
+        futura::lazy([owned = std::make_shared<int>(1), &alive_at_drop] { return watcher(owned, &alive_at_drop); });
     futura::waker w;
     BOOST_TEST(f.poll(w).is_pending());
   }
@@ -276,9 +277,9 @@ BOOST_AUTO_TEST_CASE(future_error_code_compares_equal_to_the_enumerators) {
 
 BOOST_AUTO_TEST_CASE(every_code_has_its_own_message) {
   using futura::error;
-  const error all[] = {error::broken_promise,          error::promise_already_satisfied,
-                       error::polled_after_completion, error::aborted,
-                       error::timed_out,               error::future_already_retrieved};
+  const error all[] = {
+      error::broken_promise, error::promise_already_satisfied, error::polled_after_completion, error::aborted,
+      error::timed_out,      error::future_already_retrieved};
   for (error a : all) {
     boost::system::error_code ca = a;
     BOOST_TEST(!ca.message().empty());

@@ -4,9 +4,9 @@
 #include <support/probe.hpp>
 
 #include <futura/asio/as_future.hpp>
-#include <futura/detail/config.hpp>
 #include <futura/asio/timeout.hpp>
 #include <futura/combinator/join_all.hpp>
+#include <futura/detail/config.hpp>
 #include <futura/executor/spawn.hpp>
 
 #include <boost/asio.hpp>
@@ -82,7 +82,8 @@ class echo_session : public futura::future_ext<echo_session> {
     strand_socket socket;
     std::array<char, 1024> buffer{};
   };
-  using read_future = decltype(std::declval<strand_socket&>().async_read_some(asio::mutable_buffer(), futura::as_future));
+  using read_future =
+      decltype(std::declval<strand_socket&>().async_read_some(asio::mutable_buffer(), futura::as_future));
   using write_future =
       decltype(asio::async_write(std::declval<strand_socket&>(), asio::const_buffer(), futura::as_future));
 
@@ -100,13 +101,15 @@ class echo_session : public futura::future_ext<echo_session> {
         echoed_ += *wrote.value();
       }
       if (!read_) {
-        read_.emplace(c_->socket.async_read_some(asio::mutable_buffer(c_->buffer.data(), c_->buffer.size()), futura::as_future));
+        read_.emplace(
+            c_->socket.async_read_some(asio::mutable_buffer(c_->buffer.data(), c_->buffer.size()), futura::as_future));
       }
       auto got = read_->poll(w);
       if (got.is_pending()) return futura::pending;
       read_.reset();
       if (!got.value()) return echoed_;  // eof: the client is done
-      write_.emplace(asio::async_write(c_->socket, asio::const_buffer(c_->buffer.data(), *got.value()), futura::as_future));
+      write_.emplace(
+          asio::async_write(c_->socket, asio::const_buffer(c_->buffer.data(), *got.value()), futura::as_future));
     }
   }
 
@@ -148,21 +151,23 @@ auto make_client(const strand& ex, tcp::endpoint server, int id) {
   auto s = std::make_shared<state>(ex, id);
   return s->socket.async_connect(server, futura::as_future).then([s](boost::system::result<void> connected) {
     if (!connected) throw boost::system::system_error(connected.error(), "connect");
-    return repeat(round_trips, [s](int round) {
-             fill_message(s->sent, s->id, round);
-             auto round_trip = asio::async_write(s->socket, asio::buffer(s->sent), futura::as_future)
-                                   .then([s](boost::system::result<std::size_t> wrote) {
-                                     if (!wrote) throw boost::system::system_error(wrote.error(), "write");
-                                     return asio::async_read(s->socket, asio::buffer(s->received), futura::as_future);
-                                   });
-             return futura::timeout(s->socket.get_executor(), std::move(round_trip), never_in_this_test)
-                 .then([s](boost::system::result<boost::system::result<std::size_t>> read) -> std::size_t {
-                   if (!read) throw boost::system::system_error(read.error(), "round trip");
-                   if (!*read) throw boost::system::system_error(read->error(), "read");
-                   if (s->received != s->sent) ++s->report.mismatches;
-                   return **read;
-                 });
-           })
+    return repeat(round_trips,
+                  [s](int round) {
+                    fill_message(s->sent, s->id, round);
+                    auto round_trip =
+                        asio::async_write(s->socket, asio::buffer(s->sent), futura::as_future)
+                            .then([s](boost::system::result<std::size_t> wrote) {
+                              if (!wrote) throw boost::system::system_error(wrote.error(), "write");
+                              return asio::async_read(s->socket, asio::buffer(s->received), futura::as_future);
+                            });
+                    return futura::timeout(s->socket.get_executor(), std::move(round_trip), never_in_this_test)
+                        .then([s](boost::system::result<boost::system::result<std::size_t>> read) -> std::size_t {
+                          if (!read) throw boost::system::system_error(read.error(), "round trip");
+                          if (!*read) throw boost::system::system_error(read->error(), "read");
+                          if (s->received != s->sent) ++s->report.mismatches;
+                          return **read;
+                        });
+                  })
         .then([s](std::size_t bytes) {
           s->report.bytes = bytes;
           s->socket.shutdown(tcp::socket::shutdown_send);  // the server's session sees eof and ends

@@ -76,8 +76,8 @@ struct ring {
   std::vector<ring_node> nodes;
   const long total;
   const int token_count;
-  std::atomic<long> hops{0};       // hand-offs attempted (total + token_count when done)
-  std::atomic<int> absorbed{0};    // tokens retired after the last hand-off
+  std::atomic<long> hops{0};     // hand-offs attempted (total + token_count when done)
+  std::atomic<int> absorbed{0};  // tokens retired after the last hand-off
   std::atomic<bool> done{false};
   std::atomic<int> overlapping_polls{0};
 };
@@ -267,9 +267,12 @@ BOOST_AUTO_TEST_CASE(destroying_an_io_context_destroys_every_pending_tasks_futur
     // Tasks that will be idle, waiting on promises: joinable, detached, and with a handle
     // dropped later (abort requested, never run).
     std::vector<futura::join_handle<int>> to_drop;
-    for (int i = 0; i < 10; ++i, ++spawned) kept.push_back(futura::spawn(ctx, count_drops(promises[i].get_future(), counter)));
-    for (int i = 10; i < 20; ++i, ++spawned) futura::spawn_detached(ctx, count_drops(promises[i].get_future(), counter));
-    for (int i = 20; i < 25; ++i, ++spawned) to_drop.push_back(futura::spawn(ctx, count_drops(promises[i].get_future(), counter)));
+    for (int i = 0; i < 10; ++i, ++spawned)
+      kept.push_back(futura::spawn(ctx, count_drops(promises[i].get_future(), counter)));
+    for (int i = 10; i < 20; ++i, ++spawned)
+      futura::spawn_detached(ctx, count_drops(promises[i].get_future(), counter));
+    for (int i = 20; i < 25; ++i, ++spawned)
+      to_drop.push_back(futura::spawn(ctx, count_drops(promises[i].get_future(), counter)));
     // A task awaiting another task's handle.
     auto inner = futura::spawn(ctx, count_drops(promises[35].get_future(), counter));
     ++spawned;
@@ -277,11 +280,12 @@ BOOST_AUTO_TEST_CASE(destroying_an_io_context_destroys_every_pending_tasks_futur
     ++spawned;
     // A task whose waker outlives everything.
     std::optional<futura::waker> grabbed;
-    kept.push_back(futura::spawn(ctx, count_drops(futura::poll_fn<int>([&](futura::waker& w) -> futura::poll_result<int> {
-                                                    grabbed.emplace(w);
-                                                    return futura::pending;
-                                                  }),
-                                                  counter)));
+    kept.push_back(
+        futura::spawn(ctx, count_drops(futura::poll_fn<int>([&](futura::waker& w) -> futura::poll_result<int> {
+                                         grabbed.emplace(w);
+                                         return futura::pending;
+                                       }),
+                                       counter)));
     ++spawned;
     ctx.poll();  // first polls: all idle now
     BOOST_REQUIRE(grabbed);
@@ -290,8 +294,9 @@ BOOST_AUTO_TEST_CASE(destroying_an_io_context_destroys_every_pending_tasks_futur
 
     // From here on nothing runs: what follows stays queued until the context is destroyed.
     to_drop.clear();  // abort requested: a runner is queued for each
-    for (int i = 25; i < 35; ++i, ++spawned) kept.push_back(futura::spawn(ctx, count_drops(promises[i].get_future(), counter)));
-    promises[0].set_value(0);   // woken: a runner is queued
+    for (int i = 25; i < 35; ++i, ++spawned)
+      kept.push_back(futura::spawn(ctx, count_drops(promises[i].get_future(), counter)));
+    promises[0].set_value(0);  // woken: a runner is queued
     promises[10].set_value(0);
     BOOST_TEST(counter->drops == 0);
   }

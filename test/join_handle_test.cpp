@@ -205,7 +205,7 @@ BOOST_AUTO_TEST_CASE(abort_destroys_the_future_on_its_executor_and_the_handle_th
   {
     futura::waker w = cw.make();
     BOOST_TEST(h.poll(w).is_pending());  // waits for the future's destruction
-    ctx.run();                            // returns: an aborted task is no longer work
+    ctx.run();                           // returns: an aborted task is no longer work
     BOOST_TEST(record->drops == 1);
     BOOST_TEST(cw.wakes() == 1);
     BOOST_TEST(h.is_finished());

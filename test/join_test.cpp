@@ -540,7 +540,7 @@ BOOST_AUTO_TEST_CASE(a_join_dropped_while_a_wake_is_in_flight_releases_the_paren
   gate.close_gate();
   std::thread waking([child = a.waker_clone()] { child.wake(); });
   gate.wait_for_wake_inside();
-  j.reset();  // never blocks, even with a wake reading the parent waker
+  j.reset();                            // never blocks, even with a wake reading the parent waker
   BOOST_TEST(gate.live_clones() == 1);  // still being read: the wake in flight releases it
   gate.open_gate();
   waking.join();
@@ -796,7 +796,7 @@ BOOST_AUTO_TEST_CASE(a_child_throwing_while_a_wake_is_in_flight_then_the_drop_re
     BOOST_CHECK_THROW((void)j.poll(w), std::runtime_error);  // first close, a wake in flight
     in_wake.open();
     releasing.wait_reached();  // the in-flight wake owns the release of the parent's waker
-  }  // the join is dropped here: a second close must not release it again
+  }                            // the join is dropped here: a second close must not release it again
   releasing.open();
   waker_thread.join();
   BOOST_TEST(cw.live_clones() == 0);

@@ -43,7 +43,8 @@ node generate(std::mt19937& rng, model& m, int depth) {
     m.leaves.push_back(p);
     return n;
   }
-  static const kind inner[] = {kind::then, kind::join, kind::join_all, kind::select, kind::select_biased, kind::try_join};
+  static const kind inner[] = {kind::then,   kind::join,          kind::join_all,
+                               kind::select, kind::select_biased, kind::try_join};
   n.k = inner[pick(6)];
   int arity = 1;
   switch (n.k) {
@@ -84,15 +85,14 @@ std::string run_seed(unsigned seed) {
   std::vector<leaf>& probes = h.leaves;
   std::vector<std::size_t> by_time(m.leaves.size());
   for (std::size_t i = 0; i < m.leaves.size(); ++i) by_time[static_cast<std::size_t>(m.leaves[i].time - 1)] = i;
-  auto complete = [&](std::size_t leaf) {
-    probes[leaf].finish(m.leaves[leaf]);
-  };
+  auto complete = [&](std::size_t leaf) { probes[leaf].finish(m.leaves[leaf]); };
 
   std::ostringstream failure;
   auto fail = [&](const std::string& what) {
-    failure << "seed " << seed << ": " << what << "\n  tree: " << describe(m.root, m)
-            << "\n  first poll at step " << m.first_poll_step << "; expected";
-    for (const outcome& o : expected) failure << " {" << (o.thrown ? "throws" : "value " + std::to_string(o.value)) << " at " << o.time << "}";
+    failure << "seed " << seed << ": " << what << "\n  tree: " << describe(m.root, m) << "\n  first poll at step "
+            << m.first_poll_step << "; expected";
+    for (const outcome& o : expected)
+      failure << " {" << (o.thrown ? "throws" : "value " + std::to_string(o.value)) << " at " << o.time << "}";
     return failure.str();
   };
 
@@ -134,7 +134,8 @@ std::string run_seed(unsigned seed) {
                 " at step " + std::to_string(actual->time));
   }
   for (std::size_t i = 0; i < probes.size(); ++i) {
-    if (probes[i].drops() != 1) return fail("leaf #" + std::to_string(i) + " destroyed " + std::to_string(probes[i].drops()) + " times");
+    if (probes[i].drops() != 1)
+      return fail("leaf #" + std::to_string(i) + " destroyed " + std::to_string(probes[i].drops()) + " times");
   }
   if (polls > static_cast<int>(m.leaves.size()) + 1) return fail("root polled more often than it was woken");
   return {};

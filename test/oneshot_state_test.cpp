@@ -15,8 +15,8 @@
 // bounded multi-thread stress with exact accounting in every build.
 #include <support/chaos_gate.hpp>
 #include <support/probe.hpp>
-#include <support/strict_waker.hpp>
 #include <support/stress.hpp>
+#include <support/strict_waker.hpp>
 
 #include <futura/detail/oneshot_state.hpp>
 
@@ -249,7 +249,7 @@ BOOST_AUTO_TEST_CASE(the_receiver_leaving_while_registered_takes_its_waker_back_
 BOOST_AUTO_TEST_CASE(the_receiver_leaving_before_any_poll_then_a_broken_sender_frees_the_state) {
   auto* s = new oneshot_state<tracked>();
   { oneshot_receiver<tracked> rx(s); }
-  s->complete_broken();  // ASan: freed exactly once
+  s->complete_broken();                   // ASan: freed exactly once
   BOOST_TEST(tracked::constructed == 0);  // no value was ever made
 }
 
@@ -602,7 +602,8 @@ BOOST_AUTO_TEST_CASE(completion_racing_re_registration_and_leaving_delivers_once
         (outcome == 0) ? (received <= 1 && !threw && (leave || received == 1)) : (received == 0 && (leave || threw));
     if (lost_wakeup || !delivered_ok || tracked::alive() != 0 || counted_error::alive != 0 || a.live_clones() != 0 ||
         b.live_clones() != 0) {
-      BOOST_TEST_CONTEXT(seed.describe(r) << ": outcome " << outcome << ", polls " << polls << (leave ? ", leaves" : "")) {
+      BOOST_TEST_CONTEXT(seed.describe(r)
+                         << ": outcome " << outcome << ", polls " << polls << (leave ? ", leaves" : "")) {
         BOOST_TEST(!lost_wakeup);
         BOOST_TEST(delivered_ok);
         BOOST_TEST(tracked::alive() == 0);

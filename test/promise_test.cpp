@@ -478,9 +478,8 @@ BOOST_AUTO_TEST_CASE(first_call_wins_and_later_calls_are_ignored) {
 
 BOOST_AUTO_TEST_CASE(callback_called_from_another_thread) {
   std::thread worker;
-  auto f = futura::from_callback<std::string>([&](futura::callback_handle<std::string> cb) {
-    worker = std::thread([cb] { cb("from a thread"); });
-  });
+  auto f = futura::from_callback<std::string>(
+      [&](futura::callback_handle<std::string> cb) { worker = std::thread([cb] { cb("from a thread"); }); });
   BOOST_TEST(futura::block_on(std::move(f)) == "from a thread");
   worker.join();
 }
@@ -542,10 +541,10 @@ BOOST_AUTO_TEST_CASE(a_moved_from_callback_handle_may_be_copied_destroyed_and_ca
   futura::waker w = target.make();
   BOOST_REQUIRE(f.poll(w).is_pending());
   {
-    futura::callback_handle<int> copy(*husk);   // copy of an empty handle: empty
+    futura::callback_handle<int> copy(*husk);  // copy of an empty handle: empty
     futura::callback_handle<int> assigned(*kept);
-    assigned = *husk;                           // assigning an empty handle releases a sender
-    copy(7);                                    // a call on an empty handle does nothing
+    assigned = *husk;  // assigning an empty handle releases a sender
+    copy(7);           // a call on an empty handle does nothing
     (*husk)(8);
     std::function<void(int)> as_function = copy;  // and it still fits a std::function
     as_function(9);

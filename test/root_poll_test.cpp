@@ -61,15 +61,16 @@ struct deadlock_guard {
 BOOST_AUTO_TEST_SUITE(root_poll)
 
 BOOST_AUTO_TEST_CASE(block_on_inside_a_deep_chain_completes_a_deep_chain) {
-  auto outer = inside_a_deep_chain(futura::lazy([] { return futura::block_on(plus_one_chain(futura::ready(0), 300)); }));
+  auto outer =
+      inside_a_deep_chain(futura::lazy([] { return futura::block_on(plus_one_chain(futura::ready(0), 300)); }));
   BOOST_TEST(futura::block_on(std::move(outer)) == 300 + 2 * limit - 1);
 }
 
 BOOST_AUTO_TEST_CASE(block_on_io_context_inside_a_deep_chain_completes_a_deep_chain) {
   boost::asio::io_context ctx;
   deadlock_guard guard(ctx);
-  auto outer = inside_a_deep_chain(
-      futura::lazy([&] { return futura::block_on(ctx, plus_one_chain(futura::ready(0), 300)); }));
+  auto outer =
+      inside_a_deep_chain(futura::lazy([&] { return futura::block_on(ctx, plus_one_chain(futura::ready(0), 300)); }));
   BOOST_TEST(futura::block_on(std::move(outer)) == 300 + 2 * limit - 1);
 }
 

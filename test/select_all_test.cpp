@@ -88,7 +88,9 @@ futura::ready_future<int_result> ready_error(boost::system::errc::errc_t e) {
 
 /// Maps an int to a result: negative numbers are errors.
 struct negative_is_error {
-  int_result operator()(int x) const { return x < 0 ? int_result(errc_code(boost::system::errc::io_error)) : int_result(x); }
+  int_result operator()(int x) const {
+    return x < 0 ? int_result(errc_code(boost::system::errc::io_error)) : int_result(x);
+  }
 };
 
 }  // namespace

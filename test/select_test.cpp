@@ -260,10 +260,9 @@ BOOST_AUTO_TEST_CASE(unit_outputs_complete_through_block_on) {
 
 BOOST_AUTO_TEST_CASE(a_select_is_a_future_that_composes_with_then_and_with_other_selects) {
   auto inner = futura::select(futura::pending_forever<int>(), futura::ready(5));
-  auto outer = futura::select(std::move(inner), futura::pending_forever<std::string>())
-                   .then([](std::variant<std::variant<int, int>, std::string> v) {
-                     return std::get<1>(std::get<0>(v)) * 2;
-                   });
+  auto outer =
+      futura::select(std::move(inner), futura::pending_forever<std::string>())
+          .then([](std::variant<std::variant<int, int>, std::string> v) { return std::get<1>(std::get<0>(v)) * 2; });
   BOOST_TEST(futura::block_on(std::move(outer)) == 10);
 }
 

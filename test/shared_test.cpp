@@ -1,7 +1,7 @@
 // shared_future: copies that each yield the output, polled from any thread, one poller at a time.
+#include <boost/test/unit_test.hpp>
 #include <support/allocation_counter.hpp>
 #include <support/probe.hpp>
-#include <boost/test/unit_test.hpp>
 
 #include <futura/combinator/boxed.hpp>
 #include <futura/combinator/shared.hpp>
@@ -292,9 +292,9 @@ BOOST_AUTO_TEST_CASE(block_on_copies_an_lvalue_shared_future) {
   BOOST_TEST(s.valid());
   BOOST_TEST(futura::block_on(s) == 4);
   BOOST_TEST(value_of([&] {
-    futura::waker w = futura::noop_waker();
-    return s.poll(w);
-  }()) == 4);
+               futura::waker w = futura::noop_waker();
+               return s.poll(w);
+             }()) == 4);
 }
 
 BOOST_AUTO_TEST_CASE(sharing_allocates_once_and_copies_and_polls_allocate_nothing) {
@@ -363,9 +363,7 @@ BOOST_AUTO_TEST_CASE(dropping_the_copy_that_polled_does_not_strand_the_others) {
   futura::waker nw = futura::noop_waker();
   BOOST_TEST(s.poll(nw).is_pending());
   BOOST_TEST(other.poll(w).is_pending());  // both registered; the inner holds the notifier
-  {
-    futura::shared_future<int> gone = std::move(s);
-  }
+  { futura::shared_future<int> gone = std::move(s); }
   p.complete(8);
   BOOST_TEST(cw.wakes() == 1);
   BOOST_TEST(value_of(other.poll(w)) == 8);
@@ -414,8 +412,9 @@ BOOST_AUTO_TEST_CASE(polling_a_completed_copy_is_reported) {
   futura::waker w = futura::noop_waker();
   BOOST_TEST(value_of(s.poll(w)) == 1);
   BOOST_TEST(!s.valid());
-  BOOST_CHECK_EXCEPTION((void)s.poll(w), futura::future_error,
-                        [](const futura::future_error& e) { return e.code() == futura::error::polled_after_completion; });
+  BOOST_CHECK_EXCEPTION((void)s.poll(w), futura::future_error, [](const futura::future_error& e) {
+    return e.code() == futura::error::polled_after_completion;
+  });
 }
 
 BOOST_AUTO_TEST_CASE(unit_outputs_are_shared) {

@@ -49,13 +49,13 @@ class counting_executor {
   decltype(auto) query(const P& p) const {
     return boost::asio::query(inner_, p);
   }
-  template <class P,
-            class I = std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), std::declval<const P&>()))>>
+  template <class P, class I = std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(),
+                                                                          std::declval<const P&>()))>>
   counting_executor<I> require(const P& p) const {
     return {boost::asio::require(inner_, p), count_};
   }
-  template <class P,
-            class I = std::decay_t<decltype(boost::asio::prefer(std::declval<const Inner&>(), std::declval<const P&>()))>>
+  template <class P, class I = std::decay_t<decltype(boost::asio::prefer(std::declval<const Inner&>(),
+                                                                         std::declval<const P&>()))>>
   counting_executor<I> prefer(const P& p) const {
     return {boost::asio::prefer(inner_, p), count_};
   }
@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(a_spawn_whose_first_post_fails_throws_and_leaves_nothing_be
   BOOST_CHECK_THROW((void)futura::spawn(failing, futura::ready(futura_test::tracked(1))), std::bad_alloc);
   BOOST_TEST(futura_test::tracked::alive() == 0);  // the future was destroyed, once
   ctx.poll();
-  BOOST_TEST(ctx.stopped());  // and its work was released
+  BOOST_TEST(ctx.stopped());                          // and its work was released
   auto h = futura::spawn(failing, futura::ready(2));  // the executor works again
   ctx.restart();
   ctx.run();
@@ -173,9 +173,9 @@ BOOST_AUTO_TEST_CASE(an_unfinished_task_counts_as_outstanding_work_so_run_return
   futura::promise<int> p;
   event first_poll;
   auto h = futura::spawn(ctx, futura::lazy([&] {
-                           first_poll.set();
-                           return 0;
-                         }).then([f = p.get_future()](int) mutable { return std::move(f); }));
+                                first_poll.set();
+                                return 0;
+                              }).then([f = p.get_future()](int) mutable { return std::move(f); }));
   ctx.poll();
   BOOST_TEST(!ctx.stopped());  // poll() stops a context that has no work left: this one has
   std::thread setter([&] {
@@ -216,12 +216,11 @@ BOOST_AUTO_TEST_CASE(run_on_several_threads_returns_when_every_task_has_finished
 
 BOOST_AUTO_TEST_CASE(a_task_can_spawn_and_await_other_tasks) {
   boost::asio::io_context ctx;
-  auto parent = futura::spawn(ctx, futura::lazy([&ctx] {
-                                auto child = futura::spawn(ctx, futura::yield_now().then([] { return 40; }));
-                                return std::move(child).then([&ctx](int v) {
-                                  return futura::spawn(ctx.get_executor(), futura::ready(v + 2));
-                                });
-                              }));
+  auto parent = futura::spawn(
+      ctx, futura::lazy([&ctx] {
+        auto child = futura::spawn(ctx, futura::yield_now().then([] { return 40; }));
+        return std::move(child).then([&ctx](int v) { return futura::spawn(ctx.get_executor(), futura::ready(v + 2)); });
+      }));
   ctx.run();
   BOOST_TEST(futura::block_on(std::move(parent)) == 42);
 }
@@ -243,15 +242,16 @@ BOOST_AUTO_TEST_CASE(tasks_on_one_strand_of_a_thread_pool_never_run_concurrently
   std::atomic<int> overlaps{0};
   std::vector<futura::join_handle<futura::unit>> handles;
   for (int i = 0; i < 200; ++i) {
-    handles.push_back(futura::spawn(strand, futura::poll_fn<futura::unit>([&, n = 0](futura::waker& w) mutable
-                                                                          -> futura::poll_result<futura::unit> {
-      if (inside.fetch_add(1) != 0) ++overlaps;
-      bool done = ++n == 5;
-      if (!done) w.wake();
-      inside.fetch_sub(1);
-      if (done) return futura::unit{};
-      return futura::pending;
-    })));
+    handles.push_back(futura::spawn(
+        strand,
+        futura::poll_fn<futura::unit>([&, n = 0](futura::waker& w) mutable -> futura::poll_result<futura::unit> {
+          if (inside.fetch_add(1) != 0) ++overlaps;
+          bool done = ++n == 5;
+          if (!done) w.wake();
+          inside.fetch_sub(1);
+          if (done) return futura::unit{};
+          return futura::pending;
+        })));
   }
   for (auto& h : handles) futura::block_on(std::move(h));
   pool.join();
@@ -284,23 +284,23 @@ BOOST_AUTO_TEST_CASE(spawning_and_joining_inside_a_running_task_reuses_memory_in
   futura_test::allocation_count heap;  // every thread's allocations, read as differences
   boost::asio::io_context ctx;
   long during_last_rounds = -1;
-  auto driver = futura::spawn(ctx, futura::poll_fn<int>([&, round = 0, child = futura::join_handle<int>(),
-                                                         mark = 0L](futura::waker& w) mutable -> futura::poll_result<int> {
-    for (;;) {
-      if (!child.valid()) {
-        if (round == 100) mark = heap();
-        if (round == 200) {
-          during_last_rounds = heap() - mark;
-          return round;
-        }
-        child = futura::spawn(ctx, futura::ready(round));
-      }
-      auto r = child.poll(w);
-      if (r.is_pending()) return futura::pending;
-      child = futura::join_handle<int>();
-      ++round;
-    }
-  }));
+  auto driver = futura::spawn(ctx, futura::poll_fn<int>([&, round = 0, child = futura::join_handle<int>(), mark = 0L](
+                                                            futura::waker& w) mutable -> futura::poll_result<int> {
+                                for (;;) {
+                                  if (!child.valid()) {
+                                    if (round == 100) mark = heap();
+                                    if (round == 200) {
+                                      during_last_rounds = heap() - mark;
+                                      return round;
+                                    }
+                                    child = futura::spawn(ctx, futura::ready(round));
+                                  }
+                                  auto r = child.poll(w);
+                                  if (r.is_pending()) return futura::pending;
+                                  child = futura::join_handle<int>();
+                                  ++round;
+                                }
+                              }));
   ctx.run();
   BOOST_TEST(futura::block_on(std::move(driver)) == 200);
   BOOST_TEST(during_last_rounds == 0);  // task blocks and Asio operations come from the recycling cache

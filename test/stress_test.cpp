@@ -16,8 +16,8 @@
 // also yields, spins or sleeps at random, which widens the race windows.
 #include <support/probe.hpp>
 #include <support/remote_leaf.hpp>
-#include <support/strict_waker.hpp>
 #include <support/stress.hpp>
+#include <support/strict_waker.hpp>
 
 #include <futura/channel/from_callback.hpp>
 #include <futura/channel/promise.hpp>
@@ -246,8 +246,11 @@ BOOST_AUTO_TEST_CASE(promise_set_or_drop_racing_polls_waker_switches_and_the_fut
     const int drop_after = futura_test::chance(g, 20) ? futura_test::pick(g, 0, polls) : -1;
     const int skew_tx = futura_test::pick(g, 0, 400), skew_rx = futura_test::pick(g, 0, 400);
     std::ostringstream scenario;
-    scenario << "promise: " << (action == 0 ? "set_value" : action == 1 ? "set_exception" : "dropped") << ", "
-             << polls << " polls" << (first_poll_before ? " after one" : "") << ", future dropped after "
+    scenario << "promise: "
+             << (action == 0   ? "set_value"
+                 : action == 1 ? "set_exception"
+                               : "dropped")
+             << ", " << polls << " polls" << (first_poll_before ? " after one" : "") << ", future dropped after "
              << drop_after;
 
     std::optional<futura::promise<tracked>> p(std::in_place);
@@ -272,7 +275,8 @@ BOOST_AUTO_TEST_CASE(promise_set_or_drop_racing_polls_waker_switches_and_the_fut
                 if (drop_after >= 0) o.drop();
               }});
     round_checks c;
-    c.expect(o.no_lost_wakeup(a), "lost wakeup: the promise completed after a pending poll whose waker was never woken");
+    c.expect(o.no_lost_wakeup(a),
+             "lost wakeup: the promise completed after a pending poll whose waker was never woken");
     o.poll(a);
     if (!o.dropped()) {
       c.expect(o.done(), "still pending after the promise was set or dropped");
@@ -344,8 +348,8 @@ BOOST_AUTO_TEST_CASE(from_callback_calls_copies_and_drops_racing_polls_and_the_f
           default: {
             futura::callback_handle<tracked> moved(std::move(*h));
             futura::callback_handle<tracked> husk_copy(*h);  // a copy of a moved-from handle: empty
-            husk_copy(tracked(-1));                           // does nothing
-            (*h)(tracked(-2));                                // nor does calling the husk
+            husk_copy(tracked(-1));                          // does nothing
+            (*h)(tracked(-2));                               // nor does calling the husk
             h.reset();
             moved(v);
             break;
@@ -359,7 +363,8 @@ BOOST_AUTO_TEST_CASE(from_callback_calls_copies_and_drops_racing_polls_and_the_f
                 if (drop) o.drop();
               }});
     round_checks c;
-    c.expect(o.no_lost_wakeup(a), "lost wakeup: a handle completed the future after a pending poll whose waker was never woken");
+    c.expect(o.no_lost_wakeup(a),
+             "lost wakeup: a handle completed the future after a pending poll whose waker was never woken");
     o.poll(a);
     if (!o.dropped()) {
       c.expect(o.done(), "still pending after every handle was called or dropped");
@@ -369,7 +374,8 @@ BOOST_AUTO_TEST_CASE(from_callback_calls_copies_and_drops_racing_polls_and_the_f
         c.expect((called0 && got == value_of_caller(0)) || (called1 && got == value_of_caller(1)),
                  "received " + std::to_string(got) + ", not the value of a handle that was called");
       } else {
-        c.expect(is_code(o.error(), futura::error::broken_promise), "no handle was called, yet the future did not break");
+        c.expect(is_code(o.error(), futura::error::broken_promise),
+                 "no handle was called, yet the future did not break");
       }
     }
     o.clear();
@@ -403,8 +409,8 @@ BOOST_AUTO_TEST_CASE(join_all_child_completions_spurious_wakes_failures_and_drop
     const int drop_after = futura_test::chance(g, 15) ? futura_test::pick(g, 0, polls) : -1;
     std::array<int, 3> skew{futura_test::pick(g, 0, 400), futura_test::pick(g, 0, 400), futura_test::pick(g, 0, 400)};
     std::ostringstream scenario;
-    scenario << "join_all of " << children << ", failing " << failing << ", " << spurious << " spurious wakes, " << polls
-             << " polls, dropped after " << drop_after;
+    scenario << "join_all of " << children << ", failing " << failing << ", " << spurious << " spurious wakes, "
+             << polls << " polls, dropped after " << drop_after;
 
     {
       leaf_set leaves(children);
@@ -450,7 +456,8 @@ BOOST_AUTO_TEST_CASE(join_all_child_completions_spurious_wakes_failures_and_drop
           c.expect(o.output().has_value(), "no output");
           if (o.output()) {
             for (std::size_t i = 0; i < leaves.size(); ++i) {
-              c.expect((*o.output())[i].value == value_of_child(i), "child " + std::to_string(i) + "'s value misplaced");
+              c.expect((*o.output())[i].value == value_of_child(i),
+                       "child " + std::to_string(i) + "'s value misplaced");
             }
           }
         }
@@ -502,9 +509,9 @@ BOOST_AUTO_TEST_CASE(join_all_child_throwing_while_another_childs_wake_is_in_fli
     const int drop_delay = futura_test::pick(g, 0, 2 * slow_wake);
     const bool chase_release = futura_test::chaos_build && futura_test::chance(g, 50);  // drop as the wake releases
     std::ostringstream scenario;
-    scenario << "join_all: child 0 throws during a wake of child 1 (" << fail_delay
-             << " spins into it); dropped "
-             << (chase_release ? std::string("as the in-flight wake releases") : std::to_string(drop_delay) + " spins after the throw");
+    scenario << "join_all: child 0 throws during a wake of child 1 (" << fail_delay << " spins into it); dropped "
+             << (chase_release ? std::string("as the in-flight wake releases")
+                               : std::to_string(drop_delay) + " spins after the throw");
     {
       leaf_set leaves(3);
       owner<futura::join_all_future<remote_leaf_future>> o(futura::join_all(leaves.futures()));
@@ -522,7 +529,8 @@ BOOST_AUTO_TEST_CASE(join_all_child_throwing_while_another_childs_wake_is_in_fli
                     const bool failed_before = failed.load(std::memory_order_acquire);
                     o.poll(b);
                     if (o.threw()) {
-                      threw_while_waking = begun.load(std::memory_order_relaxed) && !ended.load(std::memory_order_relaxed);
+                      threw_while_waking =
+                          begun.load(std::memory_order_relaxed) && !ended.load(std::memory_order_relaxed);
                       if (chase_release && threw_while_waking) {
                         const unsigned long seen = futura_test::chaos_widen::arrivals();
                         while (futura_test::chaos_widen::arrivals() == seen && !ended.load(std::memory_order_relaxed)) {
@@ -710,10 +718,13 @@ BOOST_AUTO_TEST_CASE(select_losers_dropped_while_other_threads_wake_and_complete
       o.poll(a);
       if (!o.dropped()) {
         c.expect(o.done(), "still pending after a child completed");
-        for (std::size_t k = 0; k < 3; ++k) c.expect(leaves[k].drops() == 1, "a child outlived the select's completion");
+        for (std::size_t k = 0; k < 3; ++k)
+          c.expect(leaves[k].drops() == 1, "a child outlived the select's completion");
         if (o.output()) {
           const std::size_t i = o.output()->index();
-          const tracked* v = i == 0 ? &std::get<0>(*o.output()) : i == 1 ? &std::get<1>(*o.output()) : &std::get<2>(*o.output());
+          const tracked* v = i == 0   ? &std::get<0>(*o.output())
+                             : i == 1 ? &std::get<1>(*o.output())
+                                      : &std::get<2>(*o.output());
           c.expect(v->value == value_of_child(i), "the winner's value is not its own");
           c.expect(leaves[i].delivered() == 1, "the winner did not deliver");
           c.expect(leaves.delivered() == 1, "a loser delivered a value too");
@@ -749,8 +760,8 @@ BOOST_AUTO_TEST_CASE(select_of_promises_set_or_dropped_from_two_threads_racing_i
     const int polls = futura_test::pick(g, 1, 5);
     std::array<int, 3> skew{futura_test::pick(g, 0, 400), futura_test::pick(g, 0, 400), futura_test::pick(g, 0, 400)};
     std::ostringstream scenario;
-    scenario << "select of 2 promises: " << (action[0] == 3 ? "drop" : "set") << "/" << (action[1] == 3 ? "drop" : "set")
-             << ", " << polls << " polls";
+    scenario << "select of 2 promises: " << (action[0] == 3 ? "drop" : "set") << "/"
+             << (action[1] == 3 ? "drop" : "set") << ", " << polls << " polls";
     std::array<std::optional<futura::promise<tracked>>, 2> p;
     p[0].emplace();
     p[1].emplace();
@@ -810,13 +821,15 @@ void tasks_on_a_pool(int threads, long n, const char* name) {
     dog.round(seed.describe(r));
     auto g = seed.round(r);
     const int spurious = futura_test::pick(g, 0, 10);
-    const int finish = futura_test::pick(g, 0, 9);  // 0..6 complete, 7 fail, 8..9 nothing
+    const int finish = futura_test::pick(g, 0, 9);         // 0..6 complete, 7 fail, 8..9 nothing
     const int handle_action = futura_test::pick(g, 0, 4);  // nothing, abort, drop, poll once, abort+poll
     std::array<int, 2> skew{futura_test::pick(g, 0, 2000), futura_test::pick(g, 0, 2000)};
     std::ostringstream scenario;
     scenario << "task on a pool of " << threads << ": " << spurious << " wakes, "
-             << (finish <= 6 ? "completes" : finish == 7 ? "fails" : "left pending") << ", handle "
-             << handle_actions[handle_action];
+             << (finish <= 6   ? "completes"
+                 : finish == 7 ? "fails"
+                               : "left pending")
+             << ", handle " << handle_actions[handle_action];
     {
       remote_leaf leaf;
       std::optional<futura::join_handle<tracked>> h(futura::spawn(pool, leaf.future()));
@@ -892,8 +905,7 @@ void tasks_on_a_pool(int threads, long n, const char* name) {
                "the task's future was never destroyed (destroyed " + std::to_string(leaf.drops()) + " times)");
       c.expect(leaf.overlapping_polls() == 0, "the task was polled by two threads at once");
       c.expect(leaf.delivered() <= 1, "the task's future delivered twice");
-      c.expect(futura_test::wait_until([&] { return a.live_clones() == 0; }),
-               "the handle's waker was never released");
+      c.expect(futura_test::wait_until([&] { return a.live_clones() == 0; }), "the handle's waker was never released");
       c.expect(a.underflows() == 0, "the handle's waker was released twice");
       if (!c.report(seed, r, scenario.str())) break;
     }

@@ -18,8 +18,8 @@
 // the block is freed by whoever lets go last, which ASan checks (a leak or a use after free).
 #include <support/executor_support.hpp>
 #include <support/manual_executor.hpp>
-#include <support/strict_waker.hpp>
 #include <support/stress.hpp>
+#include <support/strict_waker.hpp>
 
 #include <futura/executor/block_on.hpp>
 #include <futura/executor/spawn.hpp>
@@ -249,7 +249,7 @@ BOOST_AUTO_TEST_CASE(any_number_of_wakes_while_queued_cost_one_post_and_one_poll
   auto h = spawn_idle(ctx, s);
   const long posts = ctx.posts();
   futura::waker w = s.waker();
-  w.wake();  // idle -> scheduled: the one post
+  w.wake();                              // idle -> scheduled: the one post
   for (int i = 0; i < 5; ++i) w.wake();  // scheduled -> scheduled+notified, then no-ops
   for (int i = 0; i < 3; ++i) s.waker().wake_and_drop();
   BOOST_TEST(ctx.posts() == posts + 1);

@@ -276,8 +276,8 @@ BOOST_AUTO_TEST_CASE(wakers_of_an_unfinished_task_outlive_the_context_that_destr
     BOOST_TEST(m.drops() == 0);
   }
   BOOST_TEST(m.drops() == 1);  // the context's shutdown destroyed the future
-  survivor->wake();             // and a later wake does nothing
-  m.complete(9);                // nor does completing the (destroyed) future's source
+  survivor->wake();            // and a later wake does nothing
+  m.complete(9);               // nor does completing the (destroyed) future's source
   BOOST_TEST(m.polls() == 1);
   BOOST_TEST(handle->is_finished());
   BOOST_CHECK_EXCEPTION(futura::block_on(std::move(*handle)), futura::future_error,

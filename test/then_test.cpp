@@ -46,8 +46,9 @@ BOOST_AUTO_TEST_CASE(unit_future_takes_a_continuation_without_argument) {
 
 BOOST_AUTO_TEST_CASE(move_only_values_and_move_only_callables) {
   auto owned = std::make_unique<int>(4);
-  auto f = futura::ready(std::make_unique<int>(10))
-               .then([owned = std::move(owned)](std::unique_ptr<int> p) { return std::make_unique<int>(*p + *owned); });
+  auto f = futura::ready(std::make_unique<int>(10)).then([owned = std::move(owned)](std::unique_ptr<int> p) {
+    return std::make_unique<int>(*p + *owned);
+  });
   std::unique_ptr<int> r = futura::block_on(std::move(f));
   BOOST_TEST(*r == 14);
 }
@@ -112,7 +113,8 @@ struct uses_buffer : futura::future_ext<uses_buffer> {
   std::weak_ptr<int> buffer;
   bool* buffer_alive_at_drop;
   uses_buffer(std::weak_ptr<int> b, bool* alive) : buffer(std::move(b)), buffer_alive_at_drop(alive) {}
-  uses_buffer(uses_buffer&& o) noexcept : buffer(std::move(o.buffer)), buffer_alive_at_drop(std::exchange(o.buffer_alive_at_drop, nullptr)) {}
+  uses_buffer(uses_buffer&& o) noexcept
+      : buffer(std::move(o.buffer)), buffer_alive_at_drop(std::exchange(o.buffer_alive_at_drop, nullptr)) {}
   ~uses_buffer() {
     if (buffer_alive_at_drop) *buffer_alive_at_drop = !buffer.expired();
   }
@@ -124,9 +126,8 @@ BOOST_AUTO_TEST_CASE(cancelling_the_second_stage_happens_while_the_continuation_
   // An Asio read into a buffer captured by g is cancelled (dropped) before the buffer goes.
   bool alive_at_drop = false;
   {
-    auto f = futura::ready(0).then([buffer = std::make_shared<int>(1), &alive_at_drop](int) {
-      return uses_buffer(buffer, &alive_at_drop);
-    });
+    auto f = futura::ready(0).then(
+        [buffer = std::make_shared<int>(1), &alive_at_drop](int) { return uses_buffer(buffer, &alive_at_drop); });
     futura::waker w;
     BOOST_TEST(f.poll(w).is_pending());
   }
@@ -205,9 +206,9 @@ BOOST_AUTO_TEST_CASE(then_future_moves_between_polls) {
 BOOST_AUTO_TEST_CASE(values_and_futures_are_destroyed_exactly_once) {
   tracked::reset();
   {
-    auto f = futura::ready(tracked(1))
-                 .then([](tracked t) { return tracked(t.value + 1); })
-                 .then([](tracked t) { return futura::ready(tracked(t.value * 10)); });
+    auto f = futura::ready(tracked(1)).then([](tracked t) { return tracked(t.value + 1); }).then([](tracked t) {
+      return futura::ready(tracked(t.value * 10));
+    });
     tracked out = futura::block_on(std::move(f));
     BOOST_TEST(out.value == 20);
   }

@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(the_output_of_a_failing_future_is_not_flattened) {
   pair.client.close();  // the read fails with eof
   auto r = futura::block_on(ctx, futura::timeout(ctx, std::move(read), never_in_this_test));
   static_assert(std::is_same_v<decltype(r), boost::system::result<boost::system::result<std::size_t>>>);
-  BOOST_REQUIRE(r.has_value());  // no time-out ...
+  BOOST_REQUIRE(r.has_value());   // no time-out ...
   BOOST_REQUIRE(r->has_error());  // ... but the read's own error
   BOOST_TEST((r->error() == asio::error::eof));
   BOOST_TEST(drain(ctx));
@@ -91,8 +91,8 @@ BOOST_AUTO_TEST_CASE(timing_out_cancels_the_operation_and_the_next_read_gets_all
   asio::io_context ctx;
   loopback_pair pair(ctx);
   std::array<char, 16> buf{};
-  auto r = futura::block_on(ctx, futura::timeout(ctx, pair.server.async_read_some(asio::buffer(buf), futura::as_future),
-                                                 milliseconds(5)));
+  auto r = futura::block_on(
+      ctx, futura::timeout(ctx, pair.server.async_read_some(asio::buffer(buf), futura::as_future), milliseconds(5)));
   BOOST_TEST(timed_out(r));
   BOOST_TEST(drain(ctx));  // the dropped read was cancelled: nothing is pending on the socket
 
@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(when_both_are_ready_the_future_wins) {
   futura::waker w = cw.make();
   BOOST_TEST(f.poll(w).is_pending());
   BOOST_TEST(ctx.run_one() == 1u);  // the timer fired: its handler ran
-  p.complete(3);                   // and the future is ready too
+  p.complete(3);                    // and the future is ready too
   auto r = f.poll(w);
   BOOST_REQUIRE(r.is_ready());
   BOOST_REQUIRE(r.value().has_value());
@@ -182,7 +182,8 @@ BOOST_AUTO_TEST_CASE(dropping_a_running_timeout_drops_the_future_and_cancels_the
 
 BOOST_AUTO_TEST_CASE(move_only_outputs_pass_through) {
   asio::io_context ctx;
-  auto r = futura::block_on(ctx, futura::timeout(ctx.get_executor(), futura::ready(std::make_unique<int>(9)), milliseconds(50)));
+  auto r = futura::block_on(
+      ctx, futura::timeout(ctx.get_executor(), futura::ready(std::make_unique<int>(9)), milliseconds(50)));
   BOOST_REQUIRE(r.has_value());
   BOOST_TEST(**r == 9);
 }
@@ -190,7 +191,8 @@ BOOST_AUTO_TEST_CASE(move_only_outputs_pass_through) {
 BOOST_AUTO_TEST_CASE(the_timer_may_run_on_a_strand) {
   asio::io_context ctx;
   auto strand = asio::make_strand(ctx);
-  BOOST_TEST(timed_out(futura::block_on(ctx, futura::timeout(strand, futura::pending_forever<int>(), milliseconds(1)))));
+  BOOST_TEST(
+      timed_out(futura::block_on(ctx, futura::timeout(strand, futura::pending_forever<int>(), milliseconds(1)))));
   BOOST_TEST(drain(ctx));
 }
 
@@ -209,7 +211,8 @@ BOOST_AUTO_TEST_CASE(on_a_silent_peer_the_sleep_wins_and_the_read_is_cancelled) 
   BOOST_TEST(drain(ctx));  // the read was cancelled: the socket has nothing pending
 
   asio::write(pair.client, asio::buffer("0123456789", 10));
-  auto n = futura::block_on(ctx, asio::async_read(pair.server, asio::buffer(buf), asio::transfer_exactly(10), futura::as_future));
+  auto n = futura::block_on(
+      ctx, asio::async_read(pair.server, asio::buffer(buf), asio::transfer_exactly(10), futura::as_future));
   BOOST_REQUIRE(n.has_value());
   BOOST_TEST(std::string(buf.data(), 10) == "0123456789");
 }

@@ -149,7 +149,7 @@ BOOST_AUTO_TEST_CASE(a_sleep_may_outlive_its_completed_wait_and_its_context) {
   auto f = futura::sleep_until(*ctx, std::chrono::steady_clock::now());
   futura::waker w = futura::noop_waker();
   BOOST_TEST(f.poll(w).is_pending());
-  ctx->run();    // the wait completes; the timer is destroyed with it
+  ctx->run();   // the wait completes; the timer is destroyed with it
   ctx.reset();  // then the context goes, while the future still holds the result
   BOOST_TEST(f.poll(w).is_ready());
 }

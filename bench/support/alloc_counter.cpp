@@ -36,7 +36,8 @@
 #if !defined(FUTURA_BENCH_SANITIZED) && defined(__GLIBC__)
 #define FUTURA_BENCH_COUNT_ALIGNED_ALLOC 1
 // glibc's own aligned allocation (what its aligned_alloc is an alias of).
-extern "C" void* __libc_memalign(std::size_t alignment, std::size_t size) noexcept;  // NOLINT(bugprone-reserved-identifier)
+extern "C" void* __libc_memalign(std::size_t alignment,
+                                 std::size_t size) noexcept;  // NOLINT(bugprone-reserved-identifier)
 #endif
 
 namespace futura_bench::detail {

@@ -18,22 +18,22 @@
 #include <futura/core/ready.hpp>
 #include <futura/core/yield_now.hpp>
 
-#include <futura/combinator/then.hpp>
-#include <futura/combinator/and_then.hpp>
-#include <futura/combinator/or_else.hpp>
-#include <futura/combinator/map_err.hpp>
-#include <futura/combinator/inspect.hpp>
-#include <futura/combinator/fuse.hpp>
 #include <futura/combinator/abortable.hpp>
+#include <futura/combinator/and_then.hpp>
+#include <futura/combinator/boxed.hpp>
+#include <futura/combinator/fuse.hpp>
+#include <futura/combinator/inspect.hpp>
 #include <futura/combinator/join.hpp>
 #include <futura/combinator/join_all.hpp>
-#include <futura/combinator/try_join.hpp>
-#include <futura/combinator/try_join_all.hpp>
+#include <futura/combinator/map_err.hpp>
+#include <futura/combinator/or_else.hpp>
 #include <futura/combinator/select.hpp>
 #include <futura/combinator/select_all.hpp>
 #include <futura/combinator/select_ok.hpp>
-#include <futura/combinator/boxed.hpp>
 #include <futura/combinator/shared.hpp>
+#include <futura/combinator/then.hpp>
+#include <futura/combinator/try_join.hpp>
+#include <futura/combinator/try_join_all.hpp>
 
 #include <futura/channel/from_callback.hpp>
 #include <futura/channel/promise.hpp>

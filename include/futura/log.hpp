@@ -58,9 +58,7 @@ inline std::atomic<spdlog::logger*> log_current{nullptr};
 
 /// Whether an event at `level` may be logged at all: false means the logger would drop it
 /// (one relaxed load and a compare); true means ask the logger (`should_log`).
-inline bool log_floor_admits(int level) noexcept {
-  return level >= log_floor.load(std::memory_order_relaxed);
-}
+inline bool log_floor_admits(int level) noexcept { return level >= log_floor.load(std::memory_order_relaxed); }
 
 /// Makes the default logger if there is no current logger yet; returns the current logger, or
 /// null if the default logger could not be made. Out of line, called once per program.

@@ -94,14 +94,14 @@ struct event {
   bool threaded = false;
   action racing = action::none;  // what the main thread does while the thread runs the event
   int racing_target = -1;
-  int delay = 0;  // spin rounds before the racing action (high nibble) / the event (low nibble)
+  int delay = 0;       // spin rounds before the racing action (high nibble) / the event (low nibble)
   int slow_wakes = 0;  // spin rounds inside each wake of the driver's wakers during the step
 };
 
 struct fuzz_case {
   model m;
-  std::vector<event> events;  // events[i] happens at step i + 1
-  int drop_step = never;      // the step at which the tree is dropped
+  std::vector<event> events;                      // events[i] happens at step i + 1
+  int drop_step = never;                          // the step at which the tree is dropped
   std::vector<std::vector<int>> leaf_copy_slots;  // per leaf: the shared slots above it
   std::vector<bool> copy_has_second;              // per shared slot
   int chain_links = 0;
@@ -199,7 +199,8 @@ fuzz_case decode(const std::uint8_t* data, std::size_t size) {
   };
   auto apply_drops = [&](action a, int target) {  // what a racing action drops, for the model
     if (a == action::drop_root && c.drop_step == never) c.drop_step = step();
-    if (a == action::drop_handle && abort_slots > 0) handle_alive[static_cast<std::size_t>(target % abort_slots)] = false;
+    if (a == action::drop_handle && abort_slots > 0)
+      handle_alive[static_cast<std::size_t>(target % abort_slots)] = false;
   };
   auto complete_leaf = [&](event& e, int x) {
     if (not_completed.empty()) return;
@@ -289,7 +290,8 @@ void spin(int rounds) {
 }
 
 const char* op_name(op o) {
-  static const char* names[] = {"tick", "complete", "abort", "poll_copy", "drop_copy", "drop_handle", "drop_root", "wake"};
+  static const char* names[] = {"tick",      "complete",    "abort",     "poll_copy",
+                                "drop_copy", "drop_handle", "drop_root", "wake"};
   return names[static_cast<int>(o)];
 }
 const char* action_name(action a) {
@@ -307,8 +309,8 @@ std::string describe(const fuzz_case& c) {
     out << "\n    " << i + 1 << ": " << op_name(e.o);
     if (e.target >= 0) out << " " << e.target;
     if (e.threaded) {
-      out << " (from a thread after " << spin_rounds(e.delay & 15) << " spins; meanwhile, after " << spin_rounds(e.delay >> 4)
-          << " spins, " << action_name(e.racing) << " " << e.racing_target;
+      out << " (from a thread after " << spin_rounds(e.delay & 15) << " spins; meanwhile, after "
+          << spin_rounds(e.delay >> 4) << " spins, " << action_name(e.racing) << " " << e.racing_target;
       if (e.slow_wakes != 0) out << "; wakes spin " << e.slow_wakes;
       out << ")";
     }
@@ -397,8 +399,10 @@ class run {
       run_event(c_.events[i], t);
       for (std::size_t l = 0; l < h_.leaves.size(); ++l) {
         if (h_.leaves[l].drops() > 1) fail(c_, "leaf #" + std::to_string(l) + " destroyed twice");
-        if (h_.leaves[l].polls_after_finish() != 0) fail(c_, "leaf #" + std::to_string(l) + " polled after it completed");
-        if (!root_started() && h_.leaves[l].polls() != 0) fail(c_, "leaf #" + std::to_string(l) + " polled before the root");
+        if (h_.leaves[l].polls_after_finish() != 0)
+          fail(c_, "leaf #" + std::to_string(l) + " polled after it completed");
+        if (!root_started() && h_.leaves[l].polls() != 0)
+          fail(c_, "leaf #" + std::to_string(l) + " polled before the root");
       }
       if (!root_alive()) continue;
       if (t == c_.m.first_poll_step) {
@@ -427,7 +431,8 @@ class run {
     for (std::size_t s = 0; s < copies_.size(); ++s) {
       copies_[s]->w.reset();
       if (copies_[s]->target.live_clones() != 0) {
-        fail(c_, "copy " + std::to_string(s) + " waker: " + std::to_string(copies_[s]->target.live_clones()) + " clones left");
+        fail(c_, "copy " + std::to_string(s) + " waker: " + std::to_string(copies_[s]->target.live_clones()) +
+                     " clones left");
       }
     }
   }
@@ -578,15 +583,17 @@ class run {
       const int v = r.value();
       d.done = true;
       if (!copy.record->done || copy.record->thrown || copy.record->value != v) {
-        fail(c_, "shared copy " + std::to_string(s) + " yielded " + std::to_string(v) + " but its inner " +
-                     (copy.record->done ? (copy.record->thrown ? "threw" : "yielded " + std::to_string(copy.record->value))
-                                        : "has not completed"));
+        fail(c_,
+             "shared copy " + std::to_string(s) + " yielded " + std::to_string(v) + " but its inner " +
+                 (copy.record->done ? (copy.record->thrown ? "threw" : "yielded " + std::to_string(copy.record->value))
+                                    : "has not completed"));
       }
     } catch (const futura::future_error& e) {
       fail(c_, std::string("shared copy poll threw future_error: ") + e.what());
     } catch (const std::runtime_error&) {
       d.done = true;
-      if (!copy.record->done || !copy.record->thrown) fail(c_, "shared copy " + std::to_string(s) + " threw but its inner did not");
+      if (!copy.record->done || !copy.record->thrown)
+        fail(c_, "shared copy " + std::to_string(s) + " threw but its inner did not");
     }
     copy.second.reset();  // complete (rule 4): drop it
   }
@@ -639,7 +646,8 @@ class run {
     for (std::size_t s = 0; s < copies_.size(); ++s) {
       copy_driver& d = *copies_[s];
       if (!h_.copies[s].second || !d.polled || d.done) continue;
-      for (int i = 0; i < 64 && h_.copies[s].second && d.target.wakes() > d.wakes_seen; ++i) poll_copy(static_cast<int>(s));
+      for (int i = 0; i < 64 && h_.copies[s].second && d.target.wakes() > d.wakes_seen; ++i)
+        poll_copy(static_cast<int>(s));
       if (!h_.copies[s].second || d.target.wakes() > d.wakes_seen) continue;
       poll_copy(static_cast<int>(s));
       if (d.done) fail(c_, "shared copy " + std::to_string(s) + " was ready but never woken (lost wakeup)");

@@ -106,8 +106,12 @@ constexpr std::size_t plain = alignof(std::max_align_t);
 }  // namespace futura_test::allocation_detail
 
 // noinline: GCC would otherwise fold a new/delete pair and skip the count.
-[[gnu::noinline]] void* operator new(std::size_t n) { return futura_test::allocation_detail::counted_alloc_or_throw(n, futura_test::allocation_detail::plain); }
-[[gnu::noinline]] void* operator new[](std::size_t n) { return futura_test::allocation_detail::counted_alloc_or_throw(n, futura_test::allocation_detail::plain); }
+[[gnu::noinline]] void* operator new(std::size_t n) {
+  return futura_test::allocation_detail::counted_alloc_or_throw(n, futura_test::allocation_detail::plain);
+}
+[[gnu::noinline]] void* operator new[](std::size_t n) {
+  return futura_test::allocation_detail::counted_alloc_or_throw(n, futura_test::allocation_detail::plain);
+}
 [[gnu::noinline]] void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
   return futura_test::allocation_detail::counted_alloc(n, futura_test::allocation_detail::plain);
 }

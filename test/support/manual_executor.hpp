@@ -152,7 +152,8 @@ class basic_manual_executor {
   static constexpr boost::asio::execution::blocking_t query(boost::asio::execution::blocking_t) noexcept {
     return boost::asio::execution::blocking.never;
   }
-  static constexpr boost::asio::execution::outstanding_work_t query(boost::asio::execution::outstanding_work_t) noexcept {
+  static constexpr boost::asio::execution::outstanding_work_t query(
+      boost::asio::execution::outstanding_work_t) noexcept {
     return Tracked ? boost::asio::execution::outstanding_work_t(boost::asio::execution::outstanding_work.tracked)
                    : boost::asio::execution::outstanding_work_t(boost::asio::execution::outstanding_work.untracked);
   }
@@ -174,6 +175,8 @@ class basic_manual_executor {
 
 using manual_executor = basic_manual_executor<false>;
 
-inline basic_manual_executor<false> manual_context::get_executor() noexcept { return basic_manual_executor<false>(*this); }
+inline basic_manual_executor<false> manual_context::get_executor() noexcept {
+  return basic_manual_executor<false>(*this);
+}
 
 }  // namespace futura_test

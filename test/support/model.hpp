@@ -91,7 +91,7 @@ inline constexpr int aborted_value = -7;
 
 struct model {
   std::vector<leaf_plan> leaves;
-  int first_poll_step = 0;      // leaves with time <= this are complete before the first poll
+  int first_poll_step = 0;  // leaves with time <= this are complete before the first poll
   node root;
   std::vector<int> abort_time;  // per abortable slot: the step its handle aborts (never: not)
 };
@@ -154,7 +154,8 @@ inline void add_unique(outcomes& to, outcome o) {
 
 inline std::string describe(const outcome& o) {
   if (o.time == never) return "{pending forever}";
-  return "{" + (o.thrown ? std::string("throws") : "value " + std::to_string(o.value)) + " at " + std::to_string(o.time) + "}";
+  return "{" + (o.thrown ? std::string("throws") : "value " + std::to_string(o.value)) + " at " +
+         std::to_string(o.time) + "}";
 }
 
 /// Every combination of one outcome per child.
@@ -236,7 +237,8 @@ inline outcomes evaluate(const node& n, const model& m) {
         // Events in (time, argument) order: the first exception or error ends it.
         std::vector<std::size_t> order(cs.size());
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return cs[a].time < cs[b].time; });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::size_t a, std::size_t b) { return cs[a].time < cs[b].time; });
         bool ended = false;
         int error_time = never;
         for (std::size_t i : order) {
@@ -460,7 +462,9 @@ inline int_result to_result(int v) {
 }
 
 inline int sum_variant(const std::variant<int, int>& v) { return v.index() == 0 ? std::get<0>(v) : std::get<1>(v); }
-inline int sum_variant(const std::variant<int, int, int>& v) { return std::visit([](int x) { return x; }, v); }
+inline int sum_variant(const std::variant<int, int, int>& v) {
+  return std::visit([](int x) { return x; }, v);
+}
 
 /// The futura future of `n`; its leaves, abort handles and second copies go to `h` (call
 /// `h.prepare` first).
@@ -476,7 +480,9 @@ inline boxed build(const node& n, tree_handles& h) {
       return child(0).then([a = n.addend](int v) { return v + a; });
     case kind::join:
       if (n.children.size() == 2) {
-        return futura::join(child(0), child(1)).then([](std::tuple<int, int> t) { return std::get<0>(t) + std::get<1>(t); });
+        return futura::join(child(0), child(1)).then([](std::tuple<int, int> t) {
+          return std::get<0>(t) + std::get<1>(t);
+        });
       }
       return futura::join(child(0), child(1), child(2)).then([](std::tuple<int, int, int> t) {
         return std::get<0>(t) + std::get<1>(t) + std::get<2>(t);
@@ -484,13 +490,17 @@ inline boxed build(const node& n, tree_handles& h) {
     case kind::join_all: {
       std::vector<boxed> v;
       for (std::size_t i = 0; i < n.children.size(); ++i) v.push_back(child(i));
-      return futura::join_all(std::move(v)).then([](std::vector<int> xs) { return std::accumulate(xs.begin(), xs.end(), 0); });
+      return futura::join_all(std::move(v)).then([](std::vector<int> xs) {
+        return std::accumulate(xs.begin(), xs.end(), 0);
+      });
     }
     case kind::select:
       if (n.children.size() == 2) {
         return futura::select(child(0), child(1)).then([](std::variant<int, int> v) { return sum_variant(v); });
       }
-      return futura::select(child(0), child(1), child(2)).then([](std::variant<int, int, int> v) { return sum_variant(v); });
+      return futura::select(child(0), child(1), child(2)).then([](std::variant<int, int, int> v) {
+        return sum_variant(v);
+      });
     case kind::select_biased:
       if (n.children.size() == 2) {
         return futura::select_biased(child(0), child(1)).then([](std::variant<int, int> v) { return sum_variant(v); });

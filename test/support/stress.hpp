@@ -117,7 +117,8 @@ class failure_log {
   void report() {
     std::lock_guard<std::mutex> lock(m_);
     for (const std::string& w : what_) BOOST_ERROR(w);
-    if (count_ > static_cast<long>(what_.size())) BOOST_ERROR(count_ - static_cast<long>(what_.size()) << " more failures");
+    if (count_ > static_cast<long>(what_.size()))
+      BOOST_ERROR(count_ - static_cast<long>(what_.size()) << " more failures");
     what_.clear();
     count_ = 0;
   }
@@ -355,8 +356,9 @@ class watchdog {
     while (!stop_) {
       const std::uint64_t seen = rounds_;
       const auto started = started_;
-      if (cv_.wait_until(lock, started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                               std::chrono::duration<double>(limit_)),
+      if (cv_.wait_until(lock,
+                         started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(limit_)),
                          [&] { return stop_ || rounds_ != seen; })) {
         continue;
       }

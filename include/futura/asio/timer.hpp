@@ -11,7 +11,8 @@
 // Threads: the timer's handler runs on `ex` and wakes the waker of the last poll.
 // Destruction: dropping a waiting sleep cancels its timer at once, on the dropping thread (a
 // lock serialises that with the timer's handler, so any thread may drop it and nothing is
-// posted; a drop racing the handler spins until the handler's one call into the timer returns); the aborted wait then completes on `ex`, and no work is left once it has. The timer
+// posted; a drop racing the handler spins until the handler's one call into the timer
+// returns); the aborted wait then completes on `ex`, and no work is left once it has. The timer
 // lives in heap state shared with the handler, so the future may move between polls and be
 // dropped at any time; it is destroyed when its wait completes, so a sleep future may even
 // outlive its execution context: if the context is destroyed while the sleep waits, the sleep
@@ -112,8 +113,8 @@ class inline_op_allocator {
 template <class Executor>
 class timer_op_state final : public async_op_state<boost::system::result<void>> {
  public:
-  using timer_type =
-      boost::asio::basic_waitable_timer<std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
+  using timer_type = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                                       boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
   explicit timer_op_state(const Executor& ex) : timer_(std::in_place, ex) {}
 
@@ -174,9 +175,11 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   using clock = std::chrono::steady_clock;
 
   /// Fires at `deadline`.
-  sleep_future(Executor ex, clock::time_point deadline) : stage_(std::in_place_index<0>, idle{std::move(ex), deadline, {}, false}) {}
+  sleep_future(Executor ex, clock::time_point deadline)
+      : stage_(std::in_place_index<0>, idle{std::move(ex), deadline, {}, false}) {}
   /// Fires `delay` after the first poll.
-  sleep_future(Executor ex, clock::duration delay) : stage_(std::in_place_index<0>, idle{std::move(ex), {}, delay, true}) {}
+  sleep_future(Executor ex, clock::duration delay)
+      : stage_(std::in_place_index<0>, idle{std::move(ex), {}, delay, true}) {}
 
   poll_result<unit> poll(waker& w) {
     if (auto* i = std::get_if<0>(&stage_)) start(*i);
@@ -204,7 +207,7 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   void start(idle& i) {
     const clock::time_point deadline = i.relative ? clock::now() + i.after : i.at;
     auto* s = new detail::timer_op_state<Executor>(i.ex);
-    detail::sleep_handler handler(s);               // owns the handler's reference from here on
+    detail::sleep_handler handler(s);                      // owns the handler's reference from here on
     stage_.template emplace<1>(s, detail::no_executor{});  // owns the future's reference
     try {
       s->start(deadline, std::move(handler));
@@ -233,7 +236,8 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
 ///   futura::block_on(ctx, futura::sleep_for(ctx, std::chrono::milliseconds(10)));
 /// @endcode
 template <class Ex, class Rep, class Period>
-sleep_future<detail::executor_of_t<std::remove_reference_t<Ex>>> sleep_for(Ex&& ex, std::chrono::duration<Rep, Period> d) {
+sleep_future<detail::executor_of_t<std::remove_reference_t<Ex>>> sleep_for(Ex&& ex,
+                                                                           std::chrono::duration<Rep, Period> d) {
   return {detail::executor_of(ex), std::chrono::ceil<std::chrono::steady_clock::duration>(d)};
 }
 

@@ -81,15 +81,13 @@ class promise {
     if (future_retrieved_) throw future_error(error::future_already_retrieved);
     assert(state_ && "futura::promise: use of a moved-from promise");
     future_retrieved_ = true;
-    promise_future<T> f(state_);  // hands over the receiver's share, held since construction
+    promise_future<T> f(state_);       // hands over the receiver's share, held since construction
     if (satisfied_) state_ = nullptr;  // the sending side already left when it was set
     return f;
   }
 
   /// Completes the future with `v`. Throws `error::promise_already_satisfied` if already set.
-  void set_value(value_type v) {
-    begin()->complete_with_value(true, std::move(v));
-  }
+  void set_value(value_type v) { begin()->complete_with_value(true, std::move(v)); }
   /// `promise<void>`: completes the future with `unit`.
   template <class U = T, std::enable_if_t<std::is_void_v<U>, int> = 0>
   void set_value() {
@@ -97,9 +95,7 @@ class promise {
   }
 
   /// Makes the future rethrow `e`. Throws `error::promise_already_satisfied` if already set.
-  void set_exception(std::exception_ptr e) {
-    begin()->complete_with_exception(std::move(e), true);
-  }
+  void set_exception(std::exception_ptr e) { begin()->complete_with_exception(std::move(e), true); }
 
   void swap(promise& o) noexcept {
     std::swap(state_, o.state_);

@@ -69,7 +69,7 @@ struct boxed_ops {
   void (*move)(boxed_storage& to, boxed_storage& from) noexcept;  // relocates a running future
   void (*destroy)(boxed_storage& s) noexcept;                     // destroys a running future
   bool (*defer_destroy)(boxed_storage& s) noexcept;               // hands it to the destroy list
-  void* (*retire)(boxed_storage& s) noexcept;  // destroys it, keeps the memory: where the output goes
+  void* (*retire)(boxed_storage& s) noexcept;     // destroys it, keeps the memory: where the output goes
   void (*free_cache)(boxed_storage& s) noexcept;  // releases the memory of a cached output
   bool heap;
 };
@@ -142,9 +142,10 @@ struct boxed_inline_ops {
 
 /// True when a boxed_future<T> keeps `F` inline (no allocation).
 template <class T, class F>
-inline constexpr bool boxed_fits_inline =
-    sizeof(F) <= boxed_inline_size && alignof(F) <= boxed_inline_align && std::is_nothrow_move_constructible_v<F> &&
-    sizeof(T) <= boxed_inline_size && alignof(T) <= boxed_inline_align && std::is_nothrow_move_constructible_v<T>;
+inline constexpr bool boxed_fits_inline = sizeof(F) <= boxed_inline_size &&
+                                          alignof(F) <= boxed_inline_align&& std::is_nothrow_move_constructible_v<F> &&
+                                          sizeof(T) <= boxed_inline_size &&
+                                          alignof(T) <= boxed_inline_align&& std::is_nothrow_move_constructible_v<T>;
 
 static_assert(sizeof(std::exception_ptr) <= boxed_inline_size && alignof(std::exception_ptr) <= boxed_inline_align);
 
@@ -176,7 +177,8 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
   /// Implicit, so a function returning boxed_future<T> can `return` any such future.
   template <class F, std::enable_if_t<!std::is_same_v<std::decay_t<F>, boxed_future> && is_future_v<F>, int> = 0>
   boxed_future(F&& f) {  // NOLINT(google-explicit-constructor): implicit by design
-    static_assert(!std::is_lvalue_reference_v<F>, "futura::boxed_future consumes the future it boxes: pass std::move(f)");
+    static_assert(!std::is_lvalue_reference_v<F>,
+                  "futura::boxed_future consumes the future it boxes: pass std::move(f)");
     using D = std::decay_t<F>;
     static_assert(detail::check_future<D>());
     static_assert(std::is_same_v<output_t<D>, T>,
@@ -301,7 +303,9 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
 
   void* cache_address() noexcept { return ops_->heap ? storage_.heap : static_cast<void*>(storage_.bytes); }
   T& cached_value() noexcept { return *std::launder(static_cast<T*>(cache_address())); }
-  std::exception_ptr& cached_error() noexcept { return *std::launder(static_cast<std::exception_ptr*>(cache_address())); }
+  std::exception_ptr& cached_error() noexcept {
+    return *std::launder(static_cast<std::exception_ptr*>(cache_address()));
+  }
 
   poll_result<T> take_cached_value() {
     poll_result<T> r(std::in_place, std::move(cached_value()));

@@ -81,8 +81,7 @@ join_all_future<F> join_all(std::vector<F>&& children) {
 template <class F>
 join_all_future<F> join_all(const std::vector<F>& children) {
   static_assert(detail::check_future<F>());
-  static_assert(std::is_copy_constructible_v<F>,
-                "futura::join_all consumes the vector of futures: pass std::move(v)");
+  static_assert(std::is_copy_constructible_v<F>, "futura::join_all consumes the vector of futures: pass std::move(v)");
   return join_all_future<F>(std::vector<F>(children));
 }
 

@@ -65,9 +65,10 @@ constexpr bool check_select_arguments(std::index_sequence<I...>) {
 template <class Order, class... Fs>
 class [[nodiscard]] basic_select_future : public future_ext<basic_select_future<Order, Fs...>> {
   static_assert(sizeof...(Fs) > 0, "futura::select needs at least one future: an empty select never completes");
-  static_assert((is_future_v<Fs> && ...),
-                "futura::select / select_biased: every argument must be a future (`using output_type = T;` and "
-                "`futura::poll_result<T> poll(futura::waker&)`); the next error names the argument (Index) and what it lacks");
+  static_assert(
+      (is_future_v<Fs> && ...),
+      "futura::select / select_biased: every argument must be a future (`using output_type = T;` and "
+      "`futura::poll_result<T> poll(futura::waker&)`); the next error names the argument (Index) and what it lacks");
   static_assert(detail::check_select_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
   static constexpr std::size_t child_count = sizeof...(Fs);
   struct done {};

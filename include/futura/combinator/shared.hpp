@@ -30,8 +30,8 @@
 
 #include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/root_poll.hpp>
 #include <futura/detail/misuse.hpp>
+#include <futura/detail/root_poll.hpp>
 #include <futura/detail/shared_state.hpp>
 
 #include <cstdint>
@@ -69,10 +69,12 @@ class [[nodiscard]] shared_future : public future_ext<shared_future<T>> {
   /// Shares `f` (any future whose output is `T`); allocates the shared state once.
   template <class F, std::enable_if_t<!std::is_same_v<std::decay_t<F>, shared_future> && is_future_v<F>, int> = 0>
   explicit shared_future(F&& f) {
-    static_assert(!std::is_lvalue_reference_v<F>, "futura::shared_future consumes the future it shares: pass std::move(f)");
+    static_assert(!std::is_lvalue_reference_v<F>,
+                  "futura::shared_future consumes the future it shares: pass std::move(f)");
     using D = std::decay_t<F>;
     static_assert(detail::check_future<D>());
-    static_assert(std::is_same_v<output_t<D>, T>, "futura::shared_future<T>: the future's output_type must be exactly T");
+    static_assert(std::is_same_v<output_t<D>, T>,
+                  "futura::shared_future<T>: the future's output_type must be exactly T");
     state_ = new detail::shared_state_impl<D>(std::move(f));
   }
 

@@ -54,10 +54,11 @@ class [[nodiscard]] then_future : public future_ext<then_future<F, G>> {
       if (r.is_pending()) return pending;
       state_.template emplace<2>();  // F is finished: release it before g runs
       if constexpr (flattens) {
-        state_.template emplace<1>(
-            detail::construct_with{[&]() -> raw_result { return detail::invoke_continuation(g_, std::move(r).value()); }});
+        state_.template emplace<1>(detail::construct_with{
+            [&]() -> raw_result { return detail::invoke_continuation(g_, std::move(r).value()); }});
       } else {
-        return detail::invoke_to_unit([&]() -> decltype(auto) { return detail::invoke_continuation(g_, std::move(r).value()); });
+        return detail::invoke_to_unit(
+            [&]() -> decltype(auto) { return detail::invoke_continuation(g_, std::move(r).value()); });
       }
     }
     if constexpr (flattens) {

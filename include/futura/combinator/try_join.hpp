@@ -45,9 +45,9 @@ struct try_join_arguments {
   }
   /// The shared error type (error_code when the first output is not a result, so that only the
   /// static_assert above reports the mistake).
-  using error_type = std::conditional_t<join_result_traits<first_output>::is_result,
-                                        typename join_result_traits<first_output>::error_type,
-                                        boost::system::error_code>;
+  using error_type =
+      std::conditional_t<join_result_traits<first_output>::is_result,
+                         typename join_result_traits<first_output>::error_type, boost::system::error_code>;
 };
 }  // namespace detail
 
@@ -57,7 +57,8 @@ class [[nodiscard]] try_join_future : public future_ext<try_join_future<Fs...>> 
   static_assert(sizeof...(Fs) > 0, "futura::try_join needs at least one future");
   static_assert(detail::check_join_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
   static_assert(detail::try_join_arguments<Fs...>::check(std::index_sequence_for<Fs...>{}));
-  using core_type = detail::join_core<detail::join_try_mode<typename detail::try_join_arguments<Fs...>::error_type>, Fs...>;
+  using core_type =
+      detail::join_core<detail::join_try_mode<typename detail::try_join_arguments<Fs...>::error_type>, Fs...>;
 
  public:
   /// `boost::system::result<std::tuple<T1, T2, ...>, E>`.

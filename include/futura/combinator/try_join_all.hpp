@@ -39,9 +39,9 @@ namespace detail {
 /// try_join_all's error type (error_code when the output is not a result, so that only the
 /// static_assert of check_try_join_output reports the mistake).
 template <class F>
-using try_join_all_error_t = std::conditional_t<join_result_traits<output_t<F>>::is_result,
-                                                typename join_result_traits<output_t<F>>::error_type,
-                                                boost::system::error_code>;
+using try_join_all_error_t =
+    std::conditional_t<join_result_traits<output_t<F>>::is_result, typename join_result_traits<output_t<F>>::error_type,
+                       boost::system::error_code>;
 }  // namespace detail
 
 /// The future of `futura::try_join_all(...)`; see the top of this header.

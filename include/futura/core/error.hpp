@@ -26,9 +26,7 @@ enum class error {
 /// The Boost.System category of `futura::error` (name "futura").
 const boost::system::error_category& future_category() noexcept;
 
-inline boost::system::error_code make_error_code(error e) noexcept {
-  return {static_cast<int>(e), future_category()};
-}
+inline boost::system::error_code make_error_code(error e) noexcept { return {static_cast<int>(e), future_category()}; }
 
 /// Thrown by futura for the conditions of `futura::error`.
 class future_error : public boost::system::system_error {

@@ -57,7 +57,8 @@ class future_ext {
   }
   template <class G>
   void and_then(G&&) & {
-    static_assert(detail::dependent_false<G>, "futura: .and_then() consumes the future: write std::move(f).and_then(g)");
+    static_assert(detail::dependent_false<G>,
+                  "futura: .and_then() consumes the future: write std::move(f).and_then(g)");
   }
   template <class G>
   void or_else(G&&) & {
@@ -83,7 +84,6 @@ class future_ext {
   void shared() & {
     static_assert(detail::dependent_false<D>, "futura: .shared() consumes the future: write std::move(f).shared()");
   }
-
 };
 
 }  // namespace futura

@@ -20,7 +20,7 @@ struct has_poll : std::false_type {};
 template <class F>
 struct has_poll<F, std::void_t<decltype(std::declval<F&>().poll(std::declval<waker&>()))>> : std::true_type {};
 
-template <class F, bool = has_output_type<F>::value && has_poll<F>::value>
+template <class F, bool = has_output_type<F>::value&& has_poll<F>::value>
 struct is_future_impl : std::false_type {};
 template <class F>
 struct is_future_impl<F, true>

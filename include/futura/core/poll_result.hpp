@@ -44,8 +44,7 @@ class [[nodiscard]] poll_result {
   constexpr poll_result(pending_t) noexcept {}  // NOLINT(google-explicit-constructor): implicit by design
 
   template <class U = T,
-            std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                 !std::is_same_v<std::decay_t<U>, poll_result> &&
+            std::enable_if_t<std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, poll_result> &&
                                  !std::is_same_v<std::decay_t<U>, pending_t>,
                              int> = 0>
   constexpr poll_result(U&& v)  // NOLINT(google-explicit-constructor): implicit by design
@@ -54,7 +53,8 @@ class [[nodiscard]] poll_result {
 
   /// Constructs the ready value in place.
   template <class... Args>
-  constexpr explicit poll_result(std::in_place_t, Args&&... args) : value_(std::in_place, std::forward<Args>(args)...) {}
+  constexpr explicit poll_result(std::in_place_t, Args&&... args)
+      : value_(std::in_place, std::forward<Args>(args)...) {}
 
   constexpr bool is_ready() const noexcept { return value_.has_value(); }
   constexpr bool is_pending() const noexcept { return !value_.has_value(); }

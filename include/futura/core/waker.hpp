@@ -21,10 +21,10 @@ struct raw_waker {
 
 /// The behaviour of a waker. All four entries must be callable from any thread.
 struct waker_vtable {
-  raw_waker (*clone)(void* data);    ///< make a new owning handle to the same wake target
-  void (*wake)(void* data);          ///< wake and drop in one step (consumes the handle)
-  void (*wake_by_ref)(void* data);   ///< wake, keeping the handle
-  void (*drop)(void* data);          ///< release the handle
+  raw_waker (*clone)(void* data);   ///< make a new owning handle to the same wake target
+  void (*wake)(void* data);         ///< wake and drop in one step (consumes the handle)
+  void (*wake_by_ref)(void* data);  ///< wake, keeping the handle
+  void (*drop)(void* data);         ///< release the handle
 };
 
 namespace detail {

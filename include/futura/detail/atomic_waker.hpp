@@ -21,13 +21,11 @@ class atomic_waker {
   /// Stores (a clone of) `w` so that the next `wake()` wakes it. One registrar at a time.
   void register_waker(const waker& w) noexcept {
     std::uint8_t expected = waiting;
-    if (state_.compare_exchange_strong(expected, registering, std::memory_order_acquire,
-                                       std::memory_order_acquire)) {
+    if (state_.compare_exchange_strong(expected, registering, std::memory_order_acquire, std::memory_order_acquire)) {
       if (!waker_.will_wake(w)) waker_ = w;
       FUTURA_CHAOS_POINT("atomic_waker.register.stored");
       expected = registering;
-      if (!state_.compare_exchange_strong(expected, waiting, std::memory_order_acq_rel,
-                                          std::memory_order_acquire)) {
+      if (!state_.compare_exchange_strong(expected, waiting, std::memory_order_acq_rel, std::memory_order_acquire)) {
         // A wake arrived while we held the slot: it left the waking to us.
         waker taken = std::move(waker_);
         FUTURA_CHAOS_POINT("atomic_waker.register.woken_meanwhile");

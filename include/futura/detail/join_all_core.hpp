@@ -232,14 +232,14 @@ class join_all_state {
   }
   static void* allocate(std::size_t bytes) {
     if constexpr (over_aligned()) {
-      return ::operator new(bytes, std::align_val_t{block_alignment()});
+      return ::operator new (bytes, std::align_val_t{block_alignment()});
     } else {
       return ::operator new(bytes);
     }
   }
   static void deallocate(void* block) noexcept {
     if constexpr (over_aligned()) {
-      ::operator delete(block, std::align_val_t{block_alignment()});
+      ::operator delete (block, std::align_val_t{block_alignment()});
     } else {
       ::operator delete(block);
     }
@@ -326,7 +326,7 @@ class join_all_core {
           return Mode::template ready<values_type>();
         }
         state_ = join_state_owner<state_type>(state_type::create(children_));  // the one allocation
-        std::vector<F>().swap(children_);  // the moved-from husks and their buffer
+        std::vector<F>().swap(children_);                                      // the moved-from husks and their buffer
         remaining_ = state_->size();
         state_->parent.register_waker(w);
         typename state_type::polling_guard polling(*state_.get());
@@ -394,8 +394,8 @@ class join_all_core {
     return Mode::template ready<values_type>(std::move(values));
   }
 
-  std::vector<F> children_;                 // until the first poll
-  join_state_owner<state_type> state_;      // from the first poll to completion
+  std::vector<F> children_;             // until the first poll
+  join_state_owner<state_type> state_;  // from the first poll to completion
   std::size_t remaining_ = 0;
   bool complete_ = false;
 };

@@ -38,8 +38,7 @@ class join_parent_waker {
     if (waker_.will_wake(w)) return;
     FUTURA_CHAOS_POINT("join_parent_waker.register.begin");
     std::uint32_t expected = 0;
-    if (!state_.compare_exchange_strong(expected, registering, std::memory_order_acquire,
-                                        std::memory_order_relaxed)) {
+    if (!state_.compare_exchange_strong(expected, registering, std::memory_order_acquire, std::memory_order_relaxed)) {
       // Wakes in flight are reading the old waker: it cannot be swapped now. Waking the new one
       // makes its owner poll again, and that poll registers again.
       w.wake();
@@ -90,7 +89,7 @@ class join_parent_waker {
   static constexpr std::uint32_t registering = 1;
   static constexpr std::uint32_t missed = 2;
   static constexpr std::uint32_t closed = 4;
-  static constexpr std::uint32_t orphaned = 8;    // closed, and the waker is still to be released
+  static constexpr std::uint32_t orphaned = 8;     // closed, and the waker is still to be released
   static constexpr std::uint32_t one_waking = 16;  // the bits from here count the wakes in flight
 
   /// Closed with no wake in flight: whoever clears `orphaned` first releases the waker (wakes

@@ -36,10 +36,11 @@ constexpr bool check_try_join_output() {
   static_assert(traits::is_result,
                 "futura::try_join / try_join_all: this child's output is not a boost::system::result<T, E>: use "
                 "futura::join (or join_all), or map the output to a result with .then()");
-  static_assert(!traits::is_result || !join_result_traits<FirstOut>::is_result ||
-                    std::is_same_v<typename traits::error_type, typename join_result_traits<FirstOut>::error_type>,
-                "futura::try_join / try_join_all: every child must output boost::system::result<T, E> with the same error "
-                "type E as the first child: convert the others with .map_err()");
+  static_assert(
+      !traits::is_result || !join_result_traits<FirstOut>::is_result ||
+          std::is_same_v<typename traits::error_type, typename join_result_traits<FirstOut>::error_type>,
+      "futura::try_join / try_join_all: every child must output boost::system::result<T, E> with the same error "
+      "type E as the first child: convert the others with .map_err()");
   return true;
 }
 

@@ -9,8 +9,9 @@
 //   owners:  tx_alive | rx_alive; whoever clears the last one deletes the state
 //
 // A promise completes and leaves in the same CAS, so setting a value costs one locked
-// instruction on the state (plus waking and dropping the waker it took, if one was registered); the receiver, seeing the result with the sender gone,
-// deletes the state with a plain load. Registering costs one CAS the first time and nothing
+// instruction on the state (plus waking and dropping the waker it took, if one was
+// registered); the receiver, seeing the result with the sender gone, deletes the state with a
+// plain load. Registering costs one CAS the first time and nothing
 // while the same waker is registered again.
 //
 // The waker slot is written by the receiver only while `waker_set` is clear, and read by the

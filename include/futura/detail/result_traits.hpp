@@ -35,8 +35,7 @@ struct value_call : continuation_traits<G, T> {
 template <class G>
 struct value_call<G, void> {
   static constexpr bool callable = std::is_invocable_v<G&>;
-  using raw_result =
-      typename std::conditional_t<callable, std::invoke_result<G&>, std::enable_if<true, unit>>::type;
+  using raw_result = typename std::conditional_t<callable, std::invoke_result<G&>, std::enable_if<true, unit>>::type;
   template <class R>
   static decltype(auto) invoke(G& g, R&) {
     return std::invoke(g);
@@ -48,8 +47,7 @@ struct value_call<G, void> {
 template <class G, class E>
 struct error_call {
   static constexpr bool callable = std::is_invocable_v<G&, E>;
-  using raw_result =
-      typename std::conditional_t<callable, std::invoke_result<G&, E>, std::enable_if<true, unit>>::type;
+  using raw_result = typename std::conditional_t<callable, std::invoke_result<G&, E>, std::enable_if<true, unit>>::type;
 };
 
 /// What a continuation step yields once flattened: a future's output, `void` as `unit`,
@@ -67,7 +65,7 @@ using result_error_t = typename std::remove_cv_t<std::remove_reference_t<R>>::er
 /// error side of and_then / or_else / map_err needs both.
 template <class In>
 inline constexpr bool error_is_copyable_v =
-    std::is_copy_constructible_v<result_error_t<In>> && std::is_default_constructible_v<result_error_t<In>>;
+    std::is_copy_constructible_v<result_error_t<In>>&& std::is_default_constructible_v<result_error_t<In>>;
 
 /// Converts what a continuation produced into the combinator's result `R`: a value of type `R`
 /// is kept, `unit` becomes the value of `result<void, E>`, anything else becomes R's value.

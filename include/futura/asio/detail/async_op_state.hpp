@@ -60,7 +60,6 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
     recycling::deallocate(p, size, static_cast<std::size_t>(align));
   }
 
-
   /// The slot the completion handler reports as its associated cancellation slot.
   boost::asio::cancellation_slot cancellation_slot() noexcept { return signal_.slot(); }
 
@@ -99,7 +98,8 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
     }
     if (s == has_value) return poll_result<Output>(std::in_place, std::move(*value_));
     if (s == has_exception) std::rethrow_exception(error_);
-    throw future_error(error::broken_promise, "futura: the Asio operation's handler was destroyed without being called");
+    throw future_error(error::broken_promise,
+                       "futura: the Asio operation's handler was destroyed without being called");
   }
 
   /// True once the handler ran (or was destroyed): the operation is over.

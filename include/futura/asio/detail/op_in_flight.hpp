@@ -52,8 +52,9 @@ struct has_wrapped_initiation<Initiation, std::void_t<decltype(std::declval<cons
     : std::true_type {};
 
 /// The executor of the IO object an initiation works on, or `no_executor`.
-template <class Initiation,
-          int = has_get_executor<Initiation>::value ? 1 : has_wrapped_initiation<Initiation>::value ? 2 : 0>
+template <class Initiation, int = has_get_executor<Initiation>::value         ? 1
+                                  : has_wrapped_initiation<Initiation>::value ? 2
+                                                                              : 0>
 struct initiation_executor {
   using type = no_executor;
   static no_executor get(const Initiation&) noexcept { return {}; }
@@ -71,7 +72,8 @@ struct initiation_executor<Initiation, 2> {
 };
 
 template <class E>
-inline constexpr bool is_asio_executor_v = boost::asio::execution::is_executor<E>::value || boost::asio::is_executor<E>::value;
+inline constexpr bool is_asio_executor_v =
+    boost::asio::execution::is_executor<E>::value || boost::asio::is_executor<E>::value;
 
 template <class E>
 inline constexpr bool is_execution_context_v = std::is_convertible_v<E&, boost::asio::execution_context&>;
@@ -116,10 +118,10 @@ inline constexpr bool executor_found_later_v =
 
 /// How an `async_op_future` on `Initiation` finds its executor when dropped.
 template <class Initiation>
-using executor_source_t = std::conditional_t<
-    std::is_same_v<typename initiation_executor<Initiation>::type, no_executor>, no_executor,
-    std::conditional_t<executor_found_later_v<Initiation>, initiation_executor_source<Initiation>,
-                       stored_executor<typename initiation_executor<Initiation>::type>>>;
+using executor_source_t =
+    std::conditional_t<std::is_same_v<typename initiation_executor<Initiation>::type, no_executor>, no_executor,
+                       std::conditional_t<executor_found_later_v<Initiation>, initiation_executor_source<Initiation>,
+                                          stored_executor<typename initiation_executor<Initiation>::type>>>;
 
 /// The executor source of `Initiation`, taken before the initiation is called (and moved from).
 template <class Initiation>

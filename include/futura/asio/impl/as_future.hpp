@@ -18,14 +18,14 @@ template <class R, class... Args>
 class async_result<futura::as_future_t, R(Args...)> {
  public:
   template <class Initiation, class... InitArgs>
-  using future_type =
-      futura::async_op_future<typename futura::detail::handler_for<std::decay_t<Args>...>::type, std::decay_t<Initiation>,
-                              std::decay_t<InitArgs>...>;
+  using future_type = futura::async_op_future<typename futura::detail::handler_for<std::decay_t<Args>...>::type,
+                                              std::decay_t<Initiation>, std::decay_t<InitArgs>...>;
 
   template <class Initiation, class... InitArgs>
-  static future_type<Initiation, InitArgs...> initiate(Initiation&& initiation, futura::as_future_t, InitArgs&&... args) {
+  static future_type<Initiation, InitArgs...> initiate(Initiation&& initiation, futura::as_future_t,
+                                                       InitArgs&&... args) {
     return future_type<Initiation, InitArgs...>(futura::detail::store_initiation, std::forward<Initiation>(initiation),
-                                               std::forward<InitArgs>(args)...);
+                                                std::forward<InitArgs>(args)...);
   }
 };
 

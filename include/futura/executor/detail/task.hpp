@@ -140,8 +140,8 @@ template <class A, unsigned int Bits>
 struct posts_with_own_allocator<boost::asio::thread_pool::basic_executor_type<A, Bits>> : std::true_type {};
 
 template <class Executor>
-using never_blocking_t =
-    std::decay_t<decltype(boost::asio::require(std::declval<const Executor&>(), boost::asio::execution::blocking.never))>;
+using never_blocking_t = std::decay_t<decltype(boost::asio::require(std::declval<const Executor&>(),
+                                                                    boost::asio::execution::blocking.never))>;
 
 /// The executor a task keeps: never runs the runner inline and (where the executor allows)
 /// allocates its operation in the task block. Its work-tracking twin (task_work_t) is made
@@ -159,7 +159,8 @@ struct task_executor_traits {
 template <class Executor>
 struct task_executor_traits<Executor, true> {
   using type = std::decay_t<decltype(boost::asio::prefer(
-      std::declval<never_blocking_t<Executor>>(), boost::asio::execution::allocator(std::declval<task_op_allocator<void>>())))>;
+      std::declval<never_blocking_t<Executor>>(),
+      boost::asio::execution::allocator(std::declval<task_op_allocator<void>>())))>;
   static constexpr bool embeds_op = true;
   static type make(const Executor& ex, task_op_slot* slot) {
     return boost::asio::prefer(boost::asio::require(ex, boost::asio::execution::blocking.never),

@@ -42,11 +42,11 @@ class task_snapshot {
  public:
   using word = std::uint64_t;
 
-  static constexpr word scheduled = word{1} << 0;  // a runner is queued or polling
-  static constexpr word notified = word{1} << 2;   // woken while scheduled: poll once more
-  static constexpr word closed = word{1} << 3;     // no submission any more
-  static constexpr word complete = word{1} << 4;   // the join slot is published
-  static constexpr word cancelled = word{1} << 5;  // abort requested: the runner drops the future
+  static constexpr word scheduled = word{1} << 0;      // a runner is queued or polling
+  static constexpr word notified = word{1} << 2;       // woken while scheduled: poll once more
+  static constexpr word closed = word{1} << 3;         // no submission any more
+  static constexpr word complete = word{1} << 4;       // the join slot is published
+  static constexpr word cancelled = word{1} << 5;      // abort requested: the runner drops the future
   static constexpr word join_interest = word{1} << 6;  // a join handle will read the output
   static constexpr word join_waiting = word{1} << 7;   // the join handle registered a waker
   // Wakers outside the task's context count themselves here while inside execute() (a count:
@@ -117,9 +117,10 @@ class task_state {
                                         std::memory_order_acquire)) {
           return wake_by_ref_action::none;
         }
-      } else if (word_.compare_exchange_weak(
-                     s, (s | task_snapshot::scheduled) + task_snapshot::ref_one + (on_own_context ? 0 : task_snapshot::posting_one),
-                     std::memory_order_acq_rel, std::memory_order_acquire)) {
+      } else if (word_.compare_exchange_weak(s,
+                                             (s | task_snapshot::scheduled) + task_snapshot::ref_one +
+                                                 (on_own_context ? 0 : task_snapshot::posting_one),
+                                             std::memory_order_acq_rel, std::memory_order_acquire)) {
         return wake_by_ref_action::submit;
       }
     }
@@ -142,7 +143,8 @@ class task_state {
       } else if (s & task_snapshot::scheduled) {
         next = (s | task_snapshot::notified) - task_snapshot::ref_one;
       } else {
-        next = (s | task_snapshot::scheduled) + (on_own_context ? 0 : task_snapshot::posting_one + task_snapshot::ref_one);
+        next =
+            (s | task_snapshot::scheduled) + (on_own_context ? 0 : task_snapshot::posting_one + task_snapshot::ref_one);
       }
       if (!word_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
       if (!(next & task_snapshot::scheduled) || (s & task_snapshot::scheduled)) {
@@ -216,8 +218,7 @@ class task_state {
   /// Publishes the join slot (closed|complete). The snapshot before says whether a join handle
   /// is interested and whether its waker must be woken.
   task_snapshot transition_to_complete() noexcept {
-    return task_snapshot(
-        word_.fetch_or(task_snapshot::closed | task_snapshot::complete, std::memory_order_acq_rel));
+    return task_snapshot(word_.fetch_or(task_snapshot::closed | task_snapshot::complete, std::memory_order_acq_rel));
   }
 
   // ---- shutting down, aborting, detaching, joining ---------------------------------------------
