@@ -24,9 +24,7 @@ using futura_test::allocations_during;
 using futura_test::counting_waker;
 using futura_test::probe;
 
-bool is_polled_after_completion(const futura::future_error& e) {
-  return e.code() == futura::error::polled_after_completion;
-}
+using futura_test::is_polled_after_completion;
 
 template <class R>
 bool is_aborted_result(const R& r) {

@@ -33,9 +33,7 @@ using error_code = boost::system::error_code;
 error_code io_error() { return boost::system::errc::make_error_code(boost::system::errc::io_error); }
 error_code timed_out() { return boost::system::errc::make_error_code(boost::system::errc::timed_out); }
 
-bool is_polled_after_completion(const futura::future_error& e) {
-  return e.code() == futura::error::polled_after_completion;
-}
+using futura_test::is_polled_after_completion;
 
 struct plus_one {
   int operator()(int x) const { return x + 1; }

@@ -32,9 +32,7 @@ using futura_test::counting_waker;
 using futura_test::probe;
 using futura_test::tracked;
 
-bool is_polled_after_completion(const futura::future_error& e) {
-  return e.code() == futura::error::polled_after_completion;
-}
+using futura_test::is_polled_after_completion;
 
 /// A leaf whose stored waker the test can wake at will (probe wakes only when completing).
 template <class T>
@@ -646,12 +644,7 @@ class light_child : public futura::future_ext<light_child> {
   long* polls_;
 };
 
-template <class T>
-std::vector<futura_test::probe_future<T>> futures_of(const std::vector<probe<T>>& probes) {
-  std::vector<futura_test::probe_future<T>> v;
-  for (const auto& p : probes) v.push_back(p.future());
-  return v;
-}
+using futura_test::futures_of;
 
 }  // namespace
 

@@ -28,9 +28,7 @@ using futura_test::tracked;
 
 using int_result = boost::system::result<int>;
 
-bool is_polled_after_completion(const futura::future_error& e) {
-  return e.code() == futura::error::polled_after_completion;
-}
+using futura_test::is_polled_after_completion;
 
 boost::system::error_code errc_code(boost::system::errc::errc_t e) { return boost::system::errc::make_error_code(e); }
 

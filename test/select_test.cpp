@@ -22,9 +22,7 @@ using futura_test::counting_waker;
 using futura_test::probe;
 using futura_test::tracked;
 
-bool is_polled_after_completion(const futura::future_error& e) {
-  return e.code() == futura::error::polled_after_completion;
-}
+using futura_test::is_polled_after_completion;
 
 /// A pending child that records its id in `order` each time it is polled (to observe which
 /// child a select polls first).

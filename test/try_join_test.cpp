@@ -30,16 +30,9 @@ using futura_test::tracked;
 error_code io_error() { return boost::system::errc::make_error_code(boost::system::errc::io_error); }
 error_code timed_out() { return boost::system::errc::make_error_code(boost::system::errc::timed_out); }
 
-bool is_polled_after_completion(const futura::future_error& e) {
-  return e.code() == futura::error::polled_after_completion;
-}
+using futura_test::is_polled_after_completion;
 
-template <class T>
-std::vector<futura_test::probe_future<T>> futures_of(const std::vector<probe<T>>& probes) {
-  std::vector<futura_test::probe_future<T>> v;
-  for (const auto& p : probes) v.push_back(p.future());
-  return v;
-}
+using futura_test::futures_of;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 namespace futura_test {
 
@@ -150,6 +151,19 @@ struct tracked {
 template <class F>
 auto poll_once(F& f, futura::waker& w) {
   return f.poll(w);
+}
+
+/// The futures of `probes`, in order (for join_all, select_all and friends).
+template <class T>
+std::vector<probe_future<T>> futures_of(const std::vector<probe<T>>& probes) {
+  std::vector<probe_future<T>> v;
+  for (const auto& p : probes) v.push_back(p.future());
+  return v;
+}
+
+/// For BOOST_CHECK_EXCEPTION: the future_error of polling a completed future.
+inline bool is_polled_after_completion(const futura::future_error& e) {
+  return e.code() == futura::error::polled_after_completion;
 }
 
 }  // namespace futura_test
