@@ -58,6 +58,8 @@ inline thread_local char join_all_thread_marker = 0;
 class join_all_wake_tree {
  public:
   static constexpr std::size_t max_levels = 6;  // 2^32 children: 2^26, 2^20, 2^14, 2^8, 4, 1 words
+  static_assert(std::uint64_t{1} << (6 * max_levels) >= (std::uint64_t{1} << 32),
+                "join_all wake tree: max_levels levels of 64-bit words must cover 2^32 children");
 
   explicit join_all_wake_tree(std::size_t n) noexcept {
     std::size_t count = n;

@@ -91,6 +91,8 @@ class join_parent_waker {
   static constexpr std::uint32_t closed = 4;
   static constexpr std::uint32_t orphaned = 8;     // closed, and the waker is still to be released
   static constexpr std::uint32_t one_waking = 16;  // the bits from here count the wakes in flight
+  static_assert((registering | missed | closed | orphaned) < one_waking,
+                "join_parent_waker: the count of wakes in flight overlaps a flag");
 
   /// Closed with no wake in flight: whoever clears `orphaned` first releases the waker (wakes
   /// arriving after the close never read it).

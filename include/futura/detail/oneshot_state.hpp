@@ -181,6 +181,8 @@ class oneshot_state {
   // times (three atomic operations each: centuries) while one sender sits between two of its
   // instructions. With a 32-bit word it was 2^25, which a busy receiver can reach in a second.
   static constexpr word_type generation_one = word_type{1} << 7;
+  static_assert(generation_one > claimed && sizeof(word_type) == 8,
+                "oneshot_state: the generation takes the 57 bits above the flags");
 
   ~oneshot_state() {
     const word_type s = state_.load(std::memory_order_relaxed);
