@@ -9,6 +9,7 @@
 #   make fuzz     run the combinator-tree fuzzer until stopped (Clang, libFuzzer+ASan+UBSan, build/fuzz):
 #                 new inputs go to test/fuzz/corpus/combinator_tree/, crashes to test/fuzz/crashes/
 #                 (gitignored; copy each into test/fuzz/regressions/). FUZZ_ARGS="-jobs=2 -workers=2"
+#   make lint     clang-tidy (.clang-tidy) on lib/ and every header; part of make test
 #   make format   apply .clang-format to every source file
 #   make install  install headers, library, CMake package and futura.pc (PREFIX=/usr/local)
 
@@ -18,15 +19,17 @@ PREFIX ?= /usr/local
 BUILD ?= build
 CTEST_JOBS ?= 2
 
-DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev pkg-config ccache python3 valgrind \
+DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev clang-tidy clang-format pkg-config ccache python3 valgrind \
   libboost1.81-dev libboost-test1.81-dev libboost-thread1.81-dev libspdlog-dev libbenchmark-dev
 
+CLANG_RELEASE = -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -DFUTURA_TEST_CONSUMER=OFF \
+  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 LAUNCHER = $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 
 FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
 
-.PHONY: format all deps build test test-gcc test-clang test-asan test-tsan demo bench bench-callgrind fuzz install clean
+.PHONY: format all deps build test test-gcc test-clang test-asan test-tsan demo bench bench-callgrind fuzz lint install clean
 
 all: build
 
@@ -48,7 +51,7 @@ build: deps
 
 # Release suites with both compilers, then the sanitizer builds CI must run.
 test: deps
-	$(MAKE) --no-print-directory test-gcc test-clang test-asan test-tsan
+	$(MAKE) --no-print-directory test-gcc test-clang lint test-asan test-tsan
 
 # The GCC build also builds bench/ and runs its smoke test (tiny sizes, every result checked).
 test-gcc: deps
@@ -57,7 +60,7 @@ test-gcc: deps
 	ctest --test-dir $(BUILD)/gcc --output-on-failure -j$(CTEST_JOBS)
 
 test-clang: deps
-	$(CONFIGURE) -B $(BUILD)/clang -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -DFUTURA_TEST_CONSUMER=OFF
+	$(CONFIGURE) -B $(BUILD)/clang $(CLANG_RELEASE)
 	cmake --build $(BUILD)/clang -j$(JOBS)
 	ctest --test-dir $(BUILD)/clang --output-on-failure -j$(CTEST_JOBS)
 
@@ -114,6 +117,12 @@ fuzz: deps
 
 install: build
 	cmake --install $(BUILD)/gcc --prefix $(PREFIX)
+
+# clang-tidy with .clang-tidy on the library's sources and, through one translation unit that
+# includes them all, its headers. Uses the Clang build's compile commands; any finding fails.
+lint: deps
+	$(CONFIGURE) -B $(BUILD)/clang $(CLANG_RELEASE)
+	clang-tidy -p $(BUILD)/clang --quiet lib/*.cpp test/lint/all_headers.cpp
 
 # Applies .clang-format to the sources (compile_fail cases keep their expected-message line).
 format:

@@ -38,7 +38,9 @@ struct logger_store {
 };
 
 logger_store& store() noexcept {
-  static logger_store* const s = new logger_store();  // immortal: see the top of this file
+  // Immortal (see the top of this file); made at the first use, where running out of memory
+  // leaves the library no logger to report with: terminate, as any noexcept allocation does.
+  static logger_store* const s = new logger_store();  // NOLINT(bugprone-unhandled-exception-at-new)
   return *s;
 }
 
@@ -92,7 +94,11 @@ std::shared_ptr<spdlog::logger> logger() {
 void set_logger(std::shared_ptr<spdlog::logger> l) {
   logger_store& s = store();
   std::lock_guard<std::mutex> lock(s.mutex);
-  install(s, l ? std::move(l) : default_logger(s));
+  if (l) {
+    install(s, std::move(l));
+  } else {
+    install(s, default_logger(s));
+  }
 }
 
 namespace detail {

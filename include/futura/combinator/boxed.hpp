@@ -140,12 +140,13 @@ struct boxed_inline_ops {
   static constexpr boxed_ops<T> table{&poll, &move, &destroy, &defer_destroy, &retire, &free_cache, false};
 };
 
-/// True when a boxed_future<T> keeps `F` inline (no allocation).
+/// True when a boxed_future<T> keeps `F` inline (no allocation). (The F and T halves are the
+/// same expression when F is T, which misc-redundant-expression reports per instantiation.)
 template <class T, class F>
-inline constexpr bool boxed_fits_inline = sizeof(F) <= boxed_inline_size &&
-                                          alignof(F) <= boxed_inline_align&& std::is_nothrow_move_constructible_v<F> &&
-                                          sizeof(T) <= boxed_inline_size &&
-                                          alignof(T) <= boxed_inline_align&& std::is_nothrow_move_constructible_v<T>;
+// NOLINTNEXTLINE(misc-redundant-expression)
+inline constexpr bool boxed_fits_inline =
+    (sizeof(F) <= boxed_inline_size) && (alignof(F) <= boxed_inline_align) && std::is_nothrow_move_constructible_v<F> &&
+    (sizeof(T) <= boxed_inline_size) && (alignof(T) <= boxed_inline_align) && std::is_nothrow_move_constructible_v<T>;
 
 static_assert(sizeof(std::exception_ptr) <= boxed_inline_size && alignof(std::exception_ptr) <= boxed_inline_align);
 
@@ -185,10 +186,10 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
                   "futura::boxed_future<T>: the future's output_type must be exactly T (adapt it first, e.g. "
                   "std::move(f).then([](auto v) { return T(v); }))");
     if constexpr (detail::boxed_fits_inline<T, D>) {
-      ::new (static_cast<void*>(storage_.bytes)) D(std::move(f));
+      ::new (static_cast<void*>(storage_.bytes)) D(std::forward<F>(f));  // F is not an lvalue reference
       ops_ = &detail::boxed_inline_ops<T, D>::table;
     } else {
-      detail::boxed_heap_ops<T, D>::emplace(storage_, std::move(f));
+      detail::boxed_heap_ops<T, D>::emplace(storage_, std::forward<F>(f));
       ops_ = &detail::boxed_heap_ops<T, D>::table;
     }
     state_ = state::running;

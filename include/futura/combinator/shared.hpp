@@ -75,7 +75,7 @@ class [[nodiscard]] shared_future : public future_ext<shared_future<T>> {
     static_assert(detail::check_future<D>());
     static_assert(std::is_same_v<output_t<D>, T>,
                   "futura::shared_future<T>: the future's output_type must be exactly T");
-    state_ = new detail::shared_state_impl<D>(std::move(f));
+    state_ = new detail::shared_state_impl<D>(std::forward<F>(f));
   }
 
   /// Another copy of the same shared future: it will yield the same output.

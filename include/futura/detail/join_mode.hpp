@@ -28,7 +28,7 @@ struct join_collect_mode {
   }
   template <class Out>
   static Out value(Out&& out) {
-    return std::move(out);
+    return std::forward<Out>(out);
   }
   /// The ready output, the collection built in place from `args`.
   template <class Values, class... Args>

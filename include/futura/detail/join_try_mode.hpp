@@ -67,7 +67,7 @@ struct join_try_mode {
     if constexpr (std::is_same_v<typename Out::value_type, void>) {
       return unit{};
     } else {
-      return *std::move(out);
+      return *std::forward<Out>(out);
     }
   }
   template <class Values, class... Args>

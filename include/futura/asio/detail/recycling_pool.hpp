@@ -57,7 +57,7 @@ inline void unpoison(void* p, std::size_t size) noexcept {
 inline constexpr std::size_t granule = 32;
 inline constexpr std::size_t classes = 16;  // blocks of 32, 64, ..., 512 bytes
 inline constexpr std::size_t largest = granule * classes;
-inline constexpr std::size_t max_cached_bytes = 128 * 1024;  // per thread
+inline constexpr std::size_t max_cached_bytes = std::size_t{128} * 1024;  // per thread
 static_assert(granule * classes == 512, "recycling pool: the classes cover blocks up to 512 bytes");
 
 struct free_block {

@@ -330,7 +330,7 @@ class task_output : public task_header {
     value_.construct(std::forward<U>(v));
     status_ = task_output_status::value;
   }
-  void set_exception(std::exception_ptr e) noexcept {
+  void set_exception(std::exception_ptr&& e) noexcept {
     error_ = std::move(e);
     status_ = task_output_status::exception;
   }
