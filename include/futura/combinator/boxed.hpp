@@ -140,13 +140,16 @@ struct boxed_inline_ops {
   static constexpr boxed_ops<T> table{&poll, &move, &destroy, &defer_destroy, &retire, &free_cache, false};
 };
 
-/// True when a boxed_future<T> keeps `F` inline (no allocation). (The F and T halves are the
-/// same expression when F is T, which misc-redundant-expression reports per instantiation.)
+/// True when a boxed_future<T> keeps `F` inline (no allocation): the future and its output
+/// each fit the buffer and move without throwing.
+template <class X>
+constexpr bool boxed_fits_buffer() noexcept {
+  if (sizeof(X) > boxed_inline_size) return false;
+  if (alignof(X) > boxed_inline_align) return false;
+  return std::is_nothrow_move_constructible_v<X>;
+}
 template <class T, class F>
-// NOLINTNEXTLINE(misc-redundant-expression)
-inline constexpr bool boxed_fits_inline =
-    (sizeof(F) <= boxed_inline_size) && (alignof(F) <= boxed_inline_align) && std::is_nothrow_move_constructible_v<F> &&
-    (sizeof(T) <= boxed_inline_size) && (alignof(T) <= boxed_inline_align) && std::is_nothrow_move_constructible_v<T>;
+inline constexpr bool boxed_fits_inline = boxed_fits_buffer<F>() && boxed_fits_buffer<T>();
 
 static_assert(sizeof(std::exception_ptr) <= boxed_inline_size && alignof(std::exception_ptr) <= boxed_inline_align);
 
