@@ -666,7 +666,7 @@ BOOST_AUTO_TEST_CASE(a_blocking_poll_inside_a_deep_chain_completes_a_deep_chain_
   // them a context of their own. (block_on nests, so it should open this barrier itself.)
   futura::boxed_future<int> outer =
       with_child_at_deferral_point(futura::lazy([] {
-                                     futura::detail::boxed_trampoline_barrier barrier;
+                                     futura::detail::root_poll_scope root;
                                      return futura::block_on(plus_one_chain(futura::ready(0), 1000));
                                    }),
                                    2);

@@ -107,12 +107,27 @@ BOOST_AUTO_TEST_CASE(a_task_polled_inside_a_deep_chain_can_be_aborted_and_destro
                         [](const futura::future_error& e) { return e.code() == futura::error::aborted; });
 }
 
-BOOST_AUTO_TEST_CASE(a_shared_future_inside_a_deep_chain_completes_its_deep_chain_for_every_copy) {
-  auto shared = plus_one_chain(futura::ready(0), 300).shared();
+BOOST_AUTO_TEST_CASE(a_shared_copy_polled_inside_a_deep_chain_leaves_nothing_for_another_thread_to_trip_on) {
+  // One copy polls the shared deep chain inside another deep chain's poll; while that poll is
+  // still on this thread's stack, another thread completes the chain through a second copy.
+  // Without a root scope around the inner poll, the inner's deep links would still be entries
+  // of this thread's trampoline, and the other thread would find boxes marked as deferred.
+  futura::promise<int> bottom;
+  auto shared = plus_one_chain(bottom.get_future().boxed(), 300).shared();
   auto copy = shared;
-  auto outer = inside_a_deep_chain(futura::lazy([s = std::move(shared)]() mutable { return std::move(s); }));
-  BOOST_TEST(futura::block_on(std::move(outer)) == 300 + 2 * limit - 1);
-  BOOST_TEST(futura::block_on(std::move(copy)) == 300);
+  auto outer = inside_a_deep_chain(futura::lazy([&] {
+    futura::waker w = futura::noop_waker();
+    BOOST_REQUIRE(shared.poll(w).is_pending());
+    int v = 0;
+    std::thread other([&] {
+      bottom.set_value(1);
+      v = futura::block_on(std::move(copy));
+    });
+    other.join();
+    return v;
+  }));
+  BOOST_TEST(futura::block_on(std::move(outer)) == 301 + 2 * limit - 1);
+  BOOST_TEST(futura::block_on(std::move(shared)) == 301);
 }
 
 BOOST_AUTO_TEST_CASE(an_executor_written_by_a_user_polls_through_poll_root_and_may_hand_the_future_on) {

@@ -43,7 +43,4 @@ FUTURA_ALWAYS_INLINE auto poll_root(F& f, waker& w) -> decltype(f.poll(w)) {
   return f.poll(w);
 }
 
-/// The name this scope had before every executor used it.
-using boxed_trampoline_barrier = root_poll_scope;
-
 }  // namespace futura::detail

@@ -63,9 +63,6 @@ class io_block_on_scope {
   void wait();
 
  private:
-  // Its polls, and those of the handlers its run_one runs, are roots (detail/root_poll.hpp):
-  // this thread blocks in run_one between them.
-  root_poll_scope root_;
   io_parker* parker_;
   io_parker* outer_;  // this thread's enclosing block_on(ctx, f), if any
 };
@@ -89,7 +86,8 @@ output_t<F> block_on(boost::asio::io_context& ctx, F&& f) {
   std::decay_t<F> future(std::forward<F>(f));
   detail::borrowed_waker w(scope.raw());
   for (;;) {
-    poll_result<output_t<F>> r = future.poll(w.get());
+    // A root poll (detail/root_poll.hpp): this thread runs other handlers between polls.
+    poll_result<output_t<F>> r = detail::poll_root(future, w.get());
     if (r.is_ready()) return std::move(r).value();
     scope.wait();
   }
