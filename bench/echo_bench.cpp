@@ -15,8 +15,8 @@
 #include <support/bench.hpp>
 
 #include <futura/asio/as_future.hpp>
+#include <futura/asio/spawn.hpp>
 #include <futura/core.hpp>
-#include <futura/executor/spawn.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>

@@ -15,8 +15,8 @@
 // spawn's wake/post/poll path, which is what W4's target is about.
 #include <support/bench.hpp>
 
+#include <futura/asio/spawn.hpp>
 #include <futura/core.hpp>
-#include <futura/executor/spawn.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>

@@ -10,8 +10,8 @@
 // Time is per task; counters: allocs and bytes per task.
 #include <support/bench.hpp>
 
+#include <futura/asio/spawn.hpp>
 #include <futura/core.hpp>
-#include <futura/executor/spawn.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>

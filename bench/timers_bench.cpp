@@ -11,10 +11,10 @@
 // Counters: allocs and bytes per run.
 #include <support/bench.hpp>
 
+#include <futura/asio/spawn.hpp>
 #include <futura/asio/timer.hpp>
 #include <futura/combinator/join_all.hpp>
 #include <futura/core.hpp>
-#include <futura/executor/spawn.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -14,13 +14,13 @@
 //
 // Usage: echo [--clients N] [--requests N] [--timeout-ms N] [--threads N] [--help]
 #include <futura/asio/as_future.hpp>
+#include <futura/asio/block_on.hpp>
+#include <futura/asio/spawn.hpp>
 #include <futura/asio/timeout.hpp>
 #include <futura/asio/timer.hpp>
 #include <futura/combinator/and_then.hpp>
 #include <futura/combinator/join_all.hpp>
 #include <futura/core.hpp>
-#include <futura/executor/block_on_asio.hpp>
-#include <futura/executor/spawn.hpp>
 
 #include <boost/asio.hpp>
 

@@ -10,11 +10,11 @@
 // still in use by it, which is why the read owns them through asio::consign, and why the reader
 // does not start another read right away). See the cancel-safety table in docs/guide.md.
 #include <futura/asio/as_future.hpp>
+#include <futura/asio/block_on.hpp>
+#include <futura/asio/spawn.hpp>
 #include <futura/asio/timeout.hpp>
 #include <futura/asio/timer.hpp>
 #include <futura/core.hpp>
-#include <futura/executor/block_on_asio.hpp>
-#include <futura/executor/spawn.hpp>
 
 #include <boost/asio.hpp>
 

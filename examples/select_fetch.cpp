@@ -8,12 +8,12 @@
 // closed and the mirrors' late answers go nowhere. The example prints who won each round and
 // which fetches were cancelled.
 #include <futura/asio/as_future.hpp>
+#include <futura/asio/block_on.hpp>
+#include <futura/asio/spawn.hpp>
 #include <futura/asio/timer.hpp>
 #include <futura/combinator/and_then.hpp>
 #include <futura/combinator/select.hpp>
 #include <futura/core.hpp>
-#include <futura/executor/block_on_asio.hpp>
-#include <futura/executor/spawn.hpp>
 
 #include <boost/asio.hpp>
 

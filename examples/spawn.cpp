@@ -4,8 +4,8 @@
 // a join handle (itself a future); `ctx.run()` returns once every task has finished. One task
 // is a .then chain, one waits for a value that a plain std::thread delivers through a promise,
 // one is fire-and-forget, one fails, and a last one joins two others.
+#include <futura/asio/spawn.hpp>
 #include <futura/core.hpp>
-#include <futura/executor/spawn.hpp>
 
 #include <boost/asio/io_context.hpp>
 

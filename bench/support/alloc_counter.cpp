@@ -27,7 +27,7 @@
 #include <cstdlib>
 #include <new>
 
-#include <futura/detail/config.hpp>
+#include <futura/core/detail/config.hpp>
 
 #if FUTURA_HAS_ASAN || FUTURA_HAS_TSAN
 #define FUTURA_BENCH_SANITIZED 1

@@ -6,17 +6,17 @@
 
 #include <futura/version.hpp>
 
+#include <futura/combinator/future_ext.hpp>
 #include <futura/core/error.hpp>
-#include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
 
-#include <futura/core/lazy.hpp>
-#include <futura/core/pending_forever.hpp>
-#include <futura/core/poll_fn.hpp>
-#include <futura/core/ready.hpp>
-#include <futura/core/yield_now.hpp>
+#include <futura/combinator/lazy.hpp>
+#include <futura/combinator/pending_forever.hpp>
+#include <futura/combinator/poll_fn.hpp>
+#include <futura/combinator/ready.hpp>
+#include <futura/combinator/yield_now.hpp>
 
 #include <futura/combinator/abortable.hpp>
 #include <futura/combinator/and_then.hpp>

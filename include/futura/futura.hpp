@@ -4,8 +4,8 @@
 #include <futura/core.hpp>
 
 #include <futura/asio/as_future.hpp>
+#include <futura/asio/block_on.hpp>
+#include <futura/asio/spawn.hpp>
 #include <futura/asio/timeout.hpp>
 #include <futura/asio/timer.hpp>
-#include <futura/executor/block_on_asio.hpp>
-#include <futura/executor/spawn.hpp>
-#include <futura/log.hpp>
+#include <futura/executor/log.hpp>

@@ -1,82 +1,107 @@
 #!/usr/bin/env python3
-"""The layering check of `make test`: every header of include/futura belongs to one layer, and
-includes headers of its own layer or of lower ones only; headers below the Asio layer include no
-Boost.Asio. docs/design.md, section 1, describes the layers. A header this table does not place
-fails the check: give it a layer here. Forwarding headers (a line `// futura: forwarding header`)
-may point anywhere.
+"""The layering check of `make test` (docs/design.md, section 1).
 
-Usage: check_layers.py INCLUDE_DIR   (exit status 1 and one line per violation when it fails)
+Each folder of include/futura is one layer (its detail/ folder belongs to it). A header includes
+headers of its own layer or of lower ones only, and headers below the Asio layer include no
+Boost.Asio. lib/ mirrors include/futura: lib/<path>.cpp compiles what <futura/<path>.hpp>
+declares (or a header of its own beside it, lib/<path>.hpp), and obeys the same rule as that
+header. Deprecated paths kept for users are forwarding headers (a line
+`// futura: forwarding header`): they may point anywhere, and nothing of futura may include them.
+
+Usage: check_layers.py SOURCE_DIR   (exit status 1 and one line per violation when it fails)
 """
-import fnmatch
 import os
 import re
 import sys
 
-# (layer name, patterns relative to include/), lowest layer first.
+# Layers, lowest first: (name, folders and files of include/futura that belong to it).
 LAYERS = [
-    ("core", [
-        "futura/version.hpp", "futura/core/*.hpp",
-        "futura/detail/config.hpp", "futura/detail/chaos.hpp", "futura/detail/misuse.hpp",
-        "futura/detail/ref_count.hpp", "futura/detail/atomic_waker.hpp", "futura/detail/spin_lock.hpp",
-        "futura/detail/continuation.hpp", "futura/detail/result_traits.hpp",
-    ]),
-    ("combinator", [
-        "futura/combinator/*.hpp",
-        "futura/detail/abort_state.hpp", "futura/detail/boxed_trampoline.hpp", "futura/detail/join_*.hpp",
-        "futura/detail/result_step.hpp", "futura/detail/root_poll.hpp", "futura/detail/select_*.hpp",
-        "futura/detail/shared_state.hpp",
-    ]),
-    ("channel", ["futura/channel/*.hpp", "futura/detail/oneshot_state.hpp"]),
-    ("executor", ["futura/executor/block_on.hpp", "futura/executor/poll_root.hpp", "futura/core.hpp"]),
-    ("asio", [
-        "futura/asio/*.hpp", "futura/asio/*/*.hpp",
-        "futura/executor/spawn.hpp", "futura/executor/join_handle.hpp", "futura/executor/block_on_asio.hpp",
-        "futura/executor/detail/*.hpp", "futura/log.hpp", "futura/futura.hpp",
-    ]),
+    ("core", ["version.hpp", "core/"]),
+    ("combinator", ["combinator/"]),
+    ("channel", ["channel/"]),
+    ("executor", ["executor/", "core.hpp"]),
+    ("asio", ["asio/", "futura.hpp"]),
 ]
 ASIO_LAYER = [name for name, _ in LAYERS].index("asio")
-INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
+INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
+FORWARDING = "// futura: forwarding header"
 
 
 def layer_of(path):
-    for index, (_, patterns) in enumerate(LAYERS):
-        if any(fnmatch.fnmatchcase(path, p) for p in patterns):
-            return index
+    """path is relative to include/futura (a header) or to lib (a source, without .cpp)."""
+    for index, (_, places) in enumerate(LAYERS):
+        for place in places:
+            if path == place or (place.endswith("/") and path.startswith(place)):
+                return index
     return None
 
 
+def files_under(root, suffixes):
+    found = []
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if name.endswith(suffixes):
+                found.append(os.path.relpath(os.path.join(folder, name), root))
+    return sorted(found)
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
 def main():
-    include_dir = sys.argv[1]
+    source_dir = sys.argv[1]
+    include_dir = os.path.join(source_dir, "include", "futura")
+    lib_dir = os.path.join(source_dir, "lib")
     problems = []
-    headers = []
-    for root, _, files in os.walk(os.path.join(include_dir, "futura")):
-        for name in files:
-            if name.endswith(".hpp"):
-                headers.append(os.path.relpath(os.path.join(root, name), include_dir))
-    for header in sorted(headers):
-        layer = layer_of(header)
-        if layer is None:
-            problems.append("%s: in no layer (add it to test/layering/check_layers.py)" % header)
-            continue
-        with open(os.path.join(include_dir, header), encoding="utf-8") as f:
-            text = f.read()
-        if "// futura: forwarding header" in text:
-            continue
-        for target in INCLUDE.findall(text):
+    headers = files_under(include_dir, (".hpp",))
+    forwarding = {h for h in headers if FORWARDING in read(os.path.join(include_dir, h))}
+
+    def check_includes(who, layer, text):
+        for quote, target in INCLUDE.findall(text):
             if target.startswith("boost/asio") and layer < ASIO_LAYER:
                 problems.append("%s (%s) includes <%s>: only the asio layer may use Boost.Asio"
-                                % (header, LAYERS[layer][0], target))
-            if not target.startswith("futura/"):
+                                % (who, LAYERS[layer][0], target))
+            if quote == '"' or not target.startswith("futura/"):
+                continue
+            target = target[len("futura/"):]
+            if target in forwarding:
+                problems.append("%s includes the deprecated path futura/%s: include what it forwards to"
+                                % (who, target))
                 continue
             target_layer = layer_of(target)
             if target_layer is None:
-                problems.append("%s includes %s, which is in no layer" % (header, target))
+                problems.append("%s includes futura/%s, which is in no layer" % (who, target))
             elif target_layer > layer:
-                problems.append("%s (%s) includes %s (%s): a layer may include only its own and lower ones"
-                                % (header, LAYERS[layer][0], target, LAYERS[target_layer][0]))
+                problems.append("%s (%s) includes futura/%s (%s): a layer may include only its own and lower ones"
+                                % (who, LAYERS[layer][0], target, LAYERS[target_layer][0]))
+
+    for header in headers:
+        if header in forwarding:
+            continue
+        layer = layer_of(header)
+        if layer is None:
+            problems.append("futura/%s: in no layer (give its folder one in test/layering/check_layers.py)" % header)
+            continue
+        check_includes("futura/" + header, layer, read(os.path.join(include_dir, header)))
+
+    sources = files_under(lib_dir, (".cpp", ".hpp"))
+    for source in sources:
+        stem = source[: -len(".cpp")] if source.endswith(".cpp") else source[: -len(".hpp")]
+        if source.endswith(".cpp") and (stem + ".hpp") not in headers and (stem + ".hpp") not in sources:
+            problems.append("lib/%s: mirrors no header (expected include/futura/%s.hpp or lib/%s.hpp)"
+                            % (source, stem, stem))
+        layer = layer_of(stem + ".hpp")
+        if layer is None:
+            problems.append("lib/%s: in no layer" % source)
+            continue
+        check_includes("lib/" + source, layer, read(os.path.join(lib_dir, source)))
+
     for p in problems:
         print("layering: " + p)
-    print("layering: %d headers checked, %d violations" % (len(headers), len(problems)))
+    print("layering: %d headers (%d forwarding), %d library files checked, %d violations"
+          % (len(headers), len(forwarding), len(sources), len(problems)))
     return 1 if problems else 0
 
 

@@ -22,7 +22,7 @@
 #include <cstdlib>
 #include <new>
 
-#include <futura/detail/config.hpp>
+#include <futura/core/detail/config.hpp>
 
 #define FUTURA_TEST_ALLOCATIONS_BY_HOOK FUTURA_HAS_TSAN
 

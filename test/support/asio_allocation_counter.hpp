@@ -6,7 +6,7 @@
 // comes from operator new (counted by allocation_counter.hpp), so aligned_alloc is replaced too.
 #pragma once
 
-#include <futura/detail/config.hpp>
+#include <futura/core/detail/config.hpp>
 
 #if FUTURA_HAS_ASAN || FUTURA_HAS_TSAN
 #define FUTURA_TEST_SANITIZED 1

@@ -14,7 +14,7 @@
 // its absence) exactly as in a real race.
 #pragma once
 
-#include <futura/detail/chaos.hpp>
+#include <futura/core/detail/chaos.hpp>
 
 #if FUTURA_CHAOS_ENABLED
 

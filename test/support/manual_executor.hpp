@@ -1,6 +1,6 @@
 // The smallest executor a task can run on, driven by hand: no io_context, no scheduler, no
 // threads of its own. Every post is counted and queued; the test runs the queue one function at
-// a time (run_one), so each step of a task's state machine (lib/task.cpp) can be observed
+// a time (run_one), so each step of a task's state machine (lib/asio/detail/task_header.cpp) can be observed
 // between two steps: how many posts a wake made, what is queued, whether the task counts as
 // outstanding work.
 //

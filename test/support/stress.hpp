@@ -9,8 +9,8 @@
 // (default 100). Thread timing is not replayed by a seed, only the choices of each round.
 #pragma once
 
-#include <futura/detail/chaos.hpp>
-#include <futura/detail/config.hpp>
+#include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/config.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -51,8 +51,8 @@
 #include <futura/asio/detail/async_op_state.hpp>
 #include <futura/asio/detail/completion_handlers.hpp>
 #include <futura/asio/detail/op_in_flight.hpp>
-#include <futura/core/future_ext.hpp>
-#include <futura/detail/misuse.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 
 #include <boost/asio/async_result.hpp>
 

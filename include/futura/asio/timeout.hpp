@@ -21,10 +21,10 @@
 
 #include <futura/asio/detail/op_in_flight.hpp>
 #include <futura/asio/timer.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 #include <futura/core/error.hpp>
-#include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/misuse.hpp>
 
 #include <boost/system/result.hpp>
 

@@ -26,9 +26,9 @@
 #include <futura/asio/detail/completion_handlers.hpp>
 #include <futura/asio/detail/op_in_flight.hpp>
 #include <futura/asio/detail/recycling_pool.hpp>
-#include <futura/core/future_ext.hpp>
-#include <futura/detail/misuse.hpp>
-#include <futura/detail/spin_lock.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
+#include <futura/core/detail/spin_lock.hpp>
 
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/wait_traits.hpp>

@@ -16,9 +16,9 @@
 // propagate out of the first poll. Allocation: one shared state, at the first poll.
 #pragma once
 
-#include <futura/core/future_ext.hpp>
-#include <futura/detail/misuse.hpp>
-#include <futura/detail/oneshot_state.hpp>
+#include <futura/channel/detail/oneshot_state.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 
 #include <optional>
 #include <type_traits>

@@ -17,10 +17,10 @@
 // constructor. Dropping the future releases its waker at once; a later set is harmless.
 #pragma once
 
+#include <futura/channel/detail/oneshot_state.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 #include <futura/core/error.hpp>
-#include <futura/core/future_ext.hpp>
-#include <futura/detail/misuse.hpp>
-#include <futura/detail/oneshot_state.hpp>
 
 #include <cassert>
 #include <exception>

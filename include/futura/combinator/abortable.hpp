@@ -26,11 +26,11 @@
 // changed, as for every waker slot).
 #pragma once
 
+#include <futura/combinator/detail/abort_state.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 #include <futura/core/error.hpp>
-#include <futura/core/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/abort_state.hpp>
-#include <futura/detail/misuse.hpp>
 
 #include <boost/system/result.hpp>
 

@@ -16,7 +16,7 @@
 //
 // Deep chains: a synchronous chain of any length neither overflows the stack when polled (every
 // link ready at once) nor when destroyed: boxes nested deeper than 128 defer to a per-thread
-// trampoline (futura/detail/boxed_trampoline.hpp draws the algorithm). On such chains a poll may
+// trampoline (futura/combinator/detail/boxed_trampoline.hpp draws the algorithm). On such chains a poll may
 // wake the waker it was given although it returns ready (spurious wakes are allowed).
 //
 // Ordering and threads: `F` is polled inside `poll`, on the polling thread, with the waker
@@ -27,10 +27,10 @@
 // throws future_error(polled_after_completion) (rule 4).
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/detail/boxed_trampoline.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/boxed_trampoline.hpp>
-#include <futura/detail/misuse.hpp>
 
 #include <cstddef>
 #include <cstdint>

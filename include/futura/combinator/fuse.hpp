@@ -14,9 +14,9 @@
 // size is `F`'s plus a flag.
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/config.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/config.hpp>
 
 #include <optional>
 #include <type_traits>

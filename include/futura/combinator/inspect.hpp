@@ -12,11 +12,11 @@
 // `poll` (rule 6); when `g` throws, the value is destroyed. Allocation: none.
 #pragma once
 
+#include <futura/combinator/future_ext.hpp>
+#include <futura/combinator/ready.hpp>
 #include <futura/combinator/then.hpp>
-#include <futura/core/future_ext.hpp>
+#include <futura/core/detail/config.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/core/ready.hpp>
-#include <futura/detail/config.hpp>
 
 #include <functional>
 #include <type_traits>

@@ -24,10 +24,10 @@
 // no child waker clone is left. Nothing else allocates.
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/detail/join_core.hpp>
+#include <futura/combinator/detail/join_mode.hpp>
+#include <futura/combinator/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/join_core.hpp>
-#include <futura/detail/join_mode.hpp>
 
 #include <tuple>
 #include <type_traits>

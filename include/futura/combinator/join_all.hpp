@@ -32,10 +32,10 @@
 // child waker clone is left. `join_all(first, last)` first moves the range into a vector.
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/detail/join_all_core.hpp>
+#include <futura/combinator/detail/join_mode.hpp>
+#include <futura/combinator/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/join_all_core.hpp>
-#include <futura/detail/join_mode.hpp>
 
 #include <iterator>
 #include <type_traits>

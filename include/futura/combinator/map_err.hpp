@@ -14,11 +14,11 @@
 // `F` or `g` propagate out of `poll` (rule 6). Allocation: none.
 #pragma once
 
+#include <futura/combinator/future_ext.hpp>
 #include <futura/combinator/then.hpp>
-#include <futura/core/future_ext.hpp>
+#include <futura/core/detail/config.hpp>
+#include <futura/core/detail/result_traits.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/config.hpp>
-#include <futura/detail/result_traits.hpp>
 
 #include <boost/system/result.hpp>
 

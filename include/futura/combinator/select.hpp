@@ -24,10 +24,10 @@
 // Allocation: none. The children live inside the select object.
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/detail/select_rotation.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/misuse.hpp>
-#include <futura/detail/select_rotation.hpp>
 
 #include <cstddef>
 #include <optional>

@@ -24,11 +24,11 @@
 // future type with neither costs one allocation (the survivors move into a new vector).
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/detail/select_rotation.hpp>
+#include <futura/combinator/detail/select_vector.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/misuse.hpp>
-#include <futura/detail/select_rotation.hpp>
-#include <futura/detail/select_vector.hpp>
 
 #include <cstddef>
 #include <stdexcept>

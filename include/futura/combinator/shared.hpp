@@ -24,15 +24,15 @@
 // Each poll of a copy takes the mutex once, twice when it is the copy that polls the inner
 // future (to start that poll and to end it); registering its waker clones it only when it changed;
 // waking the copies is O(number of waiting copies), done outside the mutex. The inner future is
-// polled in its own trampoline context (futura/detail/boxed_trampoline.hpp): a deep boxed chain
+// polled in its own trampoline context (futura/combinator/detail/boxed_trampoline.hpp): a deep boxed chain
 // inside is driven to the end before the poll returns, never by another copy's thread.
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/detail/root_poll.hpp>
+#include <futura/combinator/detail/shared_state.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/misuse.hpp>
-#include <futura/detail/root_poll.hpp>
-#include <futura/detail/shared_state.hpp>
 
 #include <cstdint>
 #include <exception>

@@ -16,11 +16,11 @@
 // Allocation: none.
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/config.hpp>
+#include <futura/core/detail/continuation.hpp>
+#include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/config.hpp>
-#include <futura/detail/continuation.hpp>
-#include <futura/detail/misuse.hpp>
 
 #include <type_traits>
 #include <utility>

@@ -21,10 +21,10 @@
 // Allocation: join's one small reference-counted state at the first poll; nothing else.
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/detail/join_core.hpp>
+#include <futura/combinator/detail/join_try_mode.hpp>
+#include <futura/combinator/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/join_core.hpp>
-#include <futura/detail/join_try_mode.hpp>
 
 #include <boost/system/result.hpp>
 

@@ -21,10 +21,10 @@
 // Allocation: join_all's (one block at the first poll, the output vector at completion).
 #pragma once
 
-#include <futura/core/future_ext.hpp>
+#include <futura/combinator/detail/join_all_core.hpp>
+#include <futura/combinator/detail/join_try_mode.hpp>
+#include <futura/combinator/future_ext.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/join_all_core.hpp>
-#include <futura/detail/join_try_mode.hpp>
 
 #include <boost/system/result.hpp>
 

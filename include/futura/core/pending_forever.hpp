@@ -1,24 +1,5 @@
-// futura/core/pending_forever.hpp — a future that never completes.
-//
-// Useful as the losing side of a `select`, or to test cancellation. It registers no waker:
-// nothing will ever make it ready. Allocation: none.
+// futura/core/pending_forever.hpp — deprecated path: include <futura/combinator/pending_forever.hpp>.
+// futura: forwarding header (kept so that existing includes go on compiling; see CHANGELOG.md).
 #pragma once
 
-#include <futura/core/future_ext.hpp>
-
-namespace futura {
-
-template <class T>
-class [[nodiscard]] pending_forever_future : public future_ext<pending_forever_future<T>> {
- public:
-  using output_type = T;
-  poll_result<T> poll(waker&) { return pending; }
-};
-
-/// A future of `T` that stays pending forever.
-template <class T = unit>
-pending_forever_future<T> pending_forever() {
-  return {};
-}
-
-}  // namespace futura
+#include <futura/combinator/pending_forever.hpp>

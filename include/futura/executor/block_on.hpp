@@ -12,10 +12,10 @@
 // reference counting unless the future clones the waker.
 #pragma once
 
+#include <futura/combinator/detail/root_poll.hpp>
+#include <futura/core/detail/config.hpp>
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
-#include <futura/detail/config.hpp>
-#include <futura/detail/root_poll.hpp>
 
 #include <cstdint>
 #include <type_traits>
@@ -28,14 +28,14 @@ class thread_parker;
 
 /// This thread's block_on state. Trivially destructible and constant-initialised, so reading it
 /// is a plain TLS access, inline (no call, no TLS init wrapper). The thread's parker is released
-/// at thread exit by a holder that lib/block_on.cpp registers when it makes the first parker.
+/// at thread exit by a holder that lib/executor/block_on.cpp registers when it makes the first parker.
 struct block_on_thread {
   thread_parker* parker;  ///< made at this thread's first block_on; nullptr before (and after exit)
   std::uint32_t depth;    ///< block_on calls running on this thread's stack
 };
 inline thread_local block_on_thread block_on_this_thread{nullptr, 0};
 
-/// The vtable of wakers that unpark a thread_parker (lib/block_on.cpp).
+/// The vtable of wakers that unpark a thread_parker (lib/executor/block_on.cpp).
 extern const waker_vtable block_on_parker_vtable;
 
 /// The parker of one block_on call (the thread's own, or a fresh one when nested).

@@ -8,8 +8,8 @@
 // then block or hand the future to another thread. Cost: two thread-local accesses.
 #pragma once
 
+#include <futura/combinator/detail/root_poll.hpp>
 #include <futura/core/future_traits.hpp>
-#include <futura/detail/root_poll.hpp>
 
 namespace futura {
 

@@ -19,11 +19,11 @@
 #pragma once
 
 #include <futura/asio/detail/recycling_pool.hpp>
+#include <futura/core/detail/atomic_waker.hpp>
+#include <futura/core/detail/ref_count.hpp>
 #include <futura/core/error.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
-#include <futura/detail/atomic_waker.hpp>
-#include <futura/detail/ref_count.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_type.hpp>

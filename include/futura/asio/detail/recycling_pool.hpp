@@ -28,7 +28,7 @@
 #include <cstdint>
 #include <new>
 
-#include <futura/detail/config.hpp>
+#include <futura/core/detail/config.hpp>
 
 #if FUTURA_HAS_ASAN
 #include <sanitizer/asan_interface.h>

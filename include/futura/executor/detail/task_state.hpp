@@ -5,7 +5,7 @@
 // executor's execute() from outside the task's context, and the reference count, so that one
 // compare-exchange both schedules the task and takes the runner's reference. Nothing outside
 // this file does bit arithmetic on it: each transition returns what its caller must do next,
-// and lib/task.cpp reads as the diagram below (the same one, with the typed parts, is drawn at
+// and lib/asio/detail/task_header.cpp reads as the diagram below (the same one, with the typed parts, is drawn at
 // the top of task_header.hpp).
 //
 //            wake: submit a runner            runner: pending, not notified
@@ -29,7 +29,7 @@
 // - The reference count is in the high half; whoever brings it to zero frees the block.
 #pragma once
 
-#include <futura/detail/chaos.hpp>
+#include <futura/core/detail/chaos.hpp>
 
 #include <atomic>
 #include <cstdint>

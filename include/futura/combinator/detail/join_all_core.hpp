@@ -1,0 +1,405 @@
+// futura/combinator/detail/join_all_core.hpp — the algorithm of join_all and try_join_all (n children of
+// one type, n known at run time).
+//
+// One heap block, made at the first poll, holds a header (reference count, the parent's waker),
+// one entry per child (its index, which leads its waker back to the block, then the child
+// future or, once it is done, its value, in the same storage), and a tree of "woken" bits: one
+// bit per child in the leaf words, and above them one bit per word of the level below, up to
+// a single word.
+//
+//   child wake:  set the child's bit; if its word was 0, set that word's bit one level up, and
+//                so on; if the top word was 0, wake the parent's waker. A word that was not 0 is
+//                already reachable from the top, so a wake is one fetch_or nearly always, and
+//                the parent is woken once per batch of wakes between two polls.
+//   poll:        from the top, take each word with one exchange and descend into its set bits;
+//                poll each woken child once, in input order. A child that wakes itself (or is
+//                woken) during its poll sets its bit again, for the next poll, never this one.
+//
+// So a poll polls at most n children, each at most once, and n children each woken once cost
+// O(n) in total: one atomic per wake, and one exchange per 64 woken children. Waking a child
+// that has finished only costs the parent a spurious poll. Wakers may outlive the join (rule 7):
+// the block stays until the last reference goes; the children and values in it are destroyed
+// by the join (when complete or dropped) regardless.
+#pragma once
+
+#include <futura/combinator/detail/join_core.hpp>
+#include <futura/combinator/detail/join_parent_waker.hpp>
+#include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/misuse.hpp>
+#include <futura/core/future_traits.hpp>
+#include <futura/core/poll_result.hpp>
+#include <futura/core/waker.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <new>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace futura::detail {
+
+/// The part of a join_all entry that its waker reads (plus the owner's `stage`).
+struct join_all_node {
+  enum stage_type : std::uint8_t { running, finished, released };
+
+  explicit join_all_node(std::uint32_t i) noexcept : index(i) {}
+
+  std::uint32_t index;            // the child's position: leads a waker back to its block
+  std::uint8_t stage = released;  // owner only: what the entry's storage holds
+};
+
+/// Identifies the calling thread by an address (see join_all_state's reference counts).
+inline thread_local char join_all_thread_marker = 0;
+
+/// The tree of woken bits of n children, laid out in caller-provided storage.
+class join_all_wake_tree {
+ public:
+  static constexpr std::size_t max_levels = 6;  // 2^32 children: 2^26, 2^20, 2^14, 2^8, 4, 1 words
+  static_assert(std::uint64_t{1} << (6 * max_levels) >= (std::uint64_t{1} << 32),
+                "join_all wake tree: max_levels levels of 64-bit words must cover 2^32 children");
+
+  explicit join_all_wake_tree(std::size_t n) noexcept {
+    std::size_t count = n;
+    std::size_t offset = 0;
+    do {
+      count = (count + 63) / 64;
+      offset_[levels_++] = static_cast<std::uint32_t>(offset);
+      offset += count;
+    } while (count > 1);
+    words_ = offset;
+  }
+
+  /// Number of 64-bit words the tree needs.
+  std::size_t words() const noexcept { return words_; }
+
+  /// Every word zero (nothing woken).
+  void construct(std::atomic<std::uint64_t>* storage) const noexcept {
+    for (std::size_t i = 0; i < words_; ++i) ::new (static_cast<void*>(storage + i)) std::atomic<std::uint64_t>(0);
+  }
+
+  /// Marks child `i` woken. True when the tree was empty: the caller wakes the parent.
+  bool set(std::atomic<std::uint64_t>* storage, std::size_t i) const noexcept {
+    for (std::size_t level = 0; level < levels_; ++level) {
+      const std::uint64_t bit = std::uint64_t{1} << (i & 63);
+      i >>= 6;
+      // acq_rel: a poll that takes this word sees what the waking thread did before; a word
+      // that was not 0 is reachable from the top already (its first bit's waker climbed).
+      if (storage[offset_[level] + i].fetch_or(bit, std::memory_order_acq_rel) != 0) return false;
+      FUTURA_CHAOS_POINT("join_all_tree.set.climbing");
+    }
+    return true;
+  }
+
+  /// Takes every woken bit, top down, and calls fn(i) for each woken child in input order
+  /// until fn returns false (the rest of the taken bits are dropped: the join is finishing).
+  template <class Fn>
+  bool take(std::atomic<std::uint64_t>* storage, Fn&& fn) const {
+    return take_word(storage, levels_ - 1, 0, fn);
+  }
+
+ private:
+  template <class Fn>
+  bool take_word(std::atomic<std::uint64_t>* storage, std::size_t level, std::size_t word, Fn& fn) const {
+    std::uint64_t bits = storage[offset_[level] + word].exchange(0, std::memory_order_acq_rel);
+    FUTURA_CHAOS_POINT("join_all_tree.take.word_taken");
+    while (bits != 0) {
+      const std::size_t i = word * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
+      bits &= bits - 1;
+      if (!(level == 0 ? fn(i) : take_word(storage, level - 1, i, fn))) return false;
+    }
+    return true;
+  }
+
+  std::uint32_t offset_[max_levels] = {};
+  std::size_t levels_ = 0;
+  std::size_t words_ = 0;
+};
+
+/// The heap block of a join_all of futures `F` keeping values `V`.
+template <class F, class V>
+class join_all_state {
+ public:
+  struct entry : join_all_node {
+    explicit entry(std::uint32_t i) noexcept : join_all_node(i) {}
+    ~entry() {}  // the owner destroys the member that `stage` names
+    union {
+      F future;
+      V value;
+    };
+  };
+
+  /// One allocation: header + one entry per child + the woken tree; the children are moved in
+  /// (the vector's elements are left moved-from). One reference, the owner's.
+  static join_all_state* create(std::vector<F>& children) {
+    const std::size_t n = children.size();
+    if (n > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("futura::join_all: more than 2^32 - 1 futures");
+    }
+    const join_all_wake_tree tree(n);
+    const std::size_t tree_offset = tree_offset_for(n);
+    void* block = allocate(tree_offset + tree.words() * sizeof(std::atomic<std::uint64_t>));
+    auto* s = ::new (block) join_all_state(n, tree);
+    s->tree_.construct(s->woken());
+    entry* e = s->entries();
+    std::size_t built = 0;
+    try {
+      for (; built < n; ++built) {
+        ::new (static_cast<void*>(&e[built])) entry(static_cast<std::uint32_t>(built));
+        ::new (static_cast<void*>(&e[built].future)) F(std::move(children[built]));
+        e[built].stage = join_all_node::running;
+      }
+    } catch (...) {
+      for (std::size_t i = 0; i < built; ++i) e[i].future.~F();
+      s->~join_all_state();
+      deallocate(block);
+      throw;
+    }
+    return s;
+  }
+
+  join_all_state(const join_all_state&) = delete;
+  join_all_state& operator=(const join_all_state&) = delete;
+
+  std::size_t size() const noexcept { return size_; }
+  entry& at(std::size_t i) noexcept { return entries()[i]; }
+
+  /// The child's waker, borrowed (no reference taken): valid while the owner holds the block.
+  static raw_waker child_waker(entry& e) noexcept { return {&vtable, static_cast<join_all_node*>(&e)}; }
+
+  /// Owner only: takes every woken child and calls fn(entry&) for each, in input order, until
+  /// fn returns false.
+  template <class Fn>
+  void take_woken(Fn&& fn) {
+    tree_.take(woken(), [&](std::size_t i) { return fn(at(i)); });
+  }
+
+  join_parent_waker parent;
+
+  /// Owner only: destroys every child and value still in the block (in input order).
+  void destroy_entries() noexcept {
+    if (entries_destroyed_) return;
+    entries_destroyed_ = true;
+    entry* e = entries();
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (e[i].stage == join_all_node::running) {
+        e[i].future.~F();
+      } else if (e[i].stage == join_all_node::finished) {
+        e[i].value.~V();
+      }
+      e[i].stage = join_all_node::released;
+    }
+  }
+  /// Owner only: after the owner released every entry itself.
+  void mark_entries_destroyed() noexcept { entries_destroyed_ = true; }
+
+  /// Owner only: the children are polled on this thread until the guard goes; clones of their
+  /// wakers made meanwhile on this thread are counted without an atomic operation.
+  class polling_guard {
+   public:
+    explicit polling_guard(join_all_state& s) noexcept : s_(s) {
+      s_.poller_.store(&join_all_thread_marker, std::memory_order_relaxed);
+    }
+    polling_guard(const polling_guard&) = delete;
+    polling_guard& operator=(const polling_guard&) = delete;
+    ~polling_guard() { s_.poller_.store(nullptr, std::memory_order_relaxed); }
+
+   private:
+    join_all_state& s_;
+  };
+
+  /// The join is finished or destroyed: destroy what it still holds, stop forwarding wakes,
+  /// drop its reference (with the clones counted by the poller).
+  void release_owner() noexcept {
+    destroy_entries();
+    parent.close();
+    const std::size_t add = released + poller_clones_;
+    if (shared_refs_.fetch_add(add, std::memory_order_acq_rel) + add == released) destroy();
+  }
+
+ private:
+  join_all_state(std::size_t n, const join_all_wake_tree& tree) noexcept : size_(n), tree_(tree) {}
+  ~join_all_state() = default;
+
+  static constexpr std::size_t block_alignment() noexcept {
+    return alignof(join_all_state) > alignof(entry) ? alignof(join_all_state) : alignof(entry);
+  }
+  static constexpr bool over_aligned() noexcept { return block_alignment() > __STDCPP_DEFAULT_NEW_ALIGNMENT__; }
+  static constexpr std::size_t round_up(std::size_t x, std::size_t a) noexcept { return (x + a - 1) / a * a; }
+  static constexpr std::size_t entries_offset() noexcept { return round_up(sizeof(join_all_state), alignof(entry)); }
+  static constexpr std::size_t tree_offset_for(std::size_t n) noexcept {
+    return round_up(entries_offset() + n * sizeof(entry), alignof(std::atomic<std::uint64_t>));
+  }
+  static void* allocate(std::size_t bytes) {
+    if constexpr (over_aligned()) {
+      return ::operator new (bytes, std::align_val_t{block_alignment()});
+    } else {
+      return ::operator new(bytes);
+    }
+  }
+  static void deallocate(void* block) noexcept {
+    if constexpr (over_aligned()) {
+      ::operator delete (block, std::align_val_t{block_alignment()});
+    } else {
+      ::operator delete(block);
+    }
+  }
+
+  entry* entries() noexcept { return reinterpret_cast<entry*>(reinterpret_cast<char*>(this) + entries_offset()); }
+  std::atomic<std::uint64_t>* woken() noexcept {
+    return reinterpret_cast<std::atomic<std::uint64_t>*>(reinterpret_cast<char*>(this) + tree_offset_for(size_));
+  }
+  static join_all_state* owner_of(join_all_node* node) noexcept {
+    entry* first = static_cast<entry*>(node) - node->index;
+    return reinterpret_cast<join_all_state*>(reinterpret_cast<char*>(first) - entries_offset());
+  }
+
+  void release_clone() noexcept {
+    FUTURA_CHAOS_POINT("join_all.release_clone");
+    if (shared_refs_.fetch_sub(1, std::memory_order_acq_rel) - 1 == released) destroy();
+  }
+  void destroy() noexcept {
+    // Entries hold nothing any more (the owner destroyed them); nodes and words are trivial.
+    this->~join_all_state();
+    deallocate(this);
+  }
+
+  static raw_waker clone(void* p) noexcept {
+    join_all_state* s = owner_of(static_cast<join_all_node*>(p));
+    // A child registering the waker it is being polled with: the poller's own plain count.
+    if (s->poller_.load(std::memory_order_relaxed) == &join_all_thread_marker) {
+      ++s->poller_clones_;
+    } else {
+      s->shared_refs_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return {&vtable, p};
+  }
+  static void wake_by_ref(void* p) noexcept {
+    auto* node = static_cast<join_all_node*>(p);
+    join_all_state* s = owner_of(node);
+    FUTURA_CHAOS_POINT("join_all.wake.begin");
+    if (s->tree_.set(s->woken(), node->index)) s->parent.wake();
+  }
+  static void wake(void* p) noexcept {
+    wake_by_ref(p);
+    drop(p);
+  }
+  static void drop(void* p) noexcept { owner_of(static_cast<join_all_node*>(p))->release_clone(); }
+  static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
+
+  // References: the owner's, and one per waker clone. Clones made by the polling thread while it
+  // polls the children (nearly all: a child keeps the waker it is polled with) are counted in
+  // `poller_clones_`, without atomics; other clones, and every drop, in `shared_refs_` (modulo
+  // 2^64: it goes "negative" as clones counted by the poller are dropped). Clones outstanding =
+  // poller_clones_ + shared_refs_. The owner's release adds `released` and its count, so the
+  // sum reaches exactly `released` once, when the last reference goes, and whoever brings it
+  // there frees the block.
+  static constexpr std::size_t released = std::size_t{1} << 62;
+  std::atomic<const char*> poller_{nullptr};  // the thread polling the children, if any
+  std::size_t poller_clones_ = 0;             // owner (the poller) only
+  std::atomic<std::size_t> shared_refs_{0};
+  std::size_t size_;
+  join_all_wake_tree tree_;
+  bool entries_destroyed_ = false;
+};
+
+/// join_all / try_join_all over a vector of `F`, storing outputs as `Mode` says.
+template <class Mode, class F>
+class join_all_core {
+  using value_type = typename Mode::template value_t<output_t<F>>;
+  using state_type = join_all_state<F, value_type>;
+  using entry = typename state_type::entry;
+  using values_type = std::vector<value_type>;
+
+ public:
+  using output_type = typename Mode::template output_t<values_type>;
+
+  explicit join_all_core(std::vector<F>&& children) noexcept : children_(std::move(children)) {}
+
+  poll_result<output_type> poll(waker& w, const char* who) {
+    if (complete_) polled_after_completion(who);
+    join_failure<Mode> failure;
+    try {
+      if (!state_) {
+        if (children_.empty()) {
+          complete_ = true;
+          return Mode::template ready<values_type>();
+        }
+        state_ = join_state_owner<state_type>(state_type::create(children_));  // the one allocation
+        std::vector<F>().swap(children_);                                      // the moved-from husks and their buffer
+        remaining_ = state_->size();
+        state_->parent.register_waker(w);
+        typename state_type::polling_guard polling(*state_.get());
+        for (std::size_t i = 0, n = state_->size(); i < n; ++i) {  // the first poll polls every child
+          if (!poll_entry(state_->at(i), failure)) break;
+        }
+      } else {
+        state_->parent.register_waker(w);
+        typename state_type::polling_guard polling(*state_.get());
+        state_->take_woken([&](entry& e) { return e.stage != join_all_node::running || poll_entry(e, failure); });
+      }
+    } catch (...) {
+      // The join is complete; the children still in the block are destroyed with it, the
+      // parent's waker now (release_owner closes the slot again later: closing is idempotent).
+      complete_ = true;
+      if (state_) state_->parent.close();
+      throw;
+    }
+    if constexpr (Mode::short_circuits) {
+      if (failure.error) {
+        complete_ = true;
+        state_.reset();  // destroys every other child and value before poll returns
+        return Mode::template fail<values_type>(std::move(*failure.error));
+      }
+    }
+    if (remaining_ != 0) return pending;
+    complete_ = true;
+    return take_values();
+  }
+
+ private:
+  /// Polls one running child. False when the join must stop (a short-circuiting failure).
+  bool poll_entry(entry& e, join_failure<Mode>& failure) {
+    borrowed_waker child_waker(state_type::child_waker(e));
+    poll_result<output_t<F>> r = e.future.poll(child_waker.get());
+    if (r.is_pending()) return true;
+    if constexpr (Mode::short_circuits) {
+      if (Mode::failed(r.value())) {
+        failure.error.emplace(Mode::error(r.value()));
+        return false;
+      }
+    } else {
+      (void)failure;
+    }
+    e.future.~F();  // a finished child is destroyed at once
+    e.stage = join_all_node::released;
+    ::new (static_cast<void*>(&e.value)) value_type(Mode::value(std::move(r).value()));
+    e.stage = join_all_node::finished;
+    --remaining_;
+    return true;
+  }
+
+  poll_result<output_type> take_values() {
+    const std::size_t n = state_->size();
+    values_type values;
+    values.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      entry& e = state_->at(i);
+      values.push_back(std::move(e.value));
+      e.value.~value_type();
+      e.stage = join_all_node::released;
+    }
+    state_->mark_entries_destroyed();
+    state_.reset();
+    return Mode::template ready<values_type>(std::move(values));
+  }
+
+  std::vector<F> children_;             // until the first poll
+  join_state_owner<state_type> state_;  // from the first poll to completion
+  std::size_t remaining_ = 0;
+  bool complete_ = false;
+};
+
+}  // namespace futura::detail

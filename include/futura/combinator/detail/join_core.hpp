@@ -1,0 +1,242 @@
+// futura/combinator/detail/join_core.hpp — the algorithm of join and try_join (a fixed set of children of
+// different types, stored by value in the join).
+//
+// Each child gets its own waker, pointing into a small reference-counted heap state made at the
+// first poll: a child wake sets the child's bit in `ready` and forwards the wake to the parent's
+// waker. A poll takes the bits that are set and polls those children, in argument order. The
+// state lives on the heap because wakers must survive moves of the join (rule 2) and the join
+// itself (rule 7).
+#pragma once
+
+#include <futura/combinator/detail/join_parent_waker.hpp>
+#include <futura/core/detail/misuse.hpp>
+#include <futura/core/detail/ref_count.hpp>
+#include <futura/core/future_traits.hpp>
+#include <futura/core/poll_result.hpp>
+#include <futura/core/waker.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace futura::detail {
+
+/// Compile-time checks of the arguments of a join of futures `Fs` (each index shows in the
+/// instantiation trace of check_future).
+template <class... Fs, std::size_t... Is>
+constexpr bool check_join_arguments(std::index_sequence<Is...>) {
+  return (check_future<Fs, Is>() && ...);
+}
+
+/// The owner's reference to a join state: the join holds exactly one; dropping it tells the
+/// state that the owner is gone (release_owner), then releases the reference.
+template <class State>
+class join_state_owner {
+ public:
+  join_state_owner() noexcept = default;
+  explicit join_state_owner(State* s) noexcept : state_(s) {}
+  join_state_owner(join_state_owner&& o) noexcept : state_(std::exchange(o.state_, nullptr)) {}
+  join_state_owner& operator=(join_state_owner&& o) noexcept {
+    join_state_owner(std::move(o)).swap(*this);
+    return *this;
+  }
+  join_state_owner(const join_state_owner&) = delete;
+  join_state_owner& operator=(const join_state_owner&) = delete;
+  ~join_state_owner() { reset(); }
+
+  void reset() noexcept {
+    if (State* s = std::exchange(state_, nullptr)) s->release_owner();
+  }
+  State* get() const noexcept { return state_; }
+  State* operator->() const noexcept { return state_; }
+  explicit operator bool() const noexcept { return state_ != nullptr; }
+  void swap(join_state_owner& o) noexcept { std::swap(state_, o.state_); }
+
+ private:
+  State* state_ = nullptr;
+};
+
+/// The heap state of a join of `N` children: one "woken since the last poll" bit per child, the
+/// parent's waker, and the targets of the children's wakers. Reference-counted: the join holds
+/// one reference, every clone of a child's waker one more.
+template <std::size_t N>
+class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
+  friend class intrusive_ref_count<join_wake_state<N>>;
+  struct child {
+    join_wake_state* owner;
+    std::size_t index;
+  };
+
+ public:
+  static constexpr std::size_t words = (N + 63) / 64;
+  using ready_set = std::array<std::uint64_t, words>;
+
+  /// A new state with one reference (the owner's); every child is marked woken, so the first
+  /// poll polls them all.
+  join_wake_state() noexcept {
+    for (std::size_t i = 0; i < N; ++i) children_[i] = child{this, i};
+    for (auto& word : ready_) word.store(~std::uint64_t{0}, std::memory_order_relaxed);
+  }
+  join_wake_state(const join_wake_state&) = delete;
+  join_wake_state& operator=(const join_wake_state&) = delete;
+
+  /// Child `i`'s waker, borrowed (no reference taken): valid while the owner holds the state.
+  raw_waker child_waker(std::size_t i) noexcept { return {&vtable, &children_[i]}; }
+
+  /// Takes the set of children woken since the last call. acq_rel pairs with the wakers'
+  /// fetch_or: what a child did before waking is visible to its next poll, and a child woken
+  /// after this call sees the parent waker registered before it.
+  ready_set take_ready() noexcept {
+    ready_set set{};
+    for (std::size_t w = 0; w < words; ++w) set[w] = ready_[w].exchange(0, std::memory_order_acq_rel);
+    return set;
+  }
+  static bool contains(const ready_set& set, std::size_t i) noexcept { return (set[i / 64] >> (i % 64)) & 1u; }
+
+  join_parent_waker parent;
+
+  /// The join is finished or destroyed: stop forwarding, drop its reference.
+  void release_owner() noexcept {
+    parent.close();
+    this->release();
+  }
+
+ private:
+  ~join_wake_state() = default;
+
+  void mark_woken(std::size_t i) noexcept {
+    ready_[i / 64].fetch_or(std::uint64_t{1} << (i % 64), std::memory_order_acq_rel);
+    parent.wake();
+  }
+
+  static raw_waker clone(void* p) noexcept {
+    static_cast<child*>(p)->owner->add_ref();
+    return {&vtable, p};
+  }
+  static void wake_by_ref(void* p) noexcept {
+    child* c = static_cast<child*>(p);
+    c->owner->mark_woken(c->index);
+  }
+  static void wake(void* p) noexcept {
+    wake_by_ref(p);
+    drop(p);
+  }
+  static void drop(void* p) noexcept { static_cast<child*>(p)->owner->release(); }
+  static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
+
+  std::array<std::atomic<std::uint64_t>, words> ready_;
+  child children_[N];
+};
+
+/// One child of a join: the running future, then its kept value, then nothing.
+template <class F, class V>
+struct join_slot {
+  explicit join_slot(F&& f) : state(std::in_place_index<0>, std::move(f)) {}
+  std::variant<F, V, std::monostate> state;
+};
+
+/// The error of a short-circuiting join, when one child failed during a poll.
+template <class Mode, bool = Mode::short_circuits>
+struct join_failure {};
+template <class Mode>
+struct join_failure<Mode, true> {
+  std::optional<typename Mode::error_type> error;
+};
+
+/// join / try_join over futures `Fs`, storing outputs as `Mode` says.
+template <class Mode, class... Fs>
+class join_core {
+  static constexpr std::size_t n = sizeof...(Fs);
+  using state_type = join_wake_state<n>;
+  using ready_set = typename state_type::ready_set;
+  using values_type = std::tuple<typename Mode::template value_t<output_t<Fs>>...>;
+  using indices = std::index_sequence_for<Fs...>;
+
+ public:
+  using output_type = typename Mode::template output_t<values_type>;
+
+  explicit join_core(Fs&&... fs) : slots_(std::move(fs)...) {}
+
+  poll_result<output_type> poll(waker& w, const char* who) {
+    if (complete_) polled_after_completion(who);
+    if (!state_) state_ = join_state_owner<state_type>(new state_type());  // the one allocation
+    state_->parent.register_waker(w);
+    const ready_set woken = state_->take_ready();
+    join_failure<Mode> failure;
+    try {
+      poll_children(woken, failure, indices{});
+    } catch (...) {
+      // The join is complete; the other children are destroyed with it.
+      complete_ = true;
+      state_.reset();
+      throw;
+    }
+    if constexpr (Mode::short_circuits) {
+      if (failure.error) {
+        complete_ = true;
+        state_.reset();
+        release_all(indices{});  // cancel the others before poll returns
+        return Mode::template fail<values_type>(std::move(*failure.error));
+      }
+    }
+    if (remaining_ != 0) return pending;
+    complete_ = true;
+    state_.reset();
+    return take_values(indices{});
+  }
+
+ private:
+  template <std::size_t... Is>
+  void poll_children(const ready_set& woken, join_failure<Mode>& failure, std::index_sequence<Is...>) {
+    (void)(poll_child<Is>(woken, failure) && ...);  // in argument order; stops at a failure
+  }
+
+  /// Polls child `I` if it was woken and still runs. False when the join must stop.
+  template <std::size_t I>
+  bool poll_child(const ready_set& woken, join_failure<Mode>& failure) {
+    if (!state_type::contains(woken, I)) return true;
+    auto& slot = std::get<I>(slots_).state;
+    auto* child = std::get_if<0>(&slot);
+    if (child == nullptr) return true;  // a late wake of a finished child
+    borrowed_waker child_waker(state_->child_waker(I));
+    auto r = child->poll(child_waker.get());
+    if (r.is_pending()) return true;
+    if constexpr (Mode::short_circuits) {
+      if (Mode::failed(r.value())) {
+        failure.error.emplace(Mode::error(r.value()));
+        return false;
+      }
+    } else {
+      (void)failure;
+    }
+    slot.template emplace<1>(Mode::value(std::move(r).value()));  // the finished child goes first
+    --remaining_;
+    return true;
+  }
+
+  template <std::size_t... Is>
+  void release_all(std::index_sequence<Is...>) noexcept {
+    (std::get<Is>(slots_).state.template emplace<2>(), ...);
+  }
+
+  template <std::size_t... Is>
+  poll_result<output_type> take_values(std::index_sequence<Is...>) {
+    poll_result<output_type> r =
+        Mode::template ready<values_type>(std::move(*std::get_if<1>(&std::get<Is>(slots_).state))...);
+    release_all(indices{});
+    return r;
+  }
+
+  join_state_owner<state_type> state_;  // made at the first poll, dropped at completion
+  std::tuple<join_slot<Fs, typename Mode::template value_t<output_t<Fs>>>...> slots_;
+  std::size_t remaining_ = n;
+  bool complete_ = false;
+};
+
+}  // namespace futura::detail

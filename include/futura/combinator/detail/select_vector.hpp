@@ -1,0 +1,44 @@
+// futura/combinator/detail/select_vector.hpp — removing one future from the vector of select_all /
+// select_ok without reordering the others and, where the type allows, without allocating.
+#pragma once
+
+#include <cstddef>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace futura::detail {
+
+/// Removes element `i` of `v` and keeps the order of the others.
+///
+/// Most futures cannot be move-assigned (a future holding a lambda cannot: closure types have
+/// no assignment), so `vector::erase` is only the first of three ways:
+/// - move-assignable `F`: `erase`, in place;
+/// - otherwise, `F` moved without throwing: each later element is destroyed-and-rebuilt one slot
+///   down, in place (nothing can fail halfway, so the vector never holds a destroyed element);
+/// - otherwise: the survivors move into a new vector (one allocation).
+/// If a move throws, every element is still a live object (possibly moved-from), so the
+/// caller may destroy the vector as usual.
+template <class F>
+void select_erase_keep_order(std::vector<F>& v, std::size_t i) {
+  if constexpr (std::is_move_assignable_v<F>) {
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+  } else if constexpr (std::is_nothrow_move_constructible_v<F>) {
+    F* slots = v.data();
+    for (std::size_t j = i; j + 1 < v.size(); ++j) {
+      slots[j].~F();
+      ::new (static_cast<void*>(slots + j)) F(std::move(slots[j + 1]));
+    }
+    v.pop_back();  // destroys the moved-from last element
+  } else {
+    std::vector<F> kept;
+    kept.reserve(v.size() - 1);
+    for (std::size_t j = 0; j < v.size(); ++j) {
+      if (j != i) kept.push_back(std::move(v[j]));
+    }
+    v.swap(kept);
+  }
+}
+
+}  // namespace futura::detail
