@@ -23,6 +23,7 @@
 #pragma once
 
 #include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/ref_count.hpp>
 #include <futura/core/error.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
@@ -73,11 +74,11 @@ class oneshot_state {
   bool try_claim() noexcept { return (state_.fetch_or(claimed, std::memory_order_acquire) & claimed) == 0; }
 
   /// from_callback: one more callback handle.
-  void add_sender() noexcept { senders_.fetch_add(1, std::memory_order_relaxed); }
+  void add_sender() noexcept { ref_count_field<std::uint32_t>::add(senders_); }
   /// from_callback: a callback handle is gone; the last one leaves for the whole sending side,
   /// breaking the future if no handle ever completed it.
   void release_sender() noexcept {
-    if (senders_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (!ref_count_field<std::uint32_t>::release(senders_)) return;
     FUTURA_CHAOS_POINT("oneshot.release_sender.last");
     // No handle is left, so no claim can be in flight: a claim, if any, has completed.
     if ((state_.load(std::memory_order_acquire) & claimed) == 0) {
@@ -179,7 +180,7 @@ class oneshot_state {
   // CAS fail when the receiver rewrote the slot between the sender's read and its CAS; a false
   // match would need the receiver to take the slot back and register a different waker 2^57
   // times (three atomic operations each: centuries) while one sender sits between two of its
-  // instructions. With a 32-bit word it was 2^25, which a busy receiver can reach in a second.
+  // instructions (docs/design.md 2.4 says why fewer bits are not enough).
   static constexpr word_type generation_one = word_type{1} << 7;
   static_assert(generation_one > claimed && sizeof(word_type) == 8,
                 "oneshot_state: the generation takes the 57 bits above the flags");

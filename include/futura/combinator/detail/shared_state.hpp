@@ -53,9 +53,10 @@ class shared_core : public intrusive_ref_count<shared_core> {
   /// A raw (borrowed) notifier waker; the caller holds a reference for as long as it is used.
   raw_waker notifier() noexcept;
 
-  void add_copy() noexcept { copies_.fetch_add(1, std::memory_order_relaxed); }
+  // The copies (a count of owners, beside the memory references) follow the same policy.
+  void add_copy() noexcept { ref_count_field<std::uint32_t>::add(copies_); }
   /// True for the last copy: it must then call last_copy_gone().
-  bool release_copy() noexcept { return copies_.fetch_sub(1, std::memory_order_acq_rel) == 1; }
+  bool release_copy() noexcept { return ref_count_field<std::uint32_t>::release(copies_); }
   /// True when the calling copy is the only one (no other can appear: only it could be copied).
   bool sole_copy() const noexcept { return copies_.load(std::memory_order_acquire) == 1; }
 

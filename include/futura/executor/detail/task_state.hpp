@@ -30,6 +30,7 @@
 #pragma once
 
 #include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/ref_count.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -53,9 +54,10 @@ class task_snapshot {
   // a runner can start, go idle and be woken again before the first poster has returned).
   static constexpr word posting_one = word{1} << 16;
   static constexpr word posting_mask = word{0xFFFF} << 16;
-  static constexpr unsigned ref_shift = 32;
-  static constexpr word ref_one = word{1} << ref_shift;
-  static constexpr word ref_mask = ~word{0} << ref_shift;
+  // The reference count: the top half, under futura's one policy (core/detail/ref_count.hpp).
+  using refs_field = detail::ref_count_field<word, 32>;
+  static constexpr word ref_one = refs_field::one;
+  static constexpr word ref_mask = ~(ref_one - 1);
 
   static_assert((posting_mask & ref_mask) == 0 && (posting_mask & (join_waiting | (join_waiting - 1))) == 0,
                 "task_snapshot: the posting count overlaps a flag or the reference count");
@@ -70,7 +72,7 @@ class task_snapshot {
   constexpr bool has_join_interest() const noexcept { return (bits_ & join_interest) != 0; }
   constexpr bool is_join_waiting() const noexcept { return (bits_ & join_waiting) != 0; }
   constexpr bool has_posters() const noexcept { return (bits_ & posting_mask) != 0; }
-  constexpr word refs() const noexcept { return bits_ >> ref_shift; }
+  constexpr word refs() const noexcept { return refs_field::count(bits_); }
   constexpr word bits() const noexcept { return bits_; }
 
  private:
@@ -92,11 +94,9 @@ class task_state {
 
   // ---- references ---------------------------------------------------------------------------
 
-  void ref_inc() noexcept { word_.fetch_add(task_snapshot::ref_one, std::memory_order_relaxed); }
+  void ref_inc() noexcept { task_snapshot::refs_field::add(word_); }
   /// Drops `n` references; true when they were the last (the caller frees the block).
-  bool ref_dec(word n = 1) noexcept {
-    return (word_.fetch_sub(n * task_snapshot::ref_one, std::memory_order_acq_rel) >> task_snapshot::ref_shift) == n;
-  }
+  bool ref_dec(word n = 1) noexcept { return task_snapshot::refs_field::release(word_, n); }
 
   // ---- waking ---------------------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ class task_state {
       }
       if (!word_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
       if (!(next & task_snapshot::scheduled) || (s & task_snapshot::scheduled)) {
-        return (s >> task_snapshot::ref_shift) == 1 ? wake_by_val_action::none_dealloc : wake_by_val_action::none;
+        return task_snapshot(s).refs() == 1 ? wake_by_val_action::none_dealloc : wake_by_val_action::none;
       }
       return wake_by_val_action::submit;
     }
@@ -156,8 +156,9 @@ class task_state {
   /// After a by-value submit from outside the task's context: leaves execute() and drops the
   /// waker's reference in one step. True when that was the last reference.
   bool leave_posting_and_release() noexcept {
-    return (word_.fetch_sub(task_snapshot::posting_one + task_snapshot::ref_one, std::memory_order_acq_rel) >>
-            task_snapshot::ref_shift) == 1;
+    return task_snapshot(
+               word_.fetch_sub(task_snapshot::posting_one + task_snapshot::ref_one, std::memory_order_acq_rel))
+               .refs() == 1;
   }
 
   // ---- running --------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ class task_state {
         }
       } else if (word_.compare_exchange_weak(s, (s & ~task_snapshot::scheduled) - task_snapshot::ref_one,
                                              std::memory_order_acq_rel, std::memory_order_acquire)) {
-        return (s >> task_snapshot::ref_shift) == 1 ? idle_action::idle_dealloc : idle_action::idle;
+        return task_snapshot(s).refs() == 1 ? idle_action::idle_dealloc : idle_action::idle;
       }
     }
   }
@@ -210,7 +211,7 @@ class task_state {
     while (!(s & task_snapshot::join_waiting)) {
       if (word_.compare_exchange_weak(s, (s | task_snapshot::closed | task_snapshot::complete) - task_snapshot::ref_one,
                                       std::memory_order_acq_rel, std::memory_order_acquire)) {
-        return (s >> task_snapshot::ref_shift) == 1 ? complete_alone_action::done_dealloc : complete_alone_action::done;
+        return task_snapshot(s).refs() == 1 ? complete_alone_action::done_dealloc : complete_alone_action::done;
       }
     }
     return complete_alone_action::joiner_waiting;
