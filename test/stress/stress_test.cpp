@@ -498,7 +498,7 @@ BOOST_AUTO_TEST_CASE(join_all_child_throwing_while_another_childs_wake_is_in_fli
   // release, if closing again re-armed one, overlaps the first: TSan reports the two moves of
   // the parent waker as a race (a clone dropped twice needs both reads before either write,
   // too narrow to count on; the underflow checks still stand guard).
-  const futura_test::chaos_widen widen({"join_parent_waker.release.claimed"}, 1, slow_wake);
+  const futura_test::chaos_widen widen({"atomic_waker.take.taken"}, 1, slow_wake);
   long threw_with_wake_in_flight = 0;
   long r = 0;
   for (; r < n; ++r) {

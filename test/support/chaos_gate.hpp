@@ -3,7 +3,7 @@
 // becomes a fixed schedule ("thread T is inside wake(), past its count, when the join closes").
 //
 //   chaos_gates gates;                           // installs the hook for this scope
-//   chaos_gate& g = gates.add("join_parent_waker.wake.forwarded");
+//   chaos_gate& g = gates.add("atomic_waker.take.taken");
 //   std::thread t([&] { g.bind_this_thread(); ...code that reaches the point... });
 //   g.wait_reached();   // t is stopped at the point
 //   ...the other side of the race...

@@ -1,19 +1,11 @@
 // futura/combinator/detail/join_all_core.hpp — the algorithm of join_all and try_join_all (n children of
 // one type, n known at run time).
 //
-// One heap block, made at the first poll, holds a header (reference count, the parent's waker),
-// one entry per child (its index, which leads its waker back to the block, then the child
-// future or, once it is done, its value, in the same storage), and a tree of "woken" bits: one
-// bit per child in the leaf words, and above them one bit per word of the level below, up to
-// a single word.
-//
-//   child wake:  set the child's bit; if its word was 0, set that word's bit one level up, and
-//                so on; if the top word was 0, wake the parent's waker. A word that was not 0 is
-//                already reachable from the top, so a wake is one fetch_or nearly always, and
-//                the parent is woken once per batch of wakes between two polls.
-//   poll:        from the top, take each word with one exchange and descend into its set bits;
-//                poll each woken child once, in input order. A child that wakes itself (or is
-//                woken) during its poll sets its bit again, for the next poll, never this one.
+// One heap block, made at the first poll, holds a header (reference count, the parent's waker
+// slot), one entry per child (its index, which leads its waker back to the block, then the child
+// future or, once it is done, its value, in the same storage), and the wake tree of the n
+// children (wake_tree.hpp: the parent is woken once per batch of child wakes; a poll polls each
+// woken child once, in input order).
 //
 // So a poll polls at most n children, each at most once, and n children each woken once cost
 // O(n) in total: one atomic per wake, and one exchange per 64 woken children. Waking a child
@@ -23,9 +15,11 @@
 #pragma once
 
 #include <futura/combinator/detail/join_core.hpp>
-#include <futura/combinator/detail/join_parent_waker.hpp>
+#include <futura/combinator/detail/wake_tree.hpp>
+#include <futura/core/detail/atomic_waker.hpp>
 #include <futura/core/detail/chaos.hpp>
 #include <futura/core/detail/misuse.hpp>
+#include <futura/core/detail/ref_count.hpp>
 #include <futura/core/future_traits.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
@@ -51,76 +45,11 @@ struct join_all_node {
   std::uint8_t stage = released;  // owner only: what the entry's storage holds
 };
 
-/// Identifies the calling thread by an address (see join_all_state's reference counts).
-inline thread_local char join_all_thread_marker = 0;
-
-/// The tree of woken bits of n children, laid out in caller-provided storage.
-class join_all_wake_tree {
- public:
-  static constexpr std::size_t max_levels = 6;  // 2^32 children: 2^26, 2^20, 2^14, 2^8, 4, 1 words
-  static_assert(std::uint64_t{1} << (6 * max_levels) >= (std::uint64_t{1} << 32),
-                "join_all wake tree: max_levels levels of 64-bit words must cover 2^32 children");
-
-  explicit join_all_wake_tree(std::size_t n) noexcept {
-    std::size_t count = n;
-    std::size_t offset = 0;
-    do {
-      count = (count + 63) / 64;
-      offset_[levels_++] = static_cast<std::uint32_t>(offset);
-      offset += count;
-    } while (count > 1);
-    words_ = offset;
-  }
-
-  /// Number of 64-bit words the tree needs.
-  std::size_t words() const noexcept { return words_; }
-
-  /// Every word zero (nothing woken).
-  void construct(std::atomic<std::uint64_t>* storage) const noexcept {
-    for (std::size_t i = 0; i < words_; ++i) ::new (static_cast<void*>(storage + i)) std::atomic<std::uint64_t>(0);
-  }
-
-  /// Marks child `i` woken. True when the tree was empty: the caller wakes the parent.
-  bool set(std::atomic<std::uint64_t>* storage, std::size_t i) const noexcept {
-    for (std::size_t level = 0; level < levels_; ++level) {
-      const std::uint64_t bit = std::uint64_t{1} << (i & 63);
-      i >>= 6;
-      // acq_rel: a poll that takes this word sees what the waking thread did before; a word
-      // that was not 0 is reachable from the top already (its first bit's waker climbed).
-      if (storage[offset_[level] + i].fetch_or(bit, std::memory_order_acq_rel) != 0) return false;
-      FUTURA_CHAOS_POINT("join_all_tree.set.climbing");
-    }
-    return true;
-  }
-
-  /// Takes every woken bit, top down, and calls fn(i) for each woken child in input order
-  /// until fn returns false (the rest of the taken bits are dropped: the join is finishing).
-  template <class Fn>
-  bool take(std::atomic<std::uint64_t>* storage, Fn&& fn) const {
-    return take_word(storage, levels_ - 1, 0, fn);
-  }
-
- private:
-  template <class Fn>
-  bool take_word(std::atomic<std::uint64_t>* storage, std::size_t level, std::size_t word, Fn& fn) const {
-    std::uint64_t bits = storage[offset_[level] + word].exchange(0, std::memory_order_acq_rel);
-    FUTURA_CHAOS_POINT("join_all_tree.take.word_taken");
-    while (bits != 0) {
-      const std::size_t i = word * 64 + static_cast<std::size_t>(__builtin_ctzll(bits));
-      bits &= bits - 1;
-      if (!(level == 0 ? fn(i) : take_word(storage, level - 1, i, fn))) return false;
-    }
-    return true;
-  }
-
-  std::uint32_t offset_[max_levels] = {};
-  std::size_t levels_ = 0;
-  std::size_t words_ = 0;
-};
-
 /// The heap block of a join_all of futures `F` keeping values `V`.
 template <class F, class V>
-class join_all_state {
+class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
+  friend class intrusive_ref_count<join_all_state<F, V>>;
+
  public:
   struct entry : join_all_node {
     explicit entry(std::uint32_t i) noexcept : join_all_node(i) {}
@@ -138,11 +67,10 @@ class join_all_state {
     if (n > std::numeric_limits<std::uint32_t>::max()) {
       throw std::length_error("futura::join_all: more than 2^32 - 1 futures");
     }
-    const join_all_wake_tree tree(n);
-    const std::size_t tree_offset = tree_offset_for(n);
-    void* block = allocate(tree_offset + tree.words() * sizeof(std::atomic<std::uint64_t>));
-    auto* s = ::new (block) join_all_state(n, tree);
-    s->tree_.construct(s->woken());
+    const std::size_t tree_words = wake_tree::words_for(n);
+    void* block = allocate(tree_offset_for(n) + tree_words * sizeof(std::atomic<std::uint64_t>));
+    auto* s = ::new (block) join_all_state(n);
+    wake_tree::construct(s->woken(), tree_words);
     entry* e = s->entries();
     std::size_t built = 0;
     try {
@@ -176,7 +104,7 @@ class join_all_state {
     tree_.take(woken(), [&](std::size_t i) { return fn(at(i)); });
   }
 
-  join_parent_waker parent;
+  atomic_waker parent;
 
   /// Owner only: destroys every child and value still in the block (in input order).
   void destroy_entries() noexcept {
@@ -195,32 +123,16 @@ class join_all_state {
   /// Owner only: after the owner released every entry itself.
   void mark_entries_destroyed() noexcept { entries_destroyed_ = true; }
 
-  /// Owner only: the children are polled on this thread until the guard goes; clones of their
-  /// wakers made meanwhile on this thread are counted without an atomic operation.
-  class polling_guard {
-   public:
-    explicit polling_guard(join_all_state& s) noexcept : s_(s) {
-      s_.poller_.store(&join_all_thread_marker, std::memory_order_relaxed);
-    }
-    polling_guard(const polling_guard&) = delete;
-    polling_guard& operator=(const polling_guard&) = delete;
-    ~polling_guard() { s_.poller_.store(nullptr, std::memory_order_relaxed); }
-
-   private:
-    join_all_state& s_;
-  };
-
-  /// The join is finished or destroyed: destroy what it still holds, stop forwarding wakes,
-  /// drop its reference (with the clones counted by the poller).
+  /// The join is finished or destroyed: destroy what it still holds, release the parent's
+  /// waker (later child wakes find the slot empty), drop its reference.
   void release_owner() noexcept {
     destroy_entries();
-    parent.close();
-    const std::size_t add = released + poller_clones_;
-    if (shared_refs_.fetch_add(add, std::memory_order_acq_rel) + add == released) destroy();
+    (void)parent.take();
+    this->release();
   }
 
  private:
-  join_all_state(std::size_t n, const join_all_wake_tree& tree) noexcept : size_(n), tree_(tree) {}
+  explicit join_all_state(std::size_t n) noexcept : size_(n), tree_(n) {}
   ~join_all_state() = default;
 
   static constexpr std::size_t block_alignment() noexcept {
@@ -256,24 +168,14 @@ class join_all_state {
     return reinterpret_cast<join_all_state*>(reinterpret_cast<char*>(first) - entries_offset());
   }
 
-  void release_clone() noexcept {
-    FUTURA_CHAOS_POINT("join_all.release_clone");
-    if (shared_refs_.fetch_sub(1, std::memory_order_acq_rel) - 1 == released) destroy();
-  }
-  void destroy() noexcept {
+  static void destroy_last(join_all_state* s) noexcept {
     // Entries hold nothing any more (the owner destroyed them); nodes and words are trivial.
-    this->~join_all_state();
-    deallocate(this);
+    s->~join_all_state();
+    deallocate(s);
   }
 
   static raw_waker clone(void* p) noexcept {
-    join_all_state* s = owner_of(static_cast<join_all_node*>(p));
-    // A child registering the waker it is being polled with: the poller's own plain count.
-    if (s->poller_.load(std::memory_order_relaxed) == &join_all_thread_marker) {
-      ++s->poller_clones_;
-    } else {
-      s->shared_refs_.fetch_add(1, std::memory_order_relaxed);
-    }
+    owner_of(static_cast<join_all_node*>(p))->add_ref();
     return {&vtable, p};
   }
   static void wake_by_ref(void* p) noexcept {
@@ -286,22 +188,15 @@ class join_all_state {
     wake_by_ref(p);
     drop(p);
   }
-  static void drop(void* p) noexcept { owner_of(static_cast<join_all_node*>(p))->release_clone(); }
+  static void drop(void* p) noexcept {
+    FUTURA_CHAOS_POINT("join_all.release_clone");
+    owner_of(static_cast<join_all_node*>(p))->release();
+  }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
-  // References: the owner's, and one per waker clone. Clones made by the polling thread while it
-  // polls the children (nearly all: a child keeps the waker it is polled with) are counted in
-  // `poller_clones_`, without atomics; other clones, and every drop, in `shared_refs_` (modulo
-  // 2^64: it goes "negative" as clones counted by the poller are dropped). Clones outstanding =
-  // poller_clones_ + shared_refs_. The owner's release adds `released` and its count, so the
-  // sum reaches exactly `released` once, when the last reference goes, and whoever brings it
-  // there frees the block.
-  static constexpr std::size_t released = std::size_t{1} << 62;
-  std::atomic<const char*> poller_{nullptr};  // the thread polling the children, if any
-  std::size_t poller_clones_ = 0;             // owner (the poller) only
-  std::atomic<std::size_t> shared_refs_{0};
+  // References (intrusive_ref_count): the owner's, and one per clone of a child's waker.
   std::size_t size_;
-  join_all_wake_tree tree_;
+  wake_tree tree_;
   bool entries_destroyed_ = false;
 };
 
@@ -331,20 +226,18 @@ class join_all_core {
         std::vector<F>().swap(children_);                                      // the moved-from husks and their buffer
         remaining_ = state_->size();
         state_->parent.register_waker(w);
-        typename state_type::polling_guard polling(*state_.get());
         for (std::size_t i = 0, n = state_->size(); i < n; ++i) {  // the first poll polls every child
           if (!poll_entry(state_->at(i), failure)) break;
         }
       } else {
         state_->parent.register_waker(w);
-        typename state_type::polling_guard polling(*state_.get());
         state_->take_woken([&](entry& e) { return e.stage != join_all_node::running || poll_entry(e, failure); });
       }
     } catch (...) {
       // The join is complete; the children still in the block are destroyed with it, the
-      // parent's waker now (release_owner closes the slot again later: closing is idempotent).
+      // parent's waker now (release_owner takes it again later, and finds the slot empty).
       complete_ = true;
-      if (state_) state_->parent.close();
+      if (state_) (void)state_->parent.take();
       throw;
     }
     if constexpr (Mode::short_circuits) {

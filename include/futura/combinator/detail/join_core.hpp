@@ -2,13 +2,15 @@
 // different types, stored by value in the join).
 //
 // Each child gets its own waker, pointing into a small reference-counted heap state made at the
-// first poll: a child wake sets the child's bit in `ready` and forwards the wake to the parent's
-// waker. A poll takes the bits that are set and polls those children, in argument order. The
-// state lives on the heap because wakers must survive moves of the join (rule 2) and the join
-// itself (rule 7).
+// first poll, which holds the wake tree of the children (wake_tree.hpp, the algorithm join_all
+// uses too) and the parent's waker slot: a child wake sets the child's bit, and the first wake of
+// a batch wakes the parent. A poll takes the bits that are set and polls those children, in
+// argument order (the first poll: all of them). The state lives on the heap because wakers must
+// survive moves of the join (rule 2) and the join itself (rule 7).
 #pragma once
 
-#include <futura/combinator/detail/join_parent_waker.hpp>
+#include <futura/combinator/detail/wake_tree.hpp>
+#include <futura/core/detail/atomic_waker.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/core/future_traits.hpp>
@@ -62,9 +64,9 @@ class join_state_owner {
   State* state_ = nullptr;
 };
 
-/// The heap state of a join of `N` children: one "woken since the last poll" bit per child, the
-/// parent's waker, and the targets of the children's wakers. Reference-counted: the join holds
-/// one reference, every clone of a child's waker one more.
+/// The heap state of a join of `N` children: their wake tree, the parent's waker slot, and the
+/// targets of the children's wakers. Reference-counted: the join holds one reference, every
+/// clone of a child's waker one more.
 template <std::size_t N>
 class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   friend class intrusive_ref_count<join_wake_state<N>>;
@@ -72,16 +74,16 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
     join_wake_state* owner;
     std::size_t index;
   };
+  static constexpr std::size_t tree_words = wake_tree::words_for(N);
 
  public:
-  static constexpr std::size_t words = (N + 63) / 64;
-  using ready_set = std::array<std::uint64_t, words>;
+  /// The children a poll polls: one bit each.
+  using ready_set = std::array<std::uint64_t, (N + 63) / 64>;
 
-  /// A new state with one reference (the owner's); every child is marked woken, so the first
-  /// poll polls them all.
-  join_wake_state() noexcept {
+  /// A new state with one reference (the owner's), nothing woken.
+  join_wake_state() noexcept : tree_(N) {
     for (std::size_t i = 0; i < N; ++i) children_[i] = child{this, i};
-    for (auto& word : ready_) word.store(~std::uint64_t{0}, std::memory_order_relaxed);
+    for (auto& word : words_) word.store(0, std::memory_order_relaxed);
   }
   join_wake_state(const join_wake_state&) = delete;
   join_wake_state& operator=(const join_wake_state&) = delete;
@@ -89,21 +91,29 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   /// Child `i`'s waker, borrowed (no reference taken): valid while the owner holds the state.
   raw_waker child_waker(std::size_t i) noexcept { return {&vtable, &children_[i]}; }
 
-  /// Takes the set of children woken since the last call. acq_rel pairs with the wakers'
-  /// fetch_or: what a child did before waking is visible to its next poll, and a child woken
-  /// after this call sees the parent waker registered before it.
+  /// Every child: what the first poll polls.
+  static ready_set all() noexcept {
+    ready_set set;
+    set.fill(~std::uint64_t{0});
+    return set;
+  }
+  /// Takes the set of children woken since the last call.
   ready_set take_ready() noexcept {
     ready_set set{};
-    for (std::size_t w = 0; w < words; ++w) set[w] = ready_[w].exchange(0, std::memory_order_acq_rel);
+    tree_.take(words_, [&](std::size_t i) {
+      set[i / 64] |= std::uint64_t{1} << (i % 64);
+      return true;
+    });
     return set;
   }
   static bool contains(const ready_set& set, std::size_t i) noexcept { return (set[i / 64] >> (i % 64)) & 1u; }
 
-  join_parent_waker parent;
+  atomic_waker parent;
 
-  /// The join is finished or destroyed: stop forwarding, drop its reference.
+  /// The join is finished or destroyed: release the parent's waker (later child wakes find the
+  /// slot empty), drop its reference.
   void release_owner() noexcept {
-    parent.close();
+    (void)parent.take();
     this->release();
   }
 
@@ -111,8 +121,7 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   ~join_wake_state() = default;
 
   void mark_woken(std::size_t i) noexcept {
-    ready_[i / 64].fetch_or(std::uint64_t{1} << (i % 64), std::memory_order_acq_rel);
-    parent.wake();
+    if (tree_.set(words_, i)) parent.wake();
   }
 
   static raw_waker clone(void* p) noexcept {
@@ -130,7 +139,8 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   static void drop(void* p) noexcept { static_cast<child*>(p)->owner->release(); }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
-  std::array<std::atomic<std::uint64_t>, words> ready_;
+  const wake_tree tree_;
+  std::atomic<std::uint64_t> words_[tree_words];
   child children_[N];
 };
 
@@ -165,9 +175,10 @@ class join_core {
 
   poll_result<output_type> poll(waker& w, const char* who) {
     if (complete_) polled_after_completion(who);
-    if (!state_) state_ = join_state_owner<state_type>(new state_type());  // the one allocation
+    const bool first_poll = !state_;
+    if (first_poll) state_ = join_state_owner<state_type>(new state_type());  // the one allocation
     state_->parent.register_waker(w);
-    const ready_set woken = state_->take_ready();
+    const ready_set woken = first_poll ? state_type::all() : state_->take_ready();
     join_failure<Mode> failure;
     try {
       poll_children(woken, failure, indices{});
