@@ -24,6 +24,7 @@
 
 #include <futura/asio/detail/async_op_state.hpp>
 #include <futura/asio/detail/completion_handlers.hpp>
+#include <futura/asio/detail/inline_op_allocator.hpp>
 #include <futura/asio/detail/op_in_flight.hpp>
 #include <futura/asio/detail/recycling_pool.hpp>
 #include <futura/combinator/future_ext.hpp>
@@ -47,60 +48,9 @@
 namespace futura {
 namespace detail {
 
-/// Memory for one Asio operation at a time, inside the state that the operation's handler keeps
-/// alive: Asio frees an operation's memory before it calls or destroys the handler (the handler
-/// is moved out first), so the memory is still there when it is given back.
-struct inline_op_memory {
-  /// Holds the wait operation of a timer on an io_context executor (72 bytes with Boost 1.81),
-  /// a strand (88) or an any_io_executor (120).
-  static constexpr std::size_t size = 128;
-  alignas(std::max_align_t) unsigned char bytes[size];
-  bool in_use = false;
-};
-
-/// The sleep handler's associated allocator: the wait operation goes into the state's
-/// `inline_op_memory` when it fits and the memory is free, into the recycling cache otherwise.
-template <class T>
-class inline_op_allocator {
- public:
-  using value_type = T;
-
-  explicit inline_op_allocator(inline_op_memory* m) noexcept : memory_(m) {}
-  template <class U>
-  inline_op_allocator(const inline_op_allocator<U>& o) noexcept : memory_(o.memory()) {}
-
-  template <class U>
-  struct rebind {
-    using other = inline_op_allocator<U>;
-  };
-
-  T* allocate(std::size_t n) {
-    if (n == 1 && sizeof(T) <= inline_op_memory::size && alignof(T) <= alignof(std::max_align_t) && !memory_->in_use) {
-      memory_->in_use = true;
-      recycling::unpoison(memory_->bytes, inline_op_memory::size);
-      return reinterpret_cast<T*>(memory_->bytes);
-    }
-    return thread_cache_allocator<T>().allocate(n);
-  }
-  void deallocate(T* p, std::size_t n) noexcept {
-    if (static_cast<void*>(p) == static_cast<void*>(memory_->bytes)) {
-      recycling::poison(memory_->bytes, inline_op_memory::size);
-      memory_->in_use = false;
-    } else {
-      thread_cache_allocator<T>().deallocate(p, n);
-    }
-  }
-
-  inline_op_memory* memory() const noexcept { return memory_; }
-
-  friend bool operator==(const inline_op_allocator& a, const inline_op_allocator& b) noexcept {
-    return a.memory_ == b.memory_;
-  }
-  friend bool operator!=(const inline_op_allocator& a, const inline_op_allocator& b) noexcept { return !(a == b); }
-
- private:
-  inline_op_memory* memory_;
-};
+/// Room for a sleep's wait operation inside its state (inline_op_allocator.hpp): 72 bytes with
+/// Boost 1.81 on an io_context executor, 88 on a strand, 120 on an any_io_executor.
+using sleep_op_slot = inline_op_slot<128, alignof(std::max_align_t)>;
 
 /// The shared state of a sleep: the operation's state plus the timer it waits on. The timer
 /// lives exactly as long as the wait: it is created at the first poll and destroyed by the
@@ -119,7 +69,7 @@ class timer_op_state final : public async_op_state<boost::system::result<void>> 
   explicit timer_op_state(const Executor& ex) : timer_(std::in_place, ex) {}
 
   /// Where the wait operation lives (see sleep_handler).
-  inline_op_memory op_memory;
+  sleep_op_slot op_slot;
 
   /// Arms the timer; call once, right after construction (nothing else can see it yet).
   template <class Handler>
@@ -148,17 +98,17 @@ class timer_op_state final : public async_op_state<boost::system::result<void>> 
 /// the wait operation into the state's own memory.
 class sleep_handler : public error_handler {
  public:
-  using allocator_type = inline_op_allocator<void>;
+  using allocator_type = inline_op_allocator<void, sleep_op_slot, thread_cache_allocator>;
 
   /// Adopts one reference on `s`.
   template <class Executor>
-  explicit sleep_handler(timer_op_state<Executor>* s) noexcept : error_handler(s), memory_(&s->op_memory) {}
+  explicit sleep_handler(timer_op_state<Executor>* s) noexcept : error_handler(s), slot_(&s->op_slot) {}
 
   cancellation_slot_type get_cancellation_slot() const noexcept { return {}; }
-  allocator_type get_allocator() const noexcept { return allocator_type(memory_); }
+  allocator_type get_allocator() const noexcept { return allocator_type(slot_); }
 
  private:
-  inline_op_memory* memory_;
+  sleep_op_slot* slot_;
 };
 
 }  // namespace detail

@@ -16,6 +16,7 @@
 // cache.
 #pragma once
 
+#include <futura/asio/detail/inline_op_allocator.hpp>
 #include <futura/asio/detail/task_header.hpp>
 #include <futura/combinator/detail/root_poll.hpp>
 #include <futura/core/detail/config.hpp>
@@ -70,65 +71,19 @@ class task_runner {
 };
 
 /// Room in a task block for the one operation an io_context or thread_pool executor allocates
-/// per post. Only the thread that schedules the task (the one that made it `scheduled`) takes
-/// it, and Asio gives it back before the runner runs, so it is never contended; a second
-/// request while it is taken (not made by Asio today) is served by the fallback allocator.
-class task_op_slot {
- public:
-  // Asio 1.81's operation for a task runner is 40 bytes (scheduler_operation + runner +
-  // allocator) with pointer alignment, exactly this (no slack: every byte of the block is
-  // paid for on every spawn); a larger one (handler tracking) takes the fallback.
-  static constexpr std::size_t size = 5 * sizeof(void*);
-  static constexpr std::size_t align = alignof(void*);
+/// per post (inline_op_allocator.hpp). Only the thread that schedules the task (the one that made
+/// it `scheduled`) takes it, and Asio gives it back before the runner runs. Asio 1.81's operation
+/// for a task runner is 40 bytes (scheduler_operation + runner + allocator) with pointer
+/// alignment, exactly this (no slack: every byte of the block is paid for on every spawn); a
+/// larger one (handler tracking) takes the fallback.
+using task_op_slot = inline_op_slot<5 * sizeof(void*), alignof(void*)>;
 
-  void* try_take(std::size_t bytes, std::size_t alignment) noexcept {
-    if (taken_ || bytes > size || alignment > align) return nullptr;
-    taken_ = true;
-    return storage_;
-  }
-  bool give_back(void* p) noexcept {
-    if (p != static_cast<void*>(storage_)) return false;
-    taken_ = false;
-    return true;
-  }
-
- private:
-  alignas(align) unsigned char storage_[size];
-  bool taken_ = false;
-};
+template <class T>
+using task_op_fallback = typename std::allocator_traits<task_proto_allocator>::template rebind_alloc<T>;
 
 /// The execution::allocator of a task's executor: its posts use the task's op slot.
 template <class T>
-class task_op_allocator {
- public:
-  using value_type = T;
-
-  explicit task_op_allocator(task_op_slot* slot) noexcept : slot_(slot) {}
-  template <class U>
-  task_op_allocator(const task_op_allocator<U>& o) noexcept : slot_(o.slot_) {}
-
-  T* allocate(std::size_t n) {
-    if (n == 1) {
-      if (void* p = slot_->try_take(sizeof(T), alignof(T))) return static_cast<T*>(p);
-    }
-    return fallback().allocate(n);
-  }
-  void deallocate(T* p, std::size_t n) noexcept {
-    if (!slot_->give_back(p)) fallback().deallocate(p, n);
-  }
-
-  friend bool operator==(const task_op_allocator& a, const task_op_allocator& b) noexcept { return a.slot_ == b.slot_; }
-  friend bool operator!=(const task_op_allocator& a, const task_op_allocator& b) noexcept { return a.slot_ != b.slot_; }
-
- private:
-  template <class>
-  friend class task_op_allocator;
-  static typename std::allocator_traits<task_proto_allocator>::template rebind_alloc<T> fallback() noexcept {
-    return {};
-  }
-
-  task_op_slot* slot_;
-};
+using task_op_allocator = inline_op_allocator<T, task_op_slot, task_op_fallback>;
 
 /// Executors whose execute() allocates exactly one operation, with the executor's allocator,
 /// and frees it before invoking the function: a task on them embeds that operation.
@@ -261,8 +216,8 @@ class task final : public task_output<output_t<F>> {
   }
 
   // Flattened: the executor's execute() and, on io_context/thread_pool, the scheduler's post are
-  // inlined into this one function per task type (GCC kept them as two more calls: ~25
-  // instructions per wake on W4, the wake -> post -> poll path).
+  // inlined into this one function per task type; left to itself GCC keeps them as two more
+  // calls on every wake -> post -> poll path (docs/performance.md, W4).
   [[gnu::flatten]] static void schedule(task_header* h) { self(h).executor_.get().execute(task_runner(h)); }
 
  public:
