@@ -11,8 +11,8 @@
 // inside io_context::run), and a futures program frees many operations (every completion in one
 // reactor turn) before the woken tasks start the next ones, so those two slots overflow and most
 // operations reach malloc. This cache keeps up to `max_cached_bytes` per thread, in lists by
-// size class: enough for every operation of a few hundred tasks completing in one turn (the
-// W6 echo benchmark, 100 tasks, needs about 50 KiB), and a bound on what an idle thread keeps.
+// size class: enough for every operation of a few hundred tasks completing in one turn
+// (docs/performance.md, W6), and a bound on what an idle thread keeps.
 //
 // Threads: a block may be freed on another thread than the one that allocated it (a handler runs
 // on the IO thread, the future is dropped on another): it joins the freeing thread's cache. The
