@@ -21,21 +21,19 @@ class future_category_impl final : public boost::system::error_category {
 
  private:
   static const char* describe(int ev) noexcept {
-    switch (static_cast<error>(ev)) {
-      case error::broken_promise:
-        return "broken promise: the promise was destroyed without a value";
-      case error::promise_already_satisfied:
-        return "promise already satisfied: a value or exception was already set";
-      case error::polled_after_completion:
-        return "future polled after completion";
-      case error::aborted:
-        return "aborted";
-      case error::timed_out:
-        return "timed out";
-      case error::future_already_retrieved:
-        return "future already retrieved: get_future() was called twice";
-    }
-    return "unknown futura error";
+    // Indexed by futura::error, whose values start at 1.
+    static constexpr const char* messages[] = {
+        "broken promise: the promise was destroyed without a value",
+        "promise already satisfied: a value or exception was already set",
+        "future polled after completion",
+        "aborted",
+        "timed out",
+        "future already retrieved: get_future() was called twice",
+    };
+    static_assert(sizeof(messages) / sizeof(messages[0]) == static_cast<int>(error::future_already_retrieved),
+                  "futura::error: one message per error code");
+    const bool known = ev >= 1 && ev <= static_cast<int>(sizeof(messages) / sizeof(messages[0]));
+    return known ? messages[ev - 1] : "unknown futura error";
   }
 };
 

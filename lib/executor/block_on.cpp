@@ -104,6 +104,6 @@ thread_parker* block_on_scope::enter_slow() {
 
 void block_on_scope::release_parker(thread_parker* p) noexcept { p->release(); }
 
-void block_on_scope::park() { parker_->park(); }
+void block_on_scope::wait() { parker_->park(); }
 
 }  // namespace futura::detail

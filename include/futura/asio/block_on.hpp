@@ -33,9 +33,9 @@
 // guard, and a lock of that mutex per wake and per `run_one`.
 #pragma once
 
-#include <futura/combinator/detail/root_poll.hpp>
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
+#include <futura/executor/block_on.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -79,18 +79,10 @@ class io_block_on_scope {
 /// Throws `std::logic_error` when called from a handler of `ctx` (it would deadlock).
 template <class F>
 output_t<F> block_on(boost::asio::io_context& ctx, F&& f) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F> || std::is_copy_constructible_v<std::decay_t<F>>,
-                "futura::block_on takes the future by value and this one cannot be copied: pass std::move(f)");
+  static_assert(detail::check_block_on_argument<F>());
   detail::io_block_on_scope scope(ctx);  // first: a misuse throws before f is moved from
   std::decay_t<F> future(std::forward<F>(f));
-  detail::borrowed_waker w(scope.raw());
-  for (;;) {
-    // A root poll (detail/root_poll.hpp): this thread runs other handlers between polls.
-    poll_result<output_t<F>> r = detail::poll_root(future, w.get());
-    if (r.is_ready()) return std::move(r).value();
-    scope.wait();
-  }
+  return detail::poll_until_ready(future, scope);
 }
 
 }  // namespace futura

@@ -19,6 +19,7 @@
 #include <futura/channel/detail/oneshot_state.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/misuse.hpp>
+#include <futura/core/detail/ref_count.hpp>
 
 #include <optional>
 #include <type_traits>
@@ -32,20 +33,8 @@ class callback_handle {
  public:
   using value_type = detail::void_to_unit_t<T>;
 
-  /// Another sender of the same future. Copying a moved-from handle gives another empty one.
-  callback_handle(const callback_handle& o) noexcept : state_(o.state_) {
-    if (state_) state_->add_sender();
-  }
-  /// Leaves `o` empty: an empty handle may be copied, assigned, destroyed and called (a call
-  /// does nothing).
-  callback_handle(callback_handle&& o) noexcept : state_(std::exchange(o.state_, nullptr)) {}
-  callback_handle& operator=(callback_handle o) noexcept {
-    std::swap(state_, o.state_);
-    return *this;
-  }
-  ~callback_handle() {
-    if (state_) state_->release_sender();
-  }
+  // Copies are more senders of the same future; a moved-from handle is empty, and an empty
+  // handle may be copied, assigned, destroyed and called (a call does nothing).
 
   /// Completes the future with `v` (first call only; later calls are ignored).
   template <class U = T, std::enable_if_t<!std::is_void_v<U>, int> = 0>
@@ -61,8 +50,13 @@ class callback_handle {
  private:
   template <class, class>
   friend class from_callback_future;
-  explicit callback_handle(detail::oneshot_state<value_type>* s) noexcept : state_(s) {}  // adopts a sender
-  detail::oneshot_state<value_type>* state_;
+  using state_type = detail::oneshot_state<value_type>;
+  struct sender_traits {
+    static void add(state_type* s) noexcept { s->add_sender(); }
+    static void release(state_type* s) noexcept { s->release_sender(); }
+  };
+  explicit callback_handle(state_type* s) noexcept : state_(s) {}  // adopts a sender
+  detail::ref_ptr<state_type, sender_traits> state_;
 };
 
 template <class T, class Init>

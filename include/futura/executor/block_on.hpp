@@ -61,8 +61,8 @@ class block_on_scope {
 
   /// A waker that unparks this scope's thread (borrowed: the scope holds the reference).
   raw_waker raw() const noexcept { return {&block_on_parker_vtable, parker_}; }
-  /// Blocks until the waker was woken since the last park (returns at once if it was).
-  void park();
+  /// Parks the thread until the waker was woken since the last wait (returns at once if it was).
+  void wait();
 
  private:
   /// The parker of an entry off the common path: the thread's first (made and kept), or a
@@ -73,6 +73,28 @@ class block_on_scope {
 
   thread_parker* parker_;
 };
+
+/// What every block_on checks of its argument.
+template <class F>
+constexpr bool check_block_on_argument() {
+  static_assert(check_future<F>());
+  static_assert(!std::is_lvalue_reference_v<F> || std::is_copy_constructible_v<std::decay_t<F>>,
+                "futura::block_on takes the future by value and this one cannot be copied: pass std::move(f)");
+  return true;
+}
+
+/// The loop of every block_on: poll `future` as a root (combinator/detail/root_poll.hpp) with
+/// the scope's waker; between polls the scope waits until that waker was woken (parks the
+/// thread, or runs an io_context's handlers).
+template <class F, class Scope>
+FUTURA_ALWAYS_INLINE output_t<F> poll_until_ready(F& future, Scope& scope) {
+  borrowed_waker w(scope.raw());
+  for (;;) {
+    poll_result<output_t<F>> r = detail::poll_root(future, w.get());
+    if (r.is_ready()) return std::move(r).value();
+    scope.wait();
+  }
+}
 
 }  // namespace detail
 
@@ -85,18 +107,10 @@ class block_on_scope {
 // (the scope's TLS updates cancel out); the loop, park() and the slow entries stay small.
 template <class F>
 FUTURA_ALWAYS_INLINE output_t<F> block_on(F&& f) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F> || std::is_copy_constructible_v<std::decay_t<F>>,
-                "futura::block_on takes the future by value and this one cannot be copied: pass std::move(f)");
+  static_assert(detail::check_block_on_argument<F>());
   std::decay_t<F> future(std::forward<F>(f));
   detail::block_on_scope scope;
-  detail::borrowed_waker w(scope.raw());
-  for (;;) {
-    // A root poll (detail/root_poll.hpp): this thread parks between polls.
-    poll_result<output_t<F>> r = detail::poll_root(future, w.get());
-    if (r.is_ready()) return std::move(r).value();
-    scope.park();
-  }
+  return detail::poll_until_ready(future, scope);
 }
 
 }  // namespace futura

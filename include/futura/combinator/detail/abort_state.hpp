@@ -47,27 +47,6 @@ class abort_state : public intrusive_ref_count<abort_state> {
 };
 
 /// One owning reference to an abort_state (null when moved from). Copying takes a reference.
-class abort_ref {
- public:
-  explicit abort_ref(abort_state* adopted) noexcept : state_(adopted) {}
-  abort_ref(const abort_ref& o) noexcept : state_(o.state_) {
-    if (state_) state_->add_ref();
-  }
-  abort_ref(abort_ref&& o) noexcept : state_(std::exchange(o.state_, nullptr)) {}
-  abort_ref& operator=(abort_ref o) noexcept {
-    std::swap(state_, o.state_);
-    return *this;
-  }
-  ~abort_ref() { reset(); }
-
-  void reset() noexcept {
-    if (auto* s = std::exchange(state_, nullptr)) s->release();
-  }
-  abort_state* operator->() const noexcept { return state_; }
-  explicit operator bool() const noexcept { return state_ != nullptr; }
-
- private:
-  abort_state* state_;
-};
+using abort_ref = ref_ptr<abort_state>;
 
 }  // namespace futura::detail

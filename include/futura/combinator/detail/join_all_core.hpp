@@ -258,14 +258,7 @@ class join_all_core {
     borrowed_waker child_waker(state_type::child_waker(e));
     poll_result<output_t<F>> r = e.future.poll(child_waker.get());
     if (r.is_pending()) return true;
-    if constexpr (Mode::short_circuits) {
-      if (Mode::failed(r.value())) {
-        failure.error.emplace(Mode::error(r.value()));
-        return false;
-      }
-    } else {
-      (void)failure;
-    }
+    if (failure.record(r.value())) return false;
     e.future.~F();  // a finished child is destroyed at once
     e.stage = join_all_node::released;
     ::new (static_cast<void*>(&e.value)) value_type(Mode::value(std::move(r).value()));

@@ -36,33 +36,14 @@ constexpr bool check_join_arguments(std::index_sequence<Is...>) {
   return (check_future<Fs, Is>() && ...);
 }
 
-/// The owner's reference to a join state: the join holds exactly one; dropping it tells the
-/// state that the owner is gone (release_owner), then releases the reference.
+/// The owner's reference to a join state: the join holds exactly one (move-only); dropping it
+/// tells the state that the owner is gone (release_owner), which releases the reference.
 template <class State>
-class join_state_owner {
- public:
-  join_state_owner() noexcept = default;
-  explicit join_state_owner(State* s) noexcept : state_(s) {}
-  join_state_owner(join_state_owner&& o) noexcept : state_(std::exchange(o.state_, nullptr)) {}
-  join_state_owner& operator=(join_state_owner&& o) noexcept {
-    join_state_owner(std::move(o)).swap(*this);
-    return *this;
-  }
-  join_state_owner(const join_state_owner&) = delete;
-  join_state_owner& operator=(const join_state_owner&) = delete;
-  ~join_state_owner() { reset(); }
-
-  void reset() noexcept {
-    if (State* s = std::exchange(state_, nullptr)) s->release_owner();
-  }
-  State* get() const noexcept { return state_; }
-  State* operator->() const noexcept { return state_; }
-  explicit operator bool() const noexcept { return state_ != nullptr; }
-  void swap(join_state_owner& o) noexcept { std::swap(state_, o.state_); }
-
- private:
-  State* state_ = nullptr;
+struct join_owner_traits {
+  static void release(State* s) noexcept { s->release_owner(); }
 };
+template <class State>
+using join_state_owner = ref_ptr<State, join_owner_traits<State>>;
 
 /// The heap state of a join of `N` children: their wake tree, the parent's waker slot, and the
 /// targets of the children's wakers. Reference-counted: the join holds one reference, every
@@ -153,10 +134,23 @@ struct join_slot {
 
 /// The error of a short-circuiting join, when one child failed during a poll.
 template <class Mode, bool = Mode::short_circuits>
-struct join_failure {};
+struct join_failure {
+  /// A join that does not short-circuit never fails on an output.
+  template <class Output>
+  bool record(const Output&) noexcept {
+    return false;
+  }
+};
 template <class Mode>
 struct join_failure<Mode, true> {
   std::optional<typename Mode::error_type> error;
+  /// True (keeping the error) when `output` makes the join fail: it must stop polling.
+  template <class Output>
+  bool record(const Output& output) {
+    if (!Mode::failed(output)) return false;
+    error.emplace(Mode::error(output));
+    return true;
+  }
 };
 
 /// join / try_join over futures `Fs`, storing outputs as `Mode` says.
@@ -218,14 +212,7 @@ class join_core {
     borrowed_waker child_waker(state_->child_waker(I));
     auto r = child->poll(child_waker.get());
     if (r.is_pending()) return true;
-    if constexpr (Mode::short_circuits) {
-      if (Mode::failed(r.value())) {
-        failure.error.emplace(Mode::error(r.value()));
-        return false;
-      }
-    } else {
-      (void)failure;
-    }
+    if (failure.record(r.value())) return false;
     slot.template emplace<1>(Mode::value(std::move(r).value()));  // the finished child goes first
     --remaining_;
     return true;

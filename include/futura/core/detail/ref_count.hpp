@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 namespace futura::detail {
 
@@ -61,6 +62,42 @@ class intrusive_ref_count {
 
  private:
   std::atomic<std::uint32_t> refs_;
+};
+
+/// How ref_ptr takes and drops a reference: the intrusive count's by default.
+template <class T>
+struct intrusive_ref_traits {
+  static void add(T* p) noexcept { p->add_ref(); }
+  static void release(T* p) noexcept { p->release(); }
+};
+
+/// One counted reference to a `T` (null when moved from or reset). Copying takes another
+/// reference through `Traits::add`; a Traits without `add` makes a move-only owner. The
+/// constructor from a pointer adopts a reference the caller already holds.
+template <class T, class Traits = intrusive_ref_traits<T>>
+class ref_ptr {
+ public:
+  ref_ptr() noexcept = default;
+  explicit ref_ptr(T* adopted) noexcept : p_(adopted) {}
+  ref_ptr(const ref_ptr& o) noexcept : p_(o.p_) {
+    if (p_) Traits::add(p_);
+  }
+  ref_ptr(ref_ptr&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  ref_ptr& operator=(ref_ptr o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  ~ref_ptr() { reset(); }
+
+  void reset() noexcept {
+    if (T* p = std::exchange(p_, nullptr)) Traits::release(p);
+  }
+  T* get() const noexcept { return p_; }
+  T* operator->() const noexcept { return p_; }
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+
+ private:
+  T* p_ = nullptr;
 };
 
 }  // namespace futura::detail
