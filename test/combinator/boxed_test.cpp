@@ -29,11 +29,7 @@ using futura_test::counting_waker;
 using futura_test::probe;
 using futura_test::value_of;
 
-/// `n` links of `+1` over `f`, each link boxed.
-futura::boxed_future<int> plus_one_chain(futura::boxed_future<int> f, int n) {
-  for (int i = 0; i < n; ++i) f = std::move(f).then([](int x) { return x + 1; }).boxed();
-  return f;
-}
+using futura_test::plus_one_chain;
 
 /// `f` boxed under `links_above` more boxes, such that the box directly inside `f` is polled at a
 /// depth where the trampoline defers it, on the first descent and in every drive (boxes at

@@ -31,11 +31,7 @@ struct counting_waker_guard {
 
 constexpr int limit = static_cast<int>(futura::detail::boxed_poll_depth_limit);
 
-/// `n` links of `+1` over `f`, each link boxed.
-futura::boxed_future<int> plus_one_chain(futura::boxed_future<int> f, int n) {
-  for (int i = 0; i < n; ++i) f = std::move(f).then([](int x) { return x + 1; }).boxed();
-  return f;
-}
+using futura_test::plus_one_chain;
 
 /// `f` under 2 * limit - 1 boxes: `f` itself is polled where the trampoline defers a box, so
 /// whatever `f` polls runs inside the poll of a deep chain, at a depth greater than zero.

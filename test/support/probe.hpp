@@ -161,6 +161,13 @@ std::vector<probe_future<T>> futures_of(const std::vector<probe<T>>& probes) {
   return v;
 }
 
+/// `n` links of `+1` over `f`, each link boxed: a chain as deep as `n` (the boxed trampoline's
+/// suites build them past its depth limit).
+inline futura::boxed_future<int> plus_one_chain(futura::boxed_future<int> f, int n) {
+  for (int i = 0; i < n; ++i) f = std::move(f).then([](int x) { return x + 1; }).boxed();
+  return f;
+}
+
 /// For BOOST_CHECK_EXCEPTION: the future_error of polling a completed future.
 inline bool is_polled_after_completion(const futura::future_error& e) {
   return e.code() == futura::error::polled_after_completion;
