@@ -25,6 +25,7 @@
 #include <futura/combinator/detail/join_core.hpp>
 #include <futura/combinator/detail/join_parent_waker.hpp>
 #include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 #include <futura/core/poll_result.hpp>
@@ -136,7 +137,8 @@ class join_all_state {
   static join_all_state* create(std::vector<F>& children) {
     const std::size_t n = children.size();
     if (n > std::numeric_limits<std::uint32_t>::max()) {
-      throw std::length_error("futura::join_all: more than 2^32 - 1 futures");
+      throw_standard<std::length_error>(boost::system::errc::value_too_large,
+                                        "futura::join_all: more than 2^32 - 1 futures");
     }
     const join_all_wake_tree tree(n);
     const std::size_t tree_offset = tree_offset_for(n);
@@ -145,17 +147,18 @@ class join_all_state {
     s->tree_.construct(s->woken());
     entry* e = s->entries();
     std::size_t built = 0;
-    try {
+    FUTURA_TRY {
       for (; built < n; ++built) {
         ::new (static_cast<void*>(&e[built])) entry(static_cast<std::uint32_t>(built));
         ::new (static_cast<void*>(&e[built].future)) F(std::move(children[built]));
         e[built].stage = join_all_node::running;
       }
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       for (std::size_t i = 0; i < built; ++i) e[i].future.~F();
       s->~join_all_state();
       deallocate(block);
-      throw;
+      FUTURA_RETHROW;
     }
     return s;
   }
@@ -321,7 +324,7 @@ class join_all_core {
   poll_result<output_type> poll(waker& w, const char* who) {
     if (complete_) polled_after_completion(who);
     join_failure<Mode> failure;
-    try {
+    FUTURA_TRY {
       if (!state_) {
         if (children_.empty()) {
           complete_ = true;
@@ -340,12 +343,13 @@ class join_all_core {
         typename state_type::polling_guard polling(*state_.get());
         state_->take_woken([&](entry& e) { return e.stage != join_all_node::running || poll_entry(e, failure); });
       }
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       // The join is complete; the children still in the block are destroyed with it, the
       // parent's waker now (release_owner closes the slot again later: closing is idempotent).
       complete_ = true;
       if (state_) state_->parent.close();
-      throw;
+      FUTURA_RETHROW;
     }
     if constexpr (Mode::short_circuits) {
       if (failure.error) {
