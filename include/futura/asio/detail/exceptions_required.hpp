@@ -9,6 +9,5 @@
 #include <futura/core/detail/config.hpp>
 
 #if !FUTURA_HAS_EXCEPTIONS
-#error \
-    "futura: the Asio layer (futura/futura.hpp, futura/asio/*) needs exceptions; under -fno-exceptions include <futura/core.hpp> (futures, combinators, promise, from_callback, block_on) instead"
+#error "futura: futura/futura.hpp and futura/asio/* need exceptions; without them, include <futura/core.hpp>"
 #endif
