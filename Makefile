@@ -2,7 +2,8 @@
 #
 #   make deps     install the Debian packages futura needs (no-op when present)
 #   make build    Release build (GCC) of library, tests and examples
-#   make test     GCC and Clang Release suites, then ASan+UBSan and TSan suites, all through CTest
+#   make test     GCC and Clang Release suites, the -fno-exceptions suites, then ASan+UBSan and TSan
+#                 suites, all through CTest
 #                 (the TSan build is a chaos build: thread timing perturbed in every lock-free protocol)
 #   make demo     build and run the examples
 #   make bench    Release benchmarks, futura against its peers, one table (bench-callgrind: instructions)
@@ -29,7 +30,7 @@ CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 
 FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
 
-.PHONY: format all deps build test test-gcc test-clang test-asan test-tsan demo bench bench-callgrind fuzz lint install clean
+.PHONY: format all deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench bench-callgrind fuzz lint install clean
 
 all: build
 
@@ -51,7 +52,7 @@ build: deps
 
 # Release suites with both compilers, then the sanitizer builds CI must run.
 test: deps
-	$(MAKE) --no-print-directory test-gcc test-clang lint test-asan test-tsan
+	$(MAKE) --no-print-directory test-gcc test-clang test-noexcept lint test-asan test-tsan
 
 # The GCC build also builds bench/ and runs its smoke test (tiny sizes, every result checked).
 test-gcc: deps
@@ -63,6 +64,14 @@ test-clang: deps
 	$(CONFIGURE) -B $(BUILD)/clang $(CLANG_RELEASE)
 	cmake --build $(BUILD)/clang -j$(JOBS)
 	ctest --test-dir $(BUILD)/clang --output-on-failure -j$(CTEST_JOBS)
+
+# Library and suites with -fno-exceptions (GCC): the layers below Asio, their cases that throw
+# or catch compiled out, and the error handler's suite.
+test-noexcept: deps
+	$(CONFIGURE) -B $(BUILD)/noexcept -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ -DFUTURA_NO_EXCEPTIONS=ON \
+	  -DFUTURA_TEST_CONSUMER=OFF -DFUTURA_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD)/noexcept -j$(JOBS)
+	ctest --test-dir $(BUILD)/noexcept --output-on-failure -j$(CTEST_JOBS)
 
 test-asan: deps
 	$(CONFIGURE) -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_COMPILER=clang++ \

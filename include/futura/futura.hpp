@@ -1,6 +1,8 @@
 // futura/futura.hpp — everything: the core plus the Boost.Asio layer.
 #pragma once
 
+#include <futura/asio/detail/exceptions_required.hpp>
+
 #include <futura/core.hpp>
 
 #include <futura/asio/as_future.hpp>

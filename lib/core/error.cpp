@@ -1,7 +1,10 @@
-// futura's Boost.System error category and the reporting of contract violations.
+// futura's Boost.System error category, the error handler of code compiled without
+// exceptions, and the reporting of contract violations.
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/error.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -44,7 +47,44 @@ const boost::system::error_category& future_category() noexcept {
   return instance;
 }
 
+namespace {
+
+void default_error_handler(boost::system::error_code, const char* what) noexcept {
+  std::fprintf(stderr, "futura: %s\n", what);
+  std::fflush(stderr);
+  std::abort();
+}
+
+std::atomic<error_handler> current_error_handler{&default_error_handler};
+
+}  // namespace
+
+error_handler set_error_handler(error_handler h) noexcept {
+  return current_error_handler.exchange(h != nullptr ? h : &default_error_handler, std::memory_order_acq_rel);
+}
+
+error_handler get_error_handler() noexcept { return current_error_handler.load(std::memory_order_acquire); }
+
 namespace detail {
+
+void report_error(boost::system::error_code code, const char* what) noexcept {
+  current_error_handler.load(std::memory_order_acquire)(code, what);
+  std::abort();  // the handler returned: the program cannot go on from where the error was found
+}
+
+void report_future_error(error e, const char* who) noexcept {
+  // What future_error(e, who).what() says, built without allocating.
+  char message[256];
+  const boost::system::error_code code = make_error_code(e);
+  char text[128];
+  const char* const description = code.message(text, sizeof text);
+  if (who != nullptr) {
+    std::snprintf(message, sizeof message, "%s: %s", who, description);
+  } else {
+    std::snprintf(message, sizeof message, "%s", description);
+  }
+  report_error(code, message);
+}
 
 void misuse_abort(const char* who) noexcept {
   std::fprintf(stderr, "futura: %s polled after completion (contract rule 4)\n", who);

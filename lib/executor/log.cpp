@@ -12,6 +12,7 @@
 // handed out. Then a disabled event costs one relaxed load and a compare. A logger someone else
 // holds (given to set_logger(), found in spdlog's registry, or returned by logger()) gets the
 // floor trace: each event then asks the logger itself, so set_level() on it takes effect at once.
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/executor/log.hpp>
 
 #include <spdlog/logger.h>
@@ -104,12 +105,13 @@ void set_logger(std::shared_ptr<spdlog::logger> l) {
 namespace detail {
 
 spdlog::logger* log_target_slow() noexcept {
-  try {
+  FUTURA_TRY {
     logger_store& s = store();
     std::lock_guard<std::mutex> lock(s.mutex);
     if (!s.current) install(s, default_logger(s));  // not logger(): the default stays private
     return s.current.get();
-  } catch (...) {
+  }
+  FUTURA_CATCH_ALL {
     return nullptr;  // no logger could be made: logging is best effort
   }
 }

@@ -45,10 +45,12 @@ struct counted_error : std::runtime_error {
   ~counted_error() override { --alive; }
 };
 
+#if FUTURA_HAS_EXCEPTIONS
 /// A value whose construction throws.
 struct throws_on_construction {
   explicit throws_on_construction(int) { throw counted_error("constructor failed"); }
 };
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 template <class T>
 futura::poll_result<T> poll_with(oneshot_receiver<T>& rx, const strict_waker& target) {
@@ -56,7 +58,9 @@ futura::poll_result<T> poll_with(oneshot_receiver<T>& rx, const strict_waker& ta
   return rx.poll(w);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 bool is_broken(const futura::future_error& e) { return e.code() == futura::error::broken_promise; }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 struct reset_counts {
   reset_counts() {
@@ -106,6 +110,7 @@ BOOST_AUTO_TEST_CASE(a_value_set_after_a_pending_poll_wakes_the_registered_waker
   BOOST_TEST(a.underflows() == 0);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_set_before_the_first_poll_is_rethrown_and_freed_with_the_state) {
   strict_waker a;
   auto* s = new oneshot_state<int>();
@@ -169,6 +174,7 @@ BOOST_AUTO_TEST_CASE(a_value_whose_constructor_throws_completes_with_that_except
   BOOST_TEST(counted_error::alive == 0);
   BOOST_TEST(a.live_clones() == 0);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 // ---- waker: registration --------------------------------------------------------------------
 
@@ -337,6 +343,7 @@ BOOST_AUTO_TEST_CASE(only_the_first_claim_wins) {
   BOOST_TEST(futura_test::value_of(poll_with(rx, a)) == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(the_last_sender_leaving_unclaimed_breaks_the_future_and_wakes_it) {
   strict_waker a;
   auto* s = new oneshot_state<int>();
@@ -353,6 +360,7 @@ BOOST_AUTO_TEST_CASE(the_last_sender_leaving_unclaimed_breaks_the_future_and_wak
   BOOST_TEST(a.live_clones() == 0);
   BOOST_CHECK_THROW((void)poll_with(rx, a), futura::future_error);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(the_last_sender_leaving_after_a_claim_does_not_break_the_value) {
   strict_waker a;
@@ -536,6 +544,7 @@ BOOST_AUTO_TEST_CASE(the_last_sender_leaving_while_the_receiver_leaves_frees_the
 
 // ---- the same races as a bounded stress (every build) ------------------------------------------
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(completion_racing_re_registration_and_leaving_delivers_once_and_leaks_nothing) {
   // Sender: value, exception or broken (a promise: it leaves as it completes). Receiver: one to
   // three polls switching between A and B, then maybe leaving. After the round: if the receiver
@@ -679,5 +688,6 @@ BOOST_AUTO_TEST_CASE(two_callback_senders_racing_each_other_and_the_receiver_com
   }
   BOOST_TEST(a.underflows() + b.underflows() == 0);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_SUITE_END()

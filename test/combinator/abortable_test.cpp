@@ -133,6 +133,7 @@ BOOST_AUTO_TEST_CASE(aborting_many_times_through_copies_of_the_handle_wakes_once
   BOOST_TEST(is_aborted_result(futura::block_on(std::move(f))));
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(abort_after_completion_has_no_effect) {
   probe<int> inner;
   auto [f, handle] = futura::abortable(inner.future());
@@ -151,6 +152,7 @@ BOOST_AUTO_TEST_CASE(abort_after_completion_has_no_effect) {
   BOOST_TEST(*r.value() == 8);
   BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(abort_wakes_the_waker_of_the_latest_poll) {
   probe<int> inner;
@@ -227,6 +229,7 @@ BOOST_AUTO_TEST_CASE(a_moved_from_handle_does_nothing) {
   BOOST_TEST(*futura::block_on(std::move(f)) == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_from_the_inner_future_propagates_and_completes_the_abortable) {
   probe<int> inner;
   auto [f, handle] = futura::abortable(inner.future());
@@ -246,6 +249,7 @@ BOOST_AUTO_TEST_CASE(polling_an_aborted_abortable_again_is_rule_4s_error) {
   BOOST_TEST(is_aborted_result(f.poll(w).value()));
   BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(abortable_moves_move_only_outputs) {
   auto [f, handle] = futura::abortable(futura::ready(std::make_unique<int>(3)));

@@ -136,6 +136,7 @@ BOOST_AUTO_TEST_CASE(and_then_waits_for_a_later_input_then_polls_the_continuatio
   BOOST_TEST(second.dropped());  // destroyed in the poll that saw it ready
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(and_then_on_an_error_never_calls_a_future_returning_continuation) {
   probe<int> second;
   int calls = 0;
@@ -151,6 +152,7 @@ BOOST_AUTO_TEST_CASE(and_then_on_an_error_never_calls_a_future_returning_continu
   BOOST_TEST(second.polls() == 0);
   BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(and_then_on_result_void_calls_a_continuation_without_argument) {
   int calls = 0;
@@ -210,6 +212,7 @@ BOOST_AUTO_TEST_CASE(and_then_destroys_the_input_future_before_the_continuation_
   BOOST_TEST(input.drops() == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(and_then_propagates_an_exception_from_the_input_without_calling_the_continuation) {
   probe<res> input;
   int calls = 0;
@@ -236,6 +239,7 @@ BOOST_AUTO_TEST_CASE(and_then_propagates_an_exception_from_the_continuations_fut
   second.fail("second broke");
   BOOST_CHECK_THROW((void)f.poll(w), std::runtime_error);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(dropping_and_then_while_its_continuation_future_runs_drops_that_future_once) {
   probe<res> input;
@@ -389,6 +393,7 @@ BOOST_AUTO_TEST_CASE(or_else_on_a_value_never_calls_a_future_returning_continuat
   BOOST_TEST(retry.polls() == 0);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(or_else_propagates_exceptions_from_the_input_the_continuation_and_its_future) {
   futura::waker w = futura::noop_waker();
   {
@@ -412,6 +417,7 @@ BOOST_AUTO_TEST_CASE(or_else_propagates_exceptions_from_the_input_the_continuati
     BOOST_CHECK_THROW((void)f.poll(w), std::runtime_error);
   }
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(or_else_on_result_void_recovers_and_passes_values) {
   auto recovered = futura::block_on(futura::ready(res_void(io_error())).or_else([](error_code) { return res_void(); }));
@@ -498,6 +504,7 @@ BOOST_AUTO_TEST_CASE(map_err_on_result_void_maps_the_error_and_keeps_the_value) 
   BOOST_TEST(kept.has_value());
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(map_err_propagates_exceptions_from_the_input_and_the_function) {
   futura::waker w = futura::noop_waker();
   {
@@ -512,6 +519,7 @@ BOOST_AUTO_TEST_CASE(map_err_propagates_exceptions_from_the_input_and_the_functi
     BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error, is_polled_after_completion);
   }
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(map_err_moves_a_move_only_value_through) {
   using ptr_res = boost::system::result<std::unique_ptr<int>>;
@@ -598,6 +606,7 @@ BOOST_AUTO_TEST_CASE(inspect_does_not_flatten_an_output_that_is_itself_a_future)
   BOOST_TEST(futura::block_on(std::move(inner)) == 5);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(inspect_propagates_an_exception_from_the_function_and_destroys_the_value) {
   futura_test::tracked::reset();
   {
@@ -621,6 +630,7 @@ BOOST_AUTO_TEST_CASE(inspect_propagates_an_exception_from_the_input_without_call
   BOOST_CHECK_THROW((void)f.poll(w), std::runtime_error);
   BOOST_TEST(calls == 0);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(inspect_free_function_and_method_build_the_same_future) {
   struct peek {

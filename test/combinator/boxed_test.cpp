@@ -333,6 +333,7 @@ BOOST_AUTO_TEST_CASE(the_inner_future_is_destroyed_as_soon_as_it_completes) {
   BOOST_TEST(!f.valid());
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(exceptions_propagate_and_complete_the_box) {
   probe<int> p;
   futura::boxed_future<int> f = p.future().boxed();
@@ -356,6 +357,7 @@ BOOST_AUTO_TEST_CASE(polling_after_completion_or_an_empty_box_is_reported) {
   BOOST_TEST(!empty.valid());
   BOOST_CHECK_EXCEPTION((void)empty.poll(w), futura::future_error, is_misuse);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 // ---- deep chains: polling -------------------------------------------------------------------
 
@@ -473,6 +475,7 @@ BOOST_AUTO_TEST_CASE(a_deep_chain_of_move_only_outputs_completes) {
   BOOST_TEST(*futura::block_on(std::move(f)) == 20000);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_at_the_bottom_of_a_deep_chain_reaches_block_on) {
   int ran = 0;
   futura::boxed_future<int> f = futura::lazy([]() -> int { throw std::runtime_error("bottom"); }).boxed();
@@ -510,6 +513,7 @@ BOOST_AUTO_TEST_CASE(an_exception_in_the_middle_of_a_deep_chain_skips_the_links_
   BOOST_TEST(!f.valid());
   BOOST_TEST(cw.live_clones() == 1);  // nothing deferred survived the throw
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(polling_a_deep_chain_allocates_nothing_once_the_thread_is_warm) {
   BOOST_TEST(futura::block_on(plus_one_chain(futura::ready(0), 20000)) == 20000);  // warms the trampoline

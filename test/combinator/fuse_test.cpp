@@ -88,6 +88,7 @@ BOOST_AUTO_TEST_CASE(a_pending_fuse_forwards_the_callers_waker_to_the_inner_futu
   BOOST_TEST(inner.polls() == 2);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_from_the_inner_future_propagates_and_terminates_the_fuse) {
   probe<int> inner;
   auto f = inner.future().fuse();
@@ -100,6 +101,7 @@ BOOST_AUTO_TEST_CASE(an_exception_from_the_inner_future_propagates_and_terminate
   BOOST_TEST(f.poll(w).is_pending());
   BOOST_TEST(inner.polls() == 2);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(dropping_an_unfinished_fuse_drops_the_inner_future_once) {
   probe<int> inner;

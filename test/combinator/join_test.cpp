@@ -239,6 +239,7 @@ BOOST_AUTO_TEST_CASE(join_is_a_future_of_block_on) {
   BOOST_TEST(b == 2);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(join_poll_throws_when_a_child_fails_at_the_first_poll_and_is_then_complete) {
   probe<int> failing, other;
   failing.fail("at once");
@@ -271,6 +272,7 @@ BOOST_AUTO_TEST_CASE(join_poll_throws_when_a_child_throws_later_and_the_others_d
   BOOST_TEST(b.drops() == 1);
   BOOST_TEST(c.drops() == 1);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(join_wakes_its_waker_once_per_batch_of_child_wakes) {
   // join and join_all share one wake algorithm (wake_tree.hpp): child wakes between two polls of
@@ -462,12 +464,14 @@ BOOST_AUTO_TEST_CASE(a_completed_join_releases_the_parent_waker_and_ignores_late
   BOOST_TEST(cw.wakes() == wakes);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(polling_a_completed_join_throws_polled_after_completion) {
   auto j = futura::join(futura::ready(1));
   futura::waker w = futura::noop_waker();
   BOOST_TEST(j.poll(w).is_ready());
   BOOST_CHECK_EXCEPTION((void)j.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(join_polls_a_self_waking_child_once_per_poll) {
   auto polls = std::make_shared<int>(0);
@@ -676,6 +680,7 @@ BOOST_AUTO_TEST_CASE(join_all_yields_outputs_in_input_order_whatever_order_the_c
   BOOST_TEST(permutations == 24);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(join_all_of_an_empty_vector_is_ready_at_the_first_poll_and_allocates_nothing) {
 #if !FUTURA_TEST_ALLOCATIONS_BY_HOOK
   futura_test::allocation_count allocations;
@@ -690,6 +695,7 @@ BOOST_AUTO_TEST_CASE(join_all_of_an_empty_vector_is_ready_at_the_first_poll_and_
 #endif
   BOOST_CHECK_EXCEPTION((void)j.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(join_all_of_children_ready_at_once_is_ready_at_the_first_poll) {
   std::vector<futura::ready_future<std::string>> v;
@@ -729,6 +735,7 @@ BOOST_AUTO_TEST_CASE(join_all_of_a_million_ready_futures_completes_under_block_o
   BOOST_TEST(in_order);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(join_all_poll_throws_when_a_child_fails_at_the_first_poll_and_is_then_complete) {
   std::vector<probe<int>> p(3);
   p[1].fail("at once");
@@ -765,8 +772,10 @@ BOOST_AUTO_TEST_CASE(join_all_poll_throws_when_a_child_throws_later_and_the_othe
   }
   BOOST_TEST(tracked::alive() == 0);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 #if FUTURA_CHAOS_ENABLED
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(a_child_throwing_while_a_wake_is_in_flight_then_the_drop_release_the_parent_waker_once) {
   // Reliability I, defect 3: the throw released the parent slot once, the drop released it again
   // while a child's wake was still using the parent's waker, so two threads moved it out at once
@@ -800,6 +809,7 @@ BOOST_AUTO_TEST_CASE(a_child_throwing_while_a_wake_is_in_flight_then_the_drop_re
   BOOST_TEST(cw.wakes() >= 1);
   for (auto& x : p) BOOST_TEST(x.drops() == 1);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 #endif
 
 BOOST_AUTO_TEST_CASE(join_all_wakes_its_waker_once_per_batch_of_child_wakes) {
@@ -1152,6 +1162,7 @@ BOOST_AUTO_TEST_CASE(a_join_all_dropped_while_a_wake_is_in_flight_releases_the_p
   BOOST_TEST(gate.live_clones() == 0);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(polling_a_completed_join_all_throws_polled_after_completion) {
   std::vector<futura::ready_future<int>> v;
   v.push_back(futura::ready(1));
@@ -1160,6 +1171,7 @@ BOOST_AUTO_TEST_CASE(polling_a_completed_join_all_throws_polled_after_completion
   BOOST_TEST(j.poll(w).is_ready());
   BOOST_CHECK_EXCEPTION((void)j.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 #if !FUTURA_TEST_ALLOCATIONS_BY_HOOK  // exact operator new counts: not under TSan (see the header)
 BOOST_AUTO_TEST_CASE(join_all_allocates_one_block_at_the_first_poll_and_the_output_vector_at_completion) {

@@ -215,6 +215,7 @@ BOOST_AUTO_TEST_CASE(dropping_a_pending_select_all_drops_every_future_exactly_on
   for (auto& p : probes) BOOST_TEST(p.drops() == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(a_future_throwing_at_once_propagates_and_drops_every_future) {
   std::vector<probe<int>> probes(3);
   probes[2].fail("third failed");
@@ -249,6 +250,7 @@ BOOST_AUTO_TEST_CASE(polling_after_completion_throws_polled_after_completion) {
   BOOST_TEST(s.poll(w).is_ready());
   BOOST_CHECK_EXCEPTION((void)s.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(each_of_two_always_ready_futures_wins_at_least_40_percent_of_10000_new_select_alls) {
   constexpr int rounds = 10000;
@@ -452,6 +454,7 @@ BOOST_AUTO_TEST_CASE(dropping_a_pending_select_ok_drops_every_future_exactly_onc
   for (auto& p : probes) BOOST_TEST(p.drops() == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(a_future_throwing_propagates_and_drops_every_future) {
   std::vector<probe<int_result>> probes(3);
   std::vector<probe_future<int_result>> v;
@@ -478,6 +481,7 @@ BOOST_AUTO_TEST_CASE(polling_after_completion_throws_polled_after_completion) {
   BOOST_TEST(s.poll(w).is_ready());
   BOOST_CHECK_EXCEPTION((void)s.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(move_only_values_and_custom_error_types) {
   using result_t = boost::system::result<std::unique_ptr<int>, std::string>;

@@ -192,6 +192,7 @@ BOOST_AUTO_TEST_CASE(a_select_moved_between_polls_keeps_its_children) {
   BOOST_TEST((a.drops() == 1 && b.drops() == 1));
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(a_child_throwing_at_once_propagates_out_of_poll_and_drops_every_child) {
   probe<int> a, b, c;
   b.fail("child b failed");
@@ -222,6 +223,7 @@ BOOST_AUTO_TEST_CASE(polling_after_completion_throws_polled_after_completion) {
   BOOST_TEST(s.poll(w).is_ready());
   BOOST_CHECK_EXCEPTION((void)s.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(move_only_outputs_are_moved_out_of_the_winner) {
   probe<std::unique_ptr<int>> a, b;
@@ -422,6 +424,7 @@ BOOST_AUTO_TEST_CASE(a_child_completing_later_wakes_the_select_biased) {
   BOOST_TEST(r.value().index() == 0u);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(a_throwing_child_propagates_and_drops_every_child) {
   probe<int> a, b;
   a.fail("first failed");
@@ -432,6 +435,7 @@ BOOST_AUTO_TEST_CASE(a_throwing_child_propagates_and_drops_every_child) {
   BOOST_TEST(b.polls() == 0);  // argument order: a threw before b was reached
   BOOST_CHECK_EXCEPTION((void)s.poll(w), futura::future_error, is_polled_after_completion);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(move_only_outputs_and_cross_thread_completion) {
   futura::promise<std::unique_ptr<int>> p;

@@ -195,6 +195,7 @@ BOOST_AUTO_TEST_CASE(exactly_one_copy_polls_the_inner_future_at_a_time) {
   for (int g : got) BOOST_TEST(g == 42);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_is_rethrown_to_every_copy_as_the_same_object) {
   probe<int> p;
   futura::shared_future<int> s = p.future().shared();
@@ -238,6 +239,7 @@ BOOST_AUTO_TEST_CASE(an_exception_reaches_copies_blocked_on_other_threads) {
   for (auto& t : threads) t.join();
   BOOST_TEST(caught.load() == n);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(the_inner_future_is_destroyed_once_as_soon_as_it_completes) {
   probe<int> p;
@@ -404,6 +406,7 @@ BOOST_AUTO_TEST_CASE(a_copy_that_registers_during_the_completing_poll_is_woken) 
   BOOST_TEST(value_of(b.poll(w)) == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(polling_a_completed_copy_is_reported) {
   futura::shared_future<int> s = futura::ready(1).shared();
   futura::waker w = futura::noop_waker();
@@ -413,6 +416,7 @@ BOOST_AUTO_TEST_CASE(polling_a_completed_copy_is_reported) {
     return e.code() == futura::error::polled_after_completion;
   });
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(unit_outputs_are_shared) {
   futura::promise<void> pr;

@@ -83,6 +83,7 @@ BOOST_AUTO_TEST_CASE(try_join_yields_the_values_whatever_order_the_children_comp
   } while (std::next_permutation(order.begin(), order.end()));
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(try_join_first_error_wins_and_the_others_are_dropped_before_poll_returns) {
   tracked::reset();
   {
@@ -109,6 +110,7 @@ BOOST_AUTO_TEST_CASE(try_join_first_error_wins_and_the_others_are_dropped_before
   }
   BOOST_TEST(tracked::alive() == 0);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(try_join_error_at_the_first_poll_leaves_the_later_children_unpolled_and_drops_them) {
   probe<result<int>> before, after;
@@ -135,6 +137,7 @@ BOOST_AUTO_TEST_CASE(try_join_of_two_errors_in_one_poll_reports_the_first_in_arg
   BOOST_TEST(r.value().error() == timed_out());
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(try_join_poll_throws_when_a_child_throws_and_the_others_die_with_the_join) {
   probe<result<int>> a, b;
   {
@@ -157,6 +160,7 @@ BOOST_AUTO_TEST_CASE(try_join_poll_throws_when_a_child_fails_at_once) {
   futura::waker w = futura::noop_waker();
   BOOST_CHECK_THROW((void)j.poll(w), std::runtime_error);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(try_join_wakes_its_waker_once_per_child_wake_and_repolls_only_woken_children) {
   probe<result<int>> a, b, c;
@@ -290,6 +294,7 @@ BOOST_AUTO_TEST_CASE(try_join_all_of_result_void_children_yields_units) {
   BOOST_TEST(r->size() == 3u);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(try_join_all_first_error_wins_and_the_others_are_dropped_before_poll_returns) {
   tracked::reset();
   {
@@ -314,6 +319,7 @@ BOOST_AUTO_TEST_CASE(try_join_all_first_error_wins_and_the_others_are_dropped_be
   }
   BOOST_TEST(tracked::alive() == 0);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(try_join_all_error_at_the_first_poll_leaves_the_later_children_unpolled) {
   std::vector<probe<result<int>>> p(3);
@@ -328,6 +334,7 @@ BOOST_AUTO_TEST_CASE(try_join_all_error_at_the_first_poll_leaves_the_later_child
   for (auto& x : p) BOOST_TEST(x.drops() == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(try_join_all_poll_throws_when_a_child_throws_and_the_others_die_with_the_join) {
   std::vector<probe<result<int>>> p(3);
   {
@@ -350,6 +357,7 @@ BOOST_AUTO_TEST_CASE(try_join_all_poll_throws_when_a_child_fails_at_once) {
   BOOST_CHECK_THROW((void)j.poll(w), std::runtime_error);
   BOOST_TEST(p[1].polls() == 0);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(try_join_all_wakes_its_waker_once_per_child_wake_and_repolls_only_woken_children) {
   std::vector<probe<result<int>>> p(3);

@@ -139,6 +139,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(leaves)
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(ready_is_ready_at_first_poll_then_reports_misuse) {
   auto f = futura::ready(std::string("hi"));
   futura::waker w;
@@ -149,6 +150,7 @@ BOOST_AUTO_TEST_CASE(ready_is_ready_at_first_poll_then_reports_misuse) {
     return e.code() == futura::error::polled_after_completion;
   });
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(ready_without_argument_is_unit) {
   static_assert(std::is_same_v<futura::output_t<decltype(futura::ready())>, futura::unit>);
@@ -165,6 +167,7 @@ BOOST_AUTO_TEST_CASE(pending_forever_stays_pending_and_wakes_nobody) {
   BOOST_TEST(target.wakes() == 0);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(lazy_runs_nothing_before_the_first_poll) {
   int calls = 0;
   auto f = futura::lazy([&] { return ++calls; });
@@ -177,6 +180,7 @@ BOOST_AUTO_TEST_CASE(lazy_runs_nothing_before_the_first_poll) {
   BOOST_CHECK_THROW((void)f.poll(w), futura::future_error);
   BOOST_TEST(calls == 1);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(lazy_returning_void_gives_unit) {
   bool ran = false;
@@ -226,10 +230,12 @@ BOOST_AUTO_TEST_CASE(lazy_drops_the_running_future_before_the_function_it_came_f
   BOOST_TEST(alive_at_drop);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(lazy_exception_propagates_out_of_poll) {
   auto f = futura::lazy([]() -> int { throw std::runtime_error("boom"); });
   BOOST_CHECK_THROW(futura::block_on(std::move(f)), std::runtime_error);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(poll_fn_is_polled_until_ready) {
   int polls = 0;
@@ -244,6 +250,7 @@ BOOST_AUTO_TEST_CASE(poll_fn_is_polled_until_ready) {
   BOOST_TEST(polls == 4);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(poll_fn_reports_a_poll_after_ready) {
   auto f = futura::poll_fn<int>([](futura::waker&) -> futura::poll_result<int> { return 1; });
   futura::waker w;
@@ -261,6 +268,7 @@ BOOST_AUTO_TEST_CASE(yield_now_is_pending_once_after_waking_itself) {
   BOOST_TEST(target.wakes() == 1);
   BOOST_CHECK_THROW((void)f.poll(w), futura::future_error);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_SUITE_END()
 

@@ -28,11 +28,13 @@ struct poll_counter : futura::future_ext<poll_counter<F>> {
 
 BOOST_AUTO_TEST_SUITE(block_on)
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(returns_the_output) { BOOST_TEST(futura::block_on(futura::ready(5)) == 5); }
 
 BOOST_AUTO_TEST_CASE(rethrows_what_the_future_threw) {
   BOOST_CHECK_THROW(futura::block_on(futura::lazy([]() -> int { throw std::domain_error("x"); })), std::domain_error);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(polls_again_only_after_a_wake) {
   // A pending future is polled once, the thread parks, and the wake from another thread

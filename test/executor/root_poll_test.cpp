@@ -5,15 +5,19 @@
 // root, so their deep links waited for the outer chain's root, which could not run.)
 #include <support/probe.hpp>
 
-#include <futura/asio/block_on.hpp>
-#include <futura/asio/spawn.hpp>
 #include <futura/combinator/boxed.hpp>
 #include <futura/combinator/shared.hpp>
 #include <futura/executor/poll_root.hpp>
 
+#include <boost/test/unit_test.hpp>
+
+#if FUTURA_HAS_EXCEPTIONS  // the Asio layer needs exceptions
+#include <futura/asio/block_on.hpp>
+#include <futura/asio/spawn.hpp>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/test/unit_test.hpp>
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 #include <chrono>
 #include <optional>
@@ -40,6 +44,7 @@ futura::boxed_future<int> inside_a_deep_chain(F f) {
   return plus_one_chain(futura::boxed_future<int>(std::move(f)), 2 * limit - 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS  // the Asio layer needs exceptions
 /// A hang guard for tests whose failure mode is a deadlock: if the context is still running
 /// the test after a long while, a handler throws out of run_one instead of waiting forever.
 struct deadlock_guard {
@@ -51,6 +56,7 @@ struct deadlock_guard {
   ~deadlock_guard() { timer.cancel(); }
   boost::asio::steady_timer timer;
 };
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 }  // namespace
 
@@ -62,6 +68,7 @@ BOOST_AUTO_TEST_CASE(block_on_inside_a_deep_chain_completes_a_deep_chain) {
   BOOST_TEST(futura::block_on(std::move(outer)) == 300 + 2 * limit - 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS  // the Asio layer needs exceptions
 BOOST_AUTO_TEST_CASE(block_on_io_context_inside_a_deep_chain_completes_a_deep_chain) {
   boost::asio::io_context ctx;
   deadlock_guard guard(ctx);
@@ -102,6 +109,7 @@ BOOST_AUTO_TEST_CASE(a_task_polled_inside_a_deep_chain_can_be_aborted_and_destro
   BOOST_CHECK_EXCEPTION(futura::block_on(std::move(task)), futura::future_error,
                         [](const futura::future_error& e) { return e.code() == futura::error::aborted; });
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_CASE(a_shared_copy_polled_inside_a_deep_chain_leaves_nothing_for_another_thread_to_trip_on) {
   // One copy polls the shared deep chain inside another deep chain's poll; while that poll is
@@ -149,6 +157,7 @@ BOOST_AUTO_TEST_CASE(an_executor_written_by_a_user_polls_through_poll_root_and_m
   BOOST_TEST(v == 305);
 }
 
+#if FUTURA_HAS_EXCEPTIONS  // the Asio layer needs exceptions
 BOOST_AUTO_TEST_CASE(a_task_on_a_thread_running_its_context_completes_a_deep_chain_woken_later) {
   // The plain case, for contrast: a task polled at depth zero.
   boost::asio::io_context ctx;
@@ -159,5 +168,6 @@ BOOST_AUTO_TEST_CASE(a_task_on_a_thread_running_its_context_completes_a_deep_cha
   ctx.run();
   BOOST_TEST(futura::block_on(std::move(task)) == 1001);
 }
+#endif  // FUTURA_HAS_EXCEPTIONS
 
 BOOST_AUTO_TEST_SUITE_END()

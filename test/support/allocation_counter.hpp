@@ -100,7 +100,11 @@ inline void* counted_alloc(std::size_t n, std::size_t alignment) noexcept {
 }
 inline void* counted_alloc_or_throw(std::size_t n, std::size_t alignment) {
   if (void* p = counted_alloc(n, alignment)) return p;
+#if FUTURA_HAS_EXCEPTIONS
   throw std::bad_alloc();
+#else
+  std::abort();  // what operator new does without exceptions
+#endif
 }
 constexpr std::size_t plain = alignof(std::max_align_t);
 }  // namespace futura_test::allocation_detail

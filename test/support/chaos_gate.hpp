@@ -15,6 +15,7 @@
 #pragma once
 
 #include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/exceptions.hpp>
 
 #if FUTURA_CHAOS_ENABLED
 
@@ -65,7 +66,10 @@ class chaos_gate {
 class chaos_gates {
  public:
   chaos_gates() {
-    if (active_.exchange(this) != nullptr) throw std::logic_error("chaos_gates: one set of gates at a time");
+    if (active_.exchange(this) != nullptr) {
+      futura::detail::throw_standard<std::logic_error>(boost::system::errc::invalid_argument,
+                                                       "chaos_gates: one set of gates at a time");
+    }
     saved_perturbation_ = futura::detail::chaos::set_perturbation(false);
     futura::detail::chaos::set_hook(&hook);
   }
@@ -79,7 +83,10 @@ class chaos_gates {
   chaos_gates& operator=(const chaos_gates&) = delete;
 
   chaos_gate& add(const char* point) {
-    if (count_ == gates_.size()) throw std::logic_error("chaos_gates: at most four gates");
+    if (count_ == gates_.size()) {
+      futura::detail::throw_standard<std::logic_error>(boost::system::errc::invalid_argument,
+                                                       "chaos_gates: at most four gates");
+    }
     chaos_gate& g = gates_[count_];
     g.arm(point);
     count_us_.store(++count_, std::memory_order_release);

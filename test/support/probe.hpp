@@ -4,6 +4,7 @@
 #pragma once
 
 #include <futura/core.hpp>
+#include <futura/core/detail/exceptions.hpp>
 
 #include <atomic>
 #include <exception>
@@ -18,7 +19,10 @@ namespace futura_test {
 /// The value of a ready poll result; a pending one fails the test (instead of reading nothing).
 template <class T>
 T value_of(futura::poll_result<T> r) {
-  if (r.is_pending()) throw std::logic_error("expected a ready poll_result, got pending");
+  if (r.is_pending()) {
+    futura::detail::throw_standard<std::logic_error>(boost::system::errc::invalid_argument,
+                                                     "expected a ready poll_result, got pending");
+  }
   return r.take();
 }
 
@@ -85,7 +89,7 @@ class probe_future : public futura::future_ext<probe_future<T>> {
   futura::poll_result<T> poll(futura::waker& w) {
     ++state_->polls;
     state_->last_waker = w;
-    if (state_->error) std::rethrow_exception(state_->error);
+    if (state_->error) futura::detail::rethrow(state_->error);
     if (state_->value) {
       futura::poll_result<T> r(std::in_place, std::move(*state_->value));
       state_->value.reset();

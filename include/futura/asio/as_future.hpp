@@ -48,6 +48,8 @@
 // heap. (Asio's cancellation slot takes its handler's memory from Asio's own per-thread cache.)
 #pragma once
 
+#include <futura/asio/detail/exceptions_required.hpp>
+
 #include <futura/asio/detail/async_op_state.hpp>
 #include <futura/asio/detail/completion_handlers.hpp>
 #include <futura/asio/detail/op_in_flight.hpp>

@@ -33,6 +33,8 @@
 // guard, and a lock of that mutex per wake and per `run_one`.
 #pragma once
 
+#include <futura/asio/detail/exceptions_required.hpp>
+
 #include <futura/core/future_traits.hpp>
 #include <futura/core/waker.hpp>
 #include <futura/executor/block_on.hpp>

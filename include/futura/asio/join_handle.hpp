@@ -23,6 +23,8 @@
 // future: one owner at a time.
 #pragma once
 
+#include <futura/asio/detail/exceptions_required.hpp>
+
 #include <futura/asio/detail/task_header.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/misuse.hpp>

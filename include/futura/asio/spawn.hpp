@@ -30,6 +30,8 @@
 // per post, from Asio's recycling cache.
 #pragma once
 
+#include <futura/asio/detail/exceptions_required.hpp>
+
 #include <futura/asio/detail/task.hpp>
 #include <futura/asio/join_handle.hpp>
 #include <futura/core/detail/config.hpp>

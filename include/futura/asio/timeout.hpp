@@ -19,6 +19,8 @@
 // Allocation: the timer's state at the first poll (see futura/asio/timer.hpp); nothing else.
 #pragma once
 
+#include <futura/asio/detail/exceptions_required.hpp>
+
 #include <futura/asio/detail/op_in_flight.hpp>
 #include <futura/asio/timer.hpp>
 #include <futura/combinator/future_ext.hpp>

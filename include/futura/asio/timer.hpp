@@ -22,6 +22,8 @@
 // unusual executor, is allocated from the same cache instead).
 #pragma once
 
+#include <futura/asio/detail/exceptions_required.hpp>
+
 #include <futura/asio/detail/async_op_state.hpp>
 #include <futura/asio/detail/completion_handlers.hpp>
 #include <futura/asio/detail/inline_op_allocator.hpp>

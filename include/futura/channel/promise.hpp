@@ -19,6 +19,7 @@
 
 #include <futura/channel/detail/oneshot_state.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/error.hpp>
 
@@ -78,7 +79,7 @@ class promise {
   /// The future of this promise. Call once; a second call throws
   /// `future_error(error::future_already_retrieved)`.
   promise_future<T> get_future() {
-    if (future_retrieved_) throw future_error(error::future_already_retrieved);
+    if (future_retrieved_) detail::throw_future_error(error::future_already_retrieved);
     assert(state_ && "futura::promise: use of a moved-from promise");
     future_retrieved_ = true;
     promise_future<T> f(state_);       // hands over the receiver's share, held since construction
@@ -108,7 +109,7 @@ class promise {
   /// completing CAS: from that CAS on the future may see the value and its owner destroy this
   /// promise while set_value is still returning.
   detail::oneshot_state<value_type>* begin() {
-    if (satisfied_) throw future_error(error::promise_already_satisfied);
+    if (satisfied_) detail::throw_future_error(error::promise_already_satisfied);
     assert(state_ && "futura::promise: use of a moved-from promise");
     satisfied_ = true;
     auto* s = state_;

@@ -28,6 +28,7 @@
 
 #include <futura/combinator/detail/abort_state.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/error.hpp>
 #include <futura/core/future_traits.hpp>
@@ -94,15 +95,16 @@ class [[nodiscard]] abortable_future : public future_ext<abortable_future<F>> {
   poll_result<output_type> poll(waker& w) {
     if (!state_) detail::polled_after_completion("futura::abortable_future");
     if (state_->is_aborted()) return finish_aborted();
-    try {
+    FUTURA_TRY {
       poll_result<inner_output> r = inner_->poll(w);
       if (r.is_ready()) {
         release();
         return poll_result<output_type>(std::in_place, boost::system::in_place_value, std::move(r).value());
       }
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       release();
-      throw;
+      FUTURA_RETHROW;
     }
     // Register first, then look at the flag again: an abort between the first look and the
     // registration is seen here; one after it wakes the waker just registered (rule 3).

@@ -29,6 +29,7 @@
 
 #include <futura/combinator/detail/boxed_trampoline.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 
@@ -99,11 +100,12 @@ struct boxed_heap_ops {
   /// Moves `f` into a new heap block (the one allocation of a boxed_future).
   static void emplace(boxed_storage& s, F&& f) {
     block* b = new block;
-    try {
+    FUTURA_TRY {
       ::new (static_cast<void*>(&b->future)) F(std::move(f));
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       delete b;
-      throw;
+      FUTURA_RETHROW;
     }
     s.heap = b;
   }
@@ -247,19 +249,20 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
   enum class state : std::uint8_t { empty, running, cached_value, cached_error };
 
   poll_result<T> poll_inner(waker& w) {
-    try {
+    FUTURA_TRY {
       poll_result<T> r = ops_->poll(storage_, w);
       if (r.is_ready()) reset();
       return r;
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       reset();
-      throw;
+      FUTURA_RETHROW;
     }
   }
 
   poll_result<T> poll_as_root(detail::boxed_thread& t, waker& w) {
     detail::boxed_root_scope scope(t);
-    try {
+    FUTURA_TRY {
       for (;;) {
         poll_result<T> r = poll_inner(w);
         if (!scope.has_deferred()) return r;
@@ -267,20 +270,22 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
         // Descend again only when a drive completed something this poll is waiting for.
         if (r.is_ready() || state_ != state::running || !scope.take_redrive()) return r;
       }
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       scope.drain();  // no deferred entry may outlive the root's poll
-      throw;
+      FUTURA_RETHROW;
     }
   }
 
   // The trampoline's entry point: polls the inner future of a deferred box and caches what it yields.
   static bool drive(detail::boxed_base& base, waker& w) noexcept {
     boxed_future& self = static_cast<boxed_future&>(base);
-    try {
+    FUTURA_TRY {
       poll_result<T> r = self.ops_->poll(self.storage_, w);
       if (r.is_pending()) return false;
       self.cache_value(std::move(r).value());
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       self.cache_error(std::current_exception());
     }
     return true;
@@ -289,9 +294,10 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
   void cache_value(T&& v) {
     void* at = ops_->retire(storage_);
     state_ = state::cached_error;  // until the value is in place
-    try {
+    FUTURA_TRY {
       ::new (at) T(std::move(v));
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       ::new (at) std::exception_ptr(std::current_exception());
       return;
     }
@@ -320,7 +326,7 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
   [[noreturn]] void rethrow_cached_error() {
     std::exception_ptr e = std::move(cached_error());
     reset();
-    std::rethrow_exception(std::move(e));
+    detail::rethrow(std::move(e));
   }
 
   // Releases whatever the box holds; the box is empty afterwards.

@@ -16,6 +16,7 @@
 
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/config.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/future_traits.hpp>
 
 #include <optional>
@@ -38,13 +39,14 @@ class [[nodiscard]] fuse_future : public future_ext<fuse_future<F>> {
 
   FUTURA_ALWAYS_INLINE poll_result<output_type> poll(waker& w) {
     if (!inner_) return pending;
-    try {
+    FUTURA_TRY {
       poll_result<output_type> r = inner_->poll(w);
       if (r.is_ready()) inner_.reset();
       return r;
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       inner_.reset();  // a future that threw is finished (rule 6): release it as if it completed
-      throw;
+      FUTURA_RETHROW;
     }
   }
 

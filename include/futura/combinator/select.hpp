@@ -26,6 +26,7 @@
 
 #include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 
@@ -84,11 +85,12 @@ class [[nodiscard]] basic_select_future : public future_ext<basic_select_future<
     std::size_t first = 0;
     if constexpr (child_count > 1) first = Order::first_child(child_count);
     std::optional<output_type> won;
-    try {
+    FUTURA_TRY {
       poll_children(*children, first, w, won, std::index_sequence_for<Fs...>{});
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       state_.template emplace<1>();  // the exception completes the select: cancel every child
-      throw;
+      FUTURA_RETHROW;
     }
     if (!won) return pending;
     return poll_result<output_type>(std::in_place, std::move(*won));

@@ -27,6 +27,7 @@
 #include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/combinator/detail/select_vector.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 
@@ -66,7 +67,9 @@ class [[nodiscard]] select_all_future : public future_ext<select_all_future<F>> 
   /// Throws `std::invalid_argument` when `futures` is empty (it would never complete).
   explicit select_all_future(std::vector<F> futures) : futures_(std::move(futures)) {
     if (futures_.empty()) {
-      throw std::invalid_argument("futura::select_all: the vector of futures is empty, so it would never complete");
+      detail::throw_standard<std::invalid_argument>(
+          boost::system::errc::invalid_argument,
+          "futura::select_all: the vector of futures is empty, so it would never complete");
     }
   }
 
@@ -76,7 +79,7 @@ class [[nodiscard]] select_all_future : public future_ext<select_all_future<F>> 
     if (futures_.empty()) detail::polled_after_completion("futura::select_all_future");
     const std::size_t n = futures_.size();
     std::size_t i = n == 1 ? 0 : detail::select_first_child(n);
-    try {
+    FUTURA_TRY {
       for (std::size_t polled = 0; polled < n; ++polled, i = (i + 1 == n) ? 0 : i + 1) {
         poll_result<output_t<F>> r = futures_[i].poll(w);
         if (r.is_pending()) continue;
@@ -85,9 +88,10 @@ class [[nodiscard]] select_all_future : public future_ext<select_all_future<F>> 
         futures_.clear();  // a moved-from vector is only "valid": make it empty, meaning done
         return output_type{std::move(r).value(), i, std::move(rest)};
       }
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       futures_.clear();  // the exception completes the select_all: cancel every future
-      throw;
+      FUTURA_RETHROW;
     }
     return pending;
   }

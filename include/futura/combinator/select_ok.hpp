@@ -29,6 +29,7 @@
 #include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/combinator/detail/select_vector.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 
@@ -63,7 +64,9 @@ class [[nodiscard]] select_ok_future : public future_ext<select_ok_future<F>> {
   /// Throws `std::invalid_argument` when `futures` is empty (it would never complete).
   explicit select_ok_future(std::vector<F> futures) : futures_(std::move(futures)) {
     if (futures_.empty()) {
-      throw std::invalid_argument("futura::select_ok: the vector of futures is empty, so it would never complete");
+      detail::throw_standard<std::invalid_argument>(
+          boost::system::errc::invalid_argument,
+          "futura::select_ok: the vector of futures is empty, so it would never complete");
     }
   }
 
@@ -73,7 +76,7 @@ class [[nodiscard]] select_ok_future : public future_ext<select_ok_future<F>> {
     if (futures_.empty()) detail::polled_after_completion("futura::select_ok_future");
     const std::size_t n = futures_.size();
     const std::size_t first = n == 1 ? 0 : detail::select_first_child(n);
-    try {
+    FUTURA_TRY {
       // Positions first..end, then 0..first-1. A failed future is erased at once, which shifts
       // the later ones down, so the walk stays at the same position after an erasure. Erasures
       // of the first pass are all at positions >= first: positions 0..first-1 are untouched.
@@ -82,9 +85,10 @@ class [[nodiscard]] select_ok_future : public future_ext<select_ok_future<F>> {
         if (r.is_ready() || first == 0) return r;
       }
       return poll_range(0, first, w);
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       futures_.clear();  // the exception completes the select_ok: cancel every future
-      throw;
+      FUTURA_RETHROW;
     }
   }
 

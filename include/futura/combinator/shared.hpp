@@ -31,6 +31,7 @@
 #include <futura/combinator/detail/root_poll.hpp>
 #include <futura/combinator/detail/shared_state.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 
@@ -107,7 +108,7 @@ class [[nodiscard]] shared_future : public future_ext<shared_future<T>> {
       case detail::shared_core::begin_result::poll:
         break;
     }
-    try {
+    FUTURA_TRY {
       poll_result<T> r = poll_inner();
       if (r.is_pending()) {
         state_->end_poll_pending();
@@ -115,7 +116,8 @@ class [[nodiscard]] shared_future : public future_ext<shared_future<T>> {
       }
       state_->destroy_inner();  // completed: release it before anyone is woken
       state_->value.emplace(std::move(r).value());
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       state_->destroy_inner();
       state_->error = std::current_exception();
     }
@@ -143,7 +145,7 @@ class [[nodiscard]] shared_future : public future_ext<shared_future<T>> {
       shared_future& self;
       ~releaser() { self.drop(); }
     } release_on_exit{*this};
-    if (state_->error) std::rethrow_exception(state_->error);
+    if (state_->error) detail::rethrow(state_->error);
     if (state_->sole_copy()) return poll_result<T>(std::in_place, std::move(*state_->value));
     return poll_result<T>(std::in_place, *state_->value);
   }

@@ -35,6 +35,31 @@ class future_error : public boost::system::system_error {
   future_error(error e, const char* what_arg) : system_error(make_error_code(e), what_arg) {}
 };
 
+/// What futura calls, in code compiled without exceptions (`-fno-exceptions`), where it would
+/// throw. `code` is what the exception would carry: a `futura::error` for `future_error`
+/// (`code == futura::error::broken_promise`), `boost::system::errc::invalid_argument` for
+/// `std::invalid_argument`, `errc::value_too_large` for `std::length_error`, and
+/// `errc::not_supported` for a future completed with an exception (`promise::set_exception`),
+/// which cannot be rethrown there. `what` says what happened, in words.
+///
+/// The handler must not return (log, then abort, exit or longjmp out): the program cannot
+/// continue where the error was found, so futura aborts if it returns. Code compiled with
+/// exceptions throws as documented and never calls it.
+using error_handler = void (*)(boost::system::error_code code, const char* what) noexcept;
+
+/// Installs `h` as the error handler and returns the previous one; nullptr installs the
+/// default, which prints "futura: <what>" to stderr and aborts. Safe to call from any thread.
+/// @code
+///   futura::set_error_handler([](boost::system::error_code ec, const char* what) noexcept {
+///     my_log_fatal("futura", ec.value(), what);
+///     std::abort();
+///   });
+/// @endcode
+error_handler set_error_handler(error_handler h) noexcept;
+
+/// The error handler now installed (the default one if none was set).
+error_handler get_error_handler() noexcept;
+
 }  // namespace futura
 
 namespace boost::system {

@@ -1,6 +1,7 @@
 // The per-thread trampoline of boxed_future: deferred polls and deferred destructions (the
 // algorithm is drawn at the top of futura/combinator/detail/boxed_trampoline.hpp).
 #include <futura/combinator/detail/boxed_trampoline.hpp>
+#include <futura/core/detail/exceptions.hpp>
 
 #include <cassert>
 #include <cstdint>
@@ -124,10 +125,11 @@ void boxed_drain_polls(std::size_t base) noexcept {
 }
 
 bool boxed_defer_destroy(void* block, boxed_destroy_fn destroy) noexcept {
-  try {
+  FUTURA_TRY {
     lists().destroys.push_back(deferred_destroy{block, destroy});
     return true;
-  } catch (...) {
+  }
+  FUTURA_CATCH_ALL {
     return false;
   }
 }

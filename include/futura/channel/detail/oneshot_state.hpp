@@ -23,6 +23,7 @@
 #pragma once
 
 #include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/core/error.hpp>
 #include <futura/core/poll_result.hpp>
@@ -54,9 +55,10 @@ class oneshot_state {
   /// completes the future with that exception instead. Once set, nothing may set again.
   template <class... Args>
   void complete_with_value(bool sender_leaves, Args&&... args) noexcept {
-    try {
+    FUTURA_TRY {
       ::new (static_cast<void*>(&value_)) T(std::forward<Args>(args)...);
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       ::new (static_cast<void*>(&error_)) std::exception_ptr(std::current_exception());
       complete(has_exception, sender_leaves);
       return;
@@ -136,10 +138,10 @@ class oneshot_state {
         return poll_result<T>(std::in_place, std::move(value_));
       case has_exception: {
         std::exception_ptr e = error_;
-        std::rethrow_exception(std::move(e));
+        rethrow(std::move(e));
       }
       default:
-        throw future_error(error::broken_promise);
+        throw_future_error(error::broken_promise);
     }
   }
 

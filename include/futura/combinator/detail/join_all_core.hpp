@@ -18,6 +18,7 @@
 #include <futura/combinator/detail/wake_tree.hpp>
 #include <futura/core/detail/atomic_waker.hpp>
 #include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/core/future_traits.hpp>
@@ -65,7 +66,8 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
   static join_all_state* create(std::vector<F>& children) {
     const std::size_t n = children.size();
     if (n > std::numeric_limits<std::uint32_t>::max()) {
-      throw std::length_error("futura::join_all: more than 2^32 - 1 futures");
+      throw_standard<std::length_error>(boost::system::errc::value_too_large,
+                                        "futura::join_all: more than 2^32 - 1 futures");
     }
     const std::size_t tree_words = wake_tree::words_for(n);
     void* block = allocate(tree_offset_for(n) + tree_words * sizeof(std::atomic<std::uint64_t>));
@@ -73,17 +75,18 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
     wake_tree::construct(s->woken(), tree_words);
     entry* e = s->entries();
     std::size_t built = 0;
-    try {
+    FUTURA_TRY {
       for (; built < n; ++built) {
         ::new (static_cast<void*>(&e[built])) entry(static_cast<std::uint32_t>(built));
         ::new (static_cast<void*>(&e[built].future)) F(std::move(children[built]));
         e[built].stage = join_all_node::running;
       }
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       for (std::size_t i = 0; i < built; ++i) e[i].future.~F();
       s->~join_all_state();
       deallocate(block);
-      throw;
+      FUTURA_RETHROW;
     }
     return s;
   }
@@ -216,7 +219,7 @@ class join_all_core {
   poll_result<output_type> poll(waker& w, const char* who) {
     if (complete_) polled_after_completion(who);
     join_failure<Mode> failure;
-    try {
+    FUTURA_TRY {
       if (!state_) {
         if (children_.empty()) {
           complete_ = true;
@@ -233,12 +236,13 @@ class join_all_core {
         state_->parent.register_waker(w);
         state_->take_woken([&](entry& e) { return e.stage != join_all_node::running || poll_entry(e, failure); });
       }
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       // The join is complete; the children still in the block are destroyed with it, the
       // parent's waker now (release_owner takes it again later, and finds the slot empty).
       complete_ = true;
       if (state_) (void)state_->parent.take();
-      throw;
+      FUTURA_RETHROW;
     }
     if constexpr (Mode::short_circuits) {
       if (failure.error) {

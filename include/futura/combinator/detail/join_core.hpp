@@ -11,6 +11,7 @@
 
 #include <futura/combinator/detail/wake_tree.hpp>
 #include <futura/core/detail/atomic_waker.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/core/future_traits.hpp>
@@ -174,13 +175,14 @@ class join_core {
     state_->parent.register_waker(w);
     const ready_set woken = first_poll ? state_type::all() : state_->take_ready();
     join_failure<Mode> failure;
-    try {
+    FUTURA_TRY {
       poll_children(woken, failure, indices{});
-    } catch (...) {
+    }
+    FUTURA_CATCH_ALL {
       // The join is complete; the other children are destroyed with it.
       complete_ = true;
       state_.reset();
-      throw;
+      FUTURA_RETHROW;
     }
     if constexpr (Mode::short_circuits) {
       if (failure.error) {

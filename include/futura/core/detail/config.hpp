@@ -47,3 +47,12 @@
 #ifndef FUTURA_HAS_TSAN
 #define FUTURA_HAS_TSAN 0
 #endif
+
+// FUTURA_HAS_EXCEPTIONS: 1 when the translation unit is compiled with exceptions, 0 under
+// -fno-exceptions. The one place that detects it; core/detail/exceptions.hpp builds on it what
+// the headers use (docs/design.md, section 5).
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+#define FUTURA_HAS_EXCEPTIONS 1
+#else
+#define FUTURA_HAS_EXCEPTIONS 0
+#endif
