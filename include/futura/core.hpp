@@ -1,4 +1,4 @@
-// futura/core.hpp — futures, combinators, promise and block_on, without Boost.Asio.
+// futura/core.hpp — futures, combinators, loops, promise and block_on, without Boost.Asio.
 //
 // Include this in translation units that do no IO: it costs a fraction of the compile time
 // of futura/futura.hpp, which adds the Asio executor, the completion token and timers.
@@ -13,6 +13,7 @@
 #include <futura/core/waker.hpp>
 
 #include <futura/combinator/lazy.hpp>
+#include <futura/combinator/loop_fn.hpp>
 #include <futura/combinator/pending_forever.hpp>
 #include <futura/combinator/poll_fn.hpp>
 #include <futura/combinator/ready.hpp>
