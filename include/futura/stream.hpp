@@ -12,3 +12,17 @@
 #include <futura/stream/poll_fn.hpp>
 #include <futura/stream/repeat.hpp>
 #include <futura/stream/unfold.hpp>
+
+#include <futura/stream/chain.hpp>
+#include <futura/stream/enumerate.hpp>
+#include <futura/stream/filter.hpp>
+#include <futura/stream/filter_map.hpp>
+#include <futura/stream/fuse.hpp>
+#include <futura/stream/inspect.hpp>
+#include <futura/stream/map.hpp>
+#include <futura/stream/skip.hpp>
+#include <futura/stream/skip_while.hpp>
+#include <futura/stream/take.hpp>
+#include <futura/stream/take_while.hpp>
+#include <futura/stream/then.hpp>
+#include <futura/stream/zip.hpp>

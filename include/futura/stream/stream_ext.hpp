@@ -23,9 +23,107 @@
 #include <futura/core/future_traits.hpp>
 #include <futura/stream/stream_traits.hpp>
 
+#include <cstddef>
+
 namespace futura {
 
 template <class Derived>
-class stream_ext {};
+class stream_ext {
+ public:
+  /// A stream of `f(item)`: stream/map.hpp.
+  template <class F>
+  auto map(F&& f) &&;
+  /// The outputs of the futures `f(item)`, one at a time, in order: stream/then.hpp.
+  template <class F>
+  auto then(F&& f) &&;
+  /// The items for which `pred` holds: stream/filter.hpp.
+  template <class P>
+  auto filter(P&& pred) &&;
+  /// The values of the `std::optional`s `f(item)`: stream/filter_map.hpp.
+  template <class F>
+  auto filter_map(F&& f) &&;
+  /// The first `n` items: stream/take.hpp.
+  auto take(std::size_t n) &&;
+  /// The items up to the first one `pred` rejects: stream/take_while.hpp.
+  template <class P>
+  auto take_while(P&& pred) &&;
+  /// The items after the first `n`: stream/skip.hpp.
+  auto skip(std::size_t n) &&;
+  /// The items from the first one `pred` rejects on: stream/skip_while.hpp.
+  template <class P>
+  auto skip_while(P&& pred) &&;
+  /// Each item with its index, as `std::pair<std::size_t, T>`: stream/enumerate.hpp.
+  auto enumerate() &&;
+  /// The same items, each shown to `f` first: stream/inspect.hpp.
+  template <class F>
+  auto inspect(F&& f) &&;
+  /// Safe to poll after its end; `is_terminated()`: stream/fuse.hpp.
+  auto fuse() &&;
+  /// This stream's items, then `other`'s: stream/chain.hpp.
+  template <class S2>
+  auto chain(S2&& other) &&;
+  /// Pairs of this stream's items and `other`'s: stream/zip.hpp.
+  template <class S2>
+  auto zip(S2&& other) &&;
+
+  // Calls on an lvalue would have to copy the stream: say what to write instead.
+  template <class... A>
+  void map(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .map consumes the stream: write std::move(s).map(f)");
+  }
+  template <class... A>
+  void then(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .then consumes the stream: write std::move(s).then(f)");
+  }
+  template <class... A>
+  void filter(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .filter consumes the stream: write std::move(s).filter(pred)");
+  }
+  template <class... A>
+  void filter_map(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .filter_map consumes the stream: write std::move(s).filter_map(f)");
+  }
+  template <class... A>
+  void take(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .take consumes the stream: write std::move(s).take(n)");
+  }
+  template <class... A>
+  void take_while(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .take_while consumes the stream: write std::move(s).take_while(pred)");
+  }
+  template <class... A>
+  void skip(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .skip consumes the stream: write std::move(s).skip(n)");
+  }
+  template <class... A>
+  void skip_while(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .skip_while consumes the stream: write std::move(s).skip_while(pred)");
+  }
+  template <class... A>
+  void enumerate(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .enumerate consumes the stream: write std::move(s).enumerate()");
+  }
+  template <class... A>
+  void inspect(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .inspect consumes the stream: write std::move(s).inspect(f)");
+  }
+  template <class... A>
+  void fuse(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .fuse consumes the stream: write std::move(s).fuse()");
+  }
+  template <class... A>
+  void chain(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .chain consumes the stream: write std::move(s).chain(other)");
+  }
+  template <class... A>
+  void zip(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .zip consumes the stream: write std::move(s).zip(other)");
+  }
+};
 
 }  // namespace futura
