@@ -26,3 +26,9 @@
 #include <futura/stream/take_while.hpp>
 #include <futura/stream/then.hpp>
 #include <futura/stream/zip.hpp>
+
+#include <futura/stream/collect.hpp>
+#include <futura/stream/count.hpp>
+#include <futura/stream/fold.hpp>
+#include <futura/stream/for_each.hpp>
+#include <futura/stream/next.hpp>

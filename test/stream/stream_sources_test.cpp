@@ -61,6 +61,11 @@ BOOST_AUTO_TEST_CASE(is_stream_and_item_t_recognise_streams_only) {
   BOOST_TEST(drain_ready(s, w) == (std::vector<int>{2, 1}));
 }
 
+BOOST_AUTO_TEST_CASE(the_hand_written_stream_of_the_guide_gets_the_methods_of_stream_ext) {
+  std::vector<int> v = futura::block_on(countdown_stream(3).collect());
+  BOOST_TEST(v == (std::vector<int>{3, 2, 1}));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(iter)

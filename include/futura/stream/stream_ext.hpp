@@ -65,6 +65,20 @@ class stream_ext {
   /// Pairs of this stream's items and `other`'s: stream/zip.hpp.
   template <class S2>
   auto zip(S2&& other) &&;
+  /// A future that runs `f` (returning void or a future) on every item: stream/for_each.hpp.
+  template <class F>
+  auto for_each(F&& f) &&;
+  /// A future of the items folded into `init` by `f`: stream/fold.hpp.
+  template <class Acc, class F>
+  auto fold(Acc&& init, F&& f) &&;
+  /// A future of the items in a `std::vector` (or a `C`): stream/collect.hpp.
+  template <class C = void>
+  auto collect() &&;
+  /// A future of the number of items: stream/count.hpp.
+  auto count() &&;
+  /// A future of the next item, or std::nullopt at the end, that refers to this stream (which
+  /// must outlive it): stream/next.hpp.
+  auto next() &;
 
   // Calls on an lvalue would have to copy the stream: say what to write instead.
   template <class... A>
@@ -123,6 +137,29 @@ class stream_ext {
   template <class... A>
   void zip(A&&...) & {
     static_assert(detail::dependent_false<A...>, "futura: .zip consumes the stream: write std::move(s).zip(other)");
+  }
+  template <class... A>
+  void for_each(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .for_each consumes the stream: write std::move(s).for_each(f)");
+  }
+  template <class... A>
+  void fold(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .fold consumes the stream: write std::move(s).fold(init, f)");
+  }
+  template <class... A>
+  void collect(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .collect consumes the stream: write std::move(s).collect()");
+  }
+  template <class... A>
+  void count(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .count consumes the stream: write std::move(s).count()");
+  }
+  // next() on a temporary would refer to a stream that is gone before the future is polled.
+  template <class D = Derived>
+  void next() && {
+    static_assert(detail::dependent_false<D>,
+                  "futura: .next() refers to the stream, which must outlive the future: call it on a named stream");
   }
 };
 
