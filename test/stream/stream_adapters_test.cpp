@@ -91,6 +91,19 @@ BOOST_AUTO_TEST_CASE(every_adapter_keeps_the_contract_over_a_pending_upstream) {
   check_adapter_contract([](auto s) { return futura::stream::iter(std::vector<int>{}).chain(std::move(s)); });
 }
 
+BOOST_AUTO_TEST_CASE(an_exception_from_any_adapter_s_callable_propagates_out_of_poll_next) {
+  auto boom = [](const auto&...) -> bool { throw std::runtime_error("callable failed"); };
+  futura::waker w;
+  auto check = [&](auto s) { BOOST_CHECK_THROW((void)s.poll_next(w), std::runtime_error); };
+  check(futura::stream::iter(ints({1})).map([&](int x) { return boom(x); }));
+  check(futura::stream::iter(ints({1})).then([&](int x) { return futura::ready(boom(x)); }));
+  check(futura::stream::iter(ints({1})).filter(boom));
+  check(futura::stream::iter(ints({1})).filter_map([&](int x) -> std::optional<int> { return boom(x); }));
+  check(futura::stream::iter(ints({1})).take_while(boom));
+  check(futura::stream::iter(ints({1})).skip_while(boom));
+  check(futura::stream::iter(ints({1})).inspect([&](const int& x) { boom(x); }));
+}
+
 BOOST_AUTO_TEST_CASE(synchronous_adapters_allocate_nothing) {
   long n = allocations_during([] {
     std::vector<int> none;

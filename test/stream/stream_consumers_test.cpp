@@ -321,4 +321,15 @@ BOOST_AUTO_TEST_CASE(count_counts_pending_items_and_propagates_exceptions) {
   BOOST_CHECK_THROW(futura::block_on(bad.stream().count()), std::runtime_error);
 }
 
+BOOST_AUTO_TEST_CASE(dropping_count_mid_stream_drops_the_stream_once) {
+  probe_stream_source<int> src;
+  {
+    auto n = src.stream().count();
+    src.push(1);
+    futura::waker w;
+    BOOST_TEST(n.poll(w).is_pending());
+  }
+  BOOST_TEST(src.drops() == 1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
