@@ -1,4 +1,4 @@
-// futura/core.hpp — futures, combinators, promise and block_on, without Boost.Asio.
+// futura/core.hpp — futures, combinators, loops, streams, promise and block_on, without Boost.Asio.
 //
 // Include this in translation units that do no IO: it costs a fraction of the compile time
 // of futura/futura.hpp, which adds the Asio executor, the completion token and timers.
@@ -13,6 +13,7 @@
 #include <futura/core/waker.hpp>
 
 #include <futura/combinator/lazy.hpp>
+#include <futura/combinator/loop_fn.hpp>
 #include <futura/combinator/pending_forever.hpp>
 #include <futura/combinator/poll_fn.hpp>
 #include <futura/combinator/ready.hpp>
@@ -34,6 +35,8 @@
 #include <futura/combinator/then.hpp>
 #include <futura/combinator/try_join.hpp>
 #include <futura/combinator/try_join_all.hpp>
+
+#include <futura/stream.hpp>
 
 #include <futura/channel/from_callback.hpp>
 #include <futura/channel/promise.hpp>

@@ -18,6 +18,7 @@ import sys
 LAYERS = [
     ("core", ["version.hpp", "core/"]),
     ("combinator", ["combinator/"]),
+    ("stream", ["stream/", "stream.hpp"]),
     ("channel", ["channel/"]),
     ("executor", ["executor/", "core.hpp"]),
     ("asio", ["asio/", "futura.hpp"]),

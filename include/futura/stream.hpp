@@ -1,0 +1,34 @@
+// futura/stream.hpp — streams: the contract, the sources of `futura::stream`, the adapters and
+// consumers of `stream_ext`. Included by futura/core.hpp.
+#pragma once
+
+#include <futura/stream/stream_ext.hpp>
+#include <futura/stream/stream_traits.hpp>
+
+#include <futura/stream/empty.hpp>
+#include <futura/stream/iter.hpp>
+#include <futura/stream/once.hpp>
+#include <futura/stream/pending.hpp>
+#include <futura/stream/poll_fn.hpp>
+#include <futura/stream/repeat.hpp>
+#include <futura/stream/unfold.hpp>
+
+#include <futura/stream/chain.hpp>
+#include <futura/stream/enumerate.hpp>
+#include <futura/stream/filter.hpp>
+#include <futura/stream/filter_map.hpp>
+#include <futura/stream/fuse.hpp>
+#include <futura/stream/inspect.hpp>
+#include <futura/stream/map.hpp>
+#include <futura/stream/skip.hpp>
+#include <futura/stream/skip_while.hpp>
+#include <futura/stream/take.hpp>
+#include <futura/stream/take_while.hpp>
+#include <futura/stream/then.hpp>
+#include <futura/stream/zip.hpp>
+
+#include <futura/stream/collect.hpp>
+#include <futura/stream/count.hpp>
+#include <futura/stream/fold.hpp>
+#include <futura/stream/for_each.hpp>
+#include <futura/stream/next.hpp>

@@ -1,0 +1,71 @@
+// futura/stream/skip_while.hpp — a stream from the first item a predicate rejects on.
+//
+//   skipping --upstream item v, pred(v)--> destroyed; skipping (same poll; after coop_budget of
+//                                          them: wake self, pending)
+//   skipping --upstream item v, !pred(v)--> item v; passing
+//   passing --upstream item v--> item v (pred is not called again)
+//   any --upstream pending / end--> the same
+//
+// `s.skip_while(pred)`: `pred(const T&)` runs on the leading items only, in order, on the
+// polling thread. Budget as for `filter`. Exceptions from the upstream or `pred` propagate; a
+// poll after the end reaches the upstream (rule 4). Allocation: none.
+#pragma once
+
+#include <futura/core/detail/coop_budget.hpp>
+#include <futura/stream/stream_ext.hpp>
+
+#include <functional>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace futura::stream {
+
+template <class S, class P>
+class [[nodiscard]] skip_while_stream : public stream_ext<skip_while_stream<S, P>> {
+  static_assert(detail::check_stream<S>());
+  static_assert(std::is_invocable_r_v<bool, P&, const item_t<S>&>,
+                "futura: .skip_while(pred): pred must be callable as pred(const item_t<S>&) and return bool");
+
+ public:
+  using item_type = item_t<S>;
+
+  skip_while_stream(S s, P pred) : s_(std::move(s)), pred_(std::move(pred)) {}
+
+  poll_result<std::optional<item_type>> poll_next(waker& w) {
+    detail::coop_meter meter;
+    for (;;) {
+      poll_result<std::optional<item_type>> r = s_.poll_next(w);
+      if (passing_ || r.is_pending() || !r.value()) return r;
+      if (!std::invoke(pred_, std::as_const(*r.value()))) {
+        passing_ = true;
+        return r;
+      }
+      if (meter.spend()) {
+        w.wake();  // budget spent on skipped items: come back after the executor's other work
+        return futura::pending;
+      }
+    }
+  }
+
+ private:
+  S s_;
+  P pred_;
+  bool passing_ = false;
+};
+
+}  // namespace futura::stream
+
+namespace futura {
+
+/// The items from the first one `pred` rejects on; see the top of futura/stream/skip_while.hpp.
+/// @code
+///   auto s = futura::stream::iter(std::vector<int>{1, 2, 5, 1}).skip_while([](int x) { return x < 3; });  // 5, 1
+/// @endcode
+template <class Derived>
+template <class P>
+auto stream_ext<Derived>::skip_while(P&& pred) && {
+  return stream::skip_while_stream<Derived, std::decay_t<P>>(static_cast<Derived&&>(*this), std::forward<P>(pred));
+}
+
+}  // namespace futura
