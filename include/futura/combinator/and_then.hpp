@@ -91,24 +91,21 @@ class and_then_fn {
 };
 
 /// and_then's tag (detail/then_with.hpp).
-struct and_then_combinator {
+struct and_then_combinator : result_combinator<and_then_combinator> {
   template <class G, class In>
   using fn = and_then_fn<G, In>;
 
   template <class In, class G>
-  static constexpr bool check() {
-    if constexpr (check_result_output<and_then_combinator, In>()) {
-      using traits = and_then_traits<G, In>;
-      static_assert(traits::callable,
-                    "futura::and_then: the continuation cannot be called with the result's value: it must accept "
-                    "T (or take no argument when the output is boost::system::result<void, E>)");
-      static_assert(!traits::callable || traits::error_matches,
-                    "futura::and_then: the continuation returns a boost::system::result<U, E2> whose error type "
-                    "differs from the future's E; errors pass through unchanged, so return result<U, E> "
-                    "(convert the error inside g, or with .map_err() before or after)");
-      return traits::callable && traits::error_matches;
-    }
-    return false;
+  static constexpr bool check_result() {
+    using traits = and_then_traits<G, In>;
+    static_assert(traits::callable,
+                  "futura::and_then: the continuation cannot be called with the result's value: it must accept "
+                  "T (or take no argument when the output is boost::system::result<void, E>)");
+    static_assert(!traits::callable || traits::error_matches,
+                  "futura::and_then: the continuation returns a boost::system::result<U, E2> whose error type "
+                  "differs from the future's E; errors pass through unchanged, so return result<U, E> "
+                  "(convert the error inside g, or with .map_err() before or after)");
+    return traits::callable && traits::error_matches;
   }
 };
 

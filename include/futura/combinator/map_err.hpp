@@ -59,22 +59,19 @@ class map_err_fn {
 };
 
 /// map_err's tag (detail/then_with.hpp).
-struct map_err_combinator {
+struct map_err_combinator : result_combinator<map_err_combinator> {
   template <class G, class In>
   using fn = map_err_fn<G, In>;
 
   template <class In, class G>
-  static constexpr bool check() {
-    if constexpr (check_result_output<map_err_combinator, In>()) {
-      using traits = map_err_traits<G, In>;
-      static_assert(traits::callable,
-                    "futura::map_err: the function cannot be called with the result's error: it must accept E");
-      static_assert(!traits::callable || traits::returns_error,
-                    "futura::map_err: the function must return the new error value (not void, not a future); to "
-                    "run a future on the error, or to recover, use .or_else()");
-      return traits::callable && traits::returns_error;
-    }
-    return false;
+  static constexpr bool check_result() {
+    using traits = map_err_traits<G, In>;
+    static_assert(traits::callable,
+                  "futura::map_err: the function cannot be called with the result's error: it must accept E");
+    static_assert(!traits::callable || traits::returns_error,
+                  "futura::map_err: the function must return the new error value (not void, not a future); to "
+                  "run a future on the error, or to recover, use .or_else()");
+    return traits::callable && traits::returns_error;
   }
 };
 

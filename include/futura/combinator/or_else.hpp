@@ -81,25 +81,22 @@ class or_else_fn {
 };
 
 /// or_else's tag (detail/then_with.hpp).
-struct or_else_combinator {
+struct or_else_combinator : result_combinator<or_else_combinator> {
   template <class G, class In>
   using fn = or_else_fn<G, In>;
 
   template <class In, class G>
-  static constexpr bool check() {
-    if constexpr (check_result_output<or_else_combinator, In>()) {
-      using traits = or_else_traits<G, In>;
-      static_assert(traits::callable,
-                    "futura::or_else: the continuation cannot be called with the result's error: it must accept E");
-      static_assert(!traits::callable || traits::returns_result,
-                    "futura::or_else: the continuation must return a boost::system::result<T, E2> (or a future of "
-                    "one): the recovered value or a new error; to only convert the error use .map_err()");
-      static_assert(!traits::callable || !traits::returns_result || traits::value_matches,
-                    "futura::or_else: the continuation returns a boost::system::result<U, E2> whose value type "
-                    "differs from the future's T; values pass through unchanged, so return result<T, E2>");
-      return traits::callable && traits::returns_result && traits::value_matches;
-    }
-    return false;
+  static constexpr bool check_result() {
+    using traits = or_else_traits<G, In>;
+    static_assert(traits::callable,
+                  "futura::or_else: the continuation cannot be called with the result's error: it must accept E");
+    static_assert(!traits::callable || traits::returns_result,
+                  "futura::or_else: the continuation must return a boost::system::result<T, E2> (or a future of "
+                  "one): the recovered value or a new error; to only convert the error use .map_err()");
+    static_assert(!traits::callable || !traits::returns_result || traits::value_matches,
+                  "futura::or_else: the continuation returns a boost::system::result<U, E2> whose value type "
+                  "differs from the future's T; values pass through unchanged, so return result<T, E2>");
+    return traits::callable && traits::returns_result && traits::value_matches;
   }
 };
 

@@ -13,7 +13,9 @@
 //   };
 //
 // `check` fires at most one static_assert (argument_checks.hpp) and returns whether `fn` may be
-// instantiated; it runs after `F` is known to be a future and before `G` is known to move.
+// instantiated; it runs after `F` is known to be a future and before `G` is known to move. The
+// tags of and_then, or_else and map_err get their `check` from `result_combinator`, which looks
+// at the result output first and then calls their `check_result`.
 #pragma once
 
 #include <futura/combinator/detail/argument_checks.hpp>
