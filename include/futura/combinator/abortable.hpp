@@ -27,6 +27,7 @@
 #pragma once
 
 #include <futura/combinator/detail/abort_state.hpp>
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
@@ -40,6 +41,9 @@
 #include <utility>
 
 namespace futura {
+namespace detail {
+struct abortable_combinator;  // abortable's tag (detail/argument_checks.hpp)
+}  // namespace detail
 
 template <class F>
 class abortable_future;
@@ -65,7 +69,7 @@ class abort_handle {
 
  private:
   template <class F>
-  friend std::pair<abortable_future<std::decay_t<F>>, abort_handle> abortable(F&& f);
+  friend auto abortable(F&& f);
   explicit abort_handle(detail::abort_ref state) noexcept : state_(std::move(state)) {}
 
   detail::abort_ref state_;
@@ -115,7 +119,7 @@ class [[nodiscard]] abortable_future : public future_ext<abortable_future<F>> {
 
  private:
   template <class G>
-  friend std::pair<abortable_future<std::decay_t<G>>, abort_handle> abortable(G&& f);
+  friend auto abortable(G&& f);
   abortable_future(F f, detail::abort_ref state) : state_(std::move(state)), inner_(std::in_place, std::move(f)) {}
 
   /// Completion and destruction alike: F goes first, then the waker and our reference.
@@ -142,12 +146,13 @@ class [[nodiscard]] abortable_future : public future_ext<abortable_future<F>> {
 ///   assert(r.error() == futura::error::aborted);
 /// @endcode
 template <class F>
-[[nodiscard]] std::pair<abortable_future<std::decay_t<F>>, abort_handle> abortable(F&& f) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F>, "futura::abortable consumes the future: pass std::move(f)");
-  detail::abort_ref future_ref(detail::abort_state::make());
-  abort_handle handle(future_ref);  // a second reference
-  return {abortable_future<std::decay_t<F>>(std::forward<F>(f), std::move(future_ref)), std::move(handle)};
+[[nodiscard]] auto abortable(F&& f) {
+  if constexpr (detail::check_future_argument<detail::abortable_combinator, F>()) {
+    detail::abort_ref future_ref(detail::abort_state::make());
+    abort_handle handle(future_ref);  // a second reference
+    return std::pair<abortable_future<std::decay_t<F>>, abort_handle>(
+        abortable_future<std::decay_t<F>>(std::forward<F>(f), std::move(future_ref)), std::move(handle));
+  }
 }
 
 }  // namespace futura

@@ -21,7 +21,9 @@
 // Exceptions from `F`, `g` or `g`'s future propagate out of `poll` (rule 6). Allocation: none.
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/detail/result_step.hpp>
+#include <futura/combinator/detail/then_with.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/combinator/then.hpp>
 #include <futura/core/detail/config.hpp>
@@ -76,8 +78,8 @@ class and_then_fn {
   FUTURA_ALWAYS_INLINE typename traits::step operator()(In&& r) {
     if constexpr (traits::flattens) {
       using step = typename traits::step;
-      if (!r) return step::passed(pass_error<output>(r));
-      return step::running([&]() -> decltype(auto) { return traits::call::invoke(g_, r); });
+      if (!r) return step::pass(pass_error<output>(r));
+      return step::run([&]() -> decltype(auto) { return traits::call::invoke(g_, r); });
     } else {
       if (!r) return pass_error<output>(r);
       return into_result<output>(invoke_to_unit([&]() -> decltype(auto) { return traits::call::invoke(g_, r); }));
@@ -88,52 +90,30 @@ class and_then_fn {
   G g_;
 };
 
-/// The static checks of and_then, in an order that reports only the first problem. Returns
-/// whether the combinator may be built (false only after a static_assert fired).
-template <class F, class G>
-constexpr bool check_and_then() {
-  using in_type = output_t<F>;
-  if constexpr (!is_result_v<in_type>) {
-    static_assert(dependent_false<F, G>,
-                  "futura::and_then: the future's output is not a boost::system::result<T, E>; use .then()");
-    return false;
-  } else if constexpr (!error_is_copyable_v<in_type>) {
-    static_assert(dependent_false<F, G>,
-                  "futura::and_then: the result's error type E must be copy- and default-constructible "
-                  "(boost::system::result<T, E>::error() returns a copy in Boost 1.81)");
-    return false;
-  } else {
-    using traits = and_then_traits<G, in_type>;
-    if constexpr (!traits::callable) {
-      static_assert(dependent_false<F, G>,
-                    "futura::and_then: the continuation cannot be called with the result's value: it must accept "
-                    "T (or take no argument when the output is boost::system::result<void, E>)");
-      return false;
-    } else if constexpr (!traits::error_matches) {
-      static_assert(dependent_false<F, G>,
-                    "futura::and_then: the continuation returns a boost::system::result<U, E2> whose error type "
-                    "differs from the future's E; errors pass through unchanged, so return result<U, E> "
-                    "(convert the error inside g, or with .map_err() before or after)");
-      return false;
-    } else {
-      static_assert(std::is_move_constructible_v<G>, "futura::and_then: the continuation must be move-constructible");
-      return std::is_move_constructible_v<G>;
-    }
-  }
-}
+/// and_then's tag (detail/then_with.hpp).
+struct and_then_combinator : result_combinator<and_then_combinator> {
+  template <class G, class In>
+  using fn = and_then_fn<G, In>;
 
-template <class F, class G>
-FUTURA_ALWAYS_INLINE auto make_and_then(F&& f, G&& g) {
-  using D = std::decay_t<F>;
-  using Fn = and_then_fn<std::decay_t<G>, output_t<D>>;
-  return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
-}
+  template <class In, class G>
+  static constexpr bool check_result() {
+    using traits = and_then_traits<G, In>;
+    static_assert(traits::callable,
+                  "futura::and_then: the continuation cannot be called with the result's value: it must accept "
+                  "T (or take no argument when the output is boost::system::result<void, E>)");
+    static_assert(!traits::callable || traits::error_matches,
+                  "futura::and_then: the continuation returns a boost::system::result<U, E2> whose error type "
+                  "differs from the future's E; errors pass through unchanged, so return result<U, E> "
+                  "(convert the error inside g, or with .map_err() before or after)");
+    return traits::callable && traits::error_matches;
+  }
+};
 
 }  // namespace detail
 
 /// The future `and_then(F{}, G{})` returns: a `then_future` with and_then's function object.
 template <class F, class G>
-using and_then_future = then_future<F, detail::and_then_fn<G, output_t<F>>>;
+using and_then_future = detail::then_with_future<detail::and_then_combinator, F, G>;
 
 /// Runs `g` on the value of `f`'s `boost::system::result<T, E>` output; errors pass through.
 /// See the top of this header for what `g` may return.
@@ -146,21 +126,13 @@ using and_then_future = then_future<F, detail::and_then_fn<G, output_t<F>>>;
 /// @endcode
 template <class F, class G>
 FUTURA_ALWAYS_INLINE auto and_then(F&& f, G&& g) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F>, "futura::and_then consumes the future: pass std::move(f)");
-  if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
-    if constexpr (detail::check_and_then<std::decay_t<F>, std::decay_t<G>>()) {
-      return detail::make_and_then(std::forward<F>(f), std::forward<G>(g));
-    }
-  }
+  return detail::then_with<detail::and_then_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
 template <class Derived>
 template <class G>
 FUTURA_ALWAYS_INLINE auto future_ext<Derived>::and_then(G&& g) && {
-  if constexpr (detail::check_and_then<Derived, std::decay_t<G>>()) {
-    return detail::make_and_then(static_cast<Derived&&>(*this), std::forward<G>(g));
-  }
+  return detail::then_with<detail::and_then_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
 }
 
 }  // namespace futura

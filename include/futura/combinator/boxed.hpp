@@ -27,6 +27,7 @@
 // throws future_error(polled_after_completion) (rule 4).
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/detail/boxed_trampoline.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/exceptions.hpp>
@@ -43,6 +44,8 @@
 namespace futura {
 
 namespace detail {
+
+struct boxed_combinator;  // boxed's tag (detail/argument_checks.hpp)
 
 inline constexpr std::size_t boxed_inline_size = 4 * sizeof(void*);
 inline constexpr std::size_t boxed_inline_align = alignof(std::max_align_t);
@@ -183,21 +186,20 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
   /// Implicit, so a function returning boxed_future<T> can `return` any such future.
   template <class F, std::enable_if_t<!std::is_same_v<std::decay_t<F>, boxed_future> && is_future_v<F>, int> = 0>
   boxed_future(F&& f) {  // NOLINT(google-explicit-constructor): implicit by design
-    static_assert(!std::is_lvalue_reference_v<F>,
-                  "futura::boxed_future consumes the future it boxes: pass std::move(f)");
     using D = std::decay_t<F>;
-    static_assert(detail::check_future<D>());
     static_assert(std::is_same_v<output_t<D>, T>,
                   "futura::boxed_future<T>: the future's output_type must be exactly T (adapt it first, e.g. "
                   "std::move(f).then([](auto v) { return T(v); }))");
-    if constexpr (detail::boxed_fits_inline<T, D>) {
-      ::new (static_cast<void*>(storage_.bytes)) D(std::forward<F>(f));  // F is not an lvalue reference
-      ops_ = &detail::boxed_inline_ops<T, D>::table;
-    } else {
-      detail::boxed_heap_ops<T, D>::emplace(storage_, std::forward<F>(f));
-      ops_ = &detail::boxed_heap_ops<T, D>::table;
+    if constexpr (detail::check_future_argument<detail::boxed_combinator, F>() && std::is_same_v<output_t<D>, T>) {
+      if constexpr (detail::boxed_fits_inline<T, D>) {
+        ::new (static_cast<void*>(storage_.bytes)) D(std::forward<F>(f));  // F is not an lvalue reference
+        ops_ = &detail::boxed_inline_ops<T, D>::table;
+      } else {
+        detail::boxed_heap_ops<T, D>::emplace(storage_, std::forward<F>(f));
+        ops_ = &detail::boxed_heap_ops<T, D>::table;
+      }
+      state_ = state::running;
     }
-    state_ = state::running;
   }
 
   boxed_future(boxed_future&& other) noexcept { steal(other); }

@@ -14,6 +14,7 @@
 // size is `F`'s plus a flag.
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/config.hpp>
 #include <futura/core/detail/exceptions.hpp>
@@ -24,6 +25,9 @@
 #include <utility>
 
 namespace futura {
+namespace detail {
+struct fuse_combinator;  // fuse's tag (detail/argument_checks.hpp)
+}  // namespace detail
 
 template <class F>
 class [[nodiscard]] fuse_future : public future_ext<fuse_future<F>> {
@@ -63,10 +67,10 @@ class [[nodiscard]] fuse_future : public future_ext<fuse_future<F>> {
 ///   f.poll(w);            // pending (not an error)
 /// @endcode
 template <class F>
-FUTURA_ALWAYS_INLINE fuse_future<std::decay_t<F>> fuse(F&& f) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F>, "futura::fuse consumes the future: pass std::move(f)");
-  return fuse_future<std::decay_t<F>>(std::forward<F>(f));
+FUTURA_ALWAYS_INLINE auto fuse(F&& f) {
+  if constexpr (detail::check_future_argument<detail::fuse_combinator, F>()) {
+    return fuse_future<std::decay_t<F>>(std::forward<F>(f));
+  }
 }
 
 template <class Derived>

@@ -12,6 +12,7 @@
 // `poll` (rule 6); when `g` throws, the value is destroyed. Allocation: none.
 #pragma once
 
+#include <futura/combinator/detail/then_with.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/combinator/ready.hpp>
 #include <futura/combinator/then.hpp>
@@ -60,31 +61,25 @@ class inspect_fn {
   G g_;
 };
 
-template <class F, class G>
-constexpr bool check_inspect() {
-  if constexpr (!inspect_traits<G, output_t<F>>::callable) {
-    static_assert(dependent_false<F, G>,
+/// inspect's tag (detail/then_with.hpp).
+struct inspect_combinator {
+  template <class G, class T>
+  using fn = inspect_fn<G, T>;
+
+  template <class T, class G>
+  static constexpr bool check() {
+    static_assert(inspect_traits<G, T>::callable,
                   "futura::inspect: the function cannot be called with the future's output: it must accept "
                   "const T& (or take no argument when the output is futura::unit)");
-    return false;
-  } else {
-    static_assert(std::is_move_constructible_v<G>, "futura::inspect: the function must be move-constructible");
-    return std::is_move_constructible_v<G>;
+    return inspect_traits<G, T>::callable;
   }
-}
-
-template <class F, class G>
-FUTURA_ALWAYS_INLINE auto make_inspect(F&& f, G&& g) {
-  using D = std::decay_t<F>;
-  using Fn = inspect_fn<std::decay_t<G>, output_t<D>>;
-  return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
-}
+};
 
 }  // namespace detail
 
 /// The future `inspect(F{}, G{})` returns: a `then_future` with inspect's function object.
 template <class F, class G>
-using inspect_future = then_future<F, detail::inspect_fn<G, output_t<F>>>;
+using inspect_future = detail::then_with_future<detail::inspect_combinator, F, G>;
 
 /// Calls `g(const T&)` with `f`'s output, and yields that output unchanged.
 /// @code
@@ -92,21 +87,13 @@ using inspect_future = then_future<F, detail::inspect_fn<G, output_t<F>>>;
 /// @endcode
 template <class F, class G>
 FUTURA_ALWAYS_INLINE auto inspect(F&& f, G&& g) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F>, "futura::inspect consumes the future: pass std::move(f)");
-  if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
-    if constexpr (detail::check_inspect<std::decay_t<F>, std::decay_t<G>>()) {
-      return detail::make_inspect(std::forward<F>(f), std::forward<G>(g));
-    }
-  }
+  return detail::then_with<detail::inspect_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
 template <class Derived>
 template <class G>
 FUTURA_ALWAYS_INLINE auto future_ext<Derived>::inspect(G&& g) && {
-  if constexpr (detail::check_inspect<Derived, std::decay_t<G>>()) {
-    return detail::make_inspect(static_cast<Derived&&>(*this), std::forward<G>(g));
-  }
+  return detail::then_with<detail::inspect_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
 }
 
 }  // namespace futura

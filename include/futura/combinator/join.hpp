@@ -24,35 +24,28 @@
 // no child waker clone is left. Nothing else allocates.
 #pragma once
 
-#include <futura/combinator/detail/join_core.hpp>
+#include <futura/combinator/detail/basic_join.hpp>
 #include <futura/combinator/detail/join_mode.hpp>
-#include <futura/combinator/future_ext.hpp>
-#include <futura/core/future_traits.hpp>
 
-#include <tuple>
 #include <type_traits>
 #include <utility>
 
 namespace futura {
+namespace detail {
 
-/// The future of `futura::join(fs...)`; see the top of this header.
-template <class... Fs>
-class [[nodiscard]] join_future : public future_ext<join_future<Fs...>> {
-  static_assert(sizeof...(Fs) > 0, "futura::join needs at least one future");
-  static_assert(detail::check_join_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
-  using core_type = detail::join_core<detail::join_collect_mode, Fs...>;
-
- public:
-  /// `std::tuple<output_t<Fs>...>`.
-  using output_type = typename core_type::output_type;
-
-  explicit join_future(Fs&&... fs) : core_(std::move(fs)...) {}
-
-  poll_result<output_type> poll(waker& w) { return core_.poll(w, "futura::join_future"); }
-
- private:
-  core_type core_;
+/// join's tag (detail/basic_join.hpp): every output kept as it is.
+struct join_combinator : any_future_goes {
+  static constexpr const char* name = "futura::join_future";
+  template <class... Fs>
+  using mode = join_collect_mode;
 };
+
+}  // namespace detail
+
+/// The future of `futura::join(fs...)`; see the top of this header. Its output is
+/// `std::tuple<output_t<Fs>...>`.
+template <class... Fs>
+using join_future = detail::basic_join_future<detail::join_combinator, Fs...>;
 
 /// Runs the futures concurrently; ready with all their outputs, in argument order.
 /// @code
@@ -62,12 +55,8 @@ class [[nodiscard]] join_future : public future_ext<join_future<Fs...>> {
 ///   auto [n, s] = futura::block_on(std::move(both));   // 1, "one"
 /// @endcode
 template <class... Fs>
-join_future<std::decay_t<Fs>...> join(Fs&&... fs) {
-  static_assert(sizeof...(Fs) > 0, "futura::join needs at least one future");
-  static_assert(detail::check_join_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
-  static_assert((!std::is_lvalue_reference_v<Fs> && ...),
-                "futura::join consumes its futures: pass std::move(f) (or a temporary) for each argument");
-  return join_future<std::decay_t<Fs>...>(std::forward<Fs>(fs)...);
+auto join(Fs&&... fs) {
+  return detail::make_join<detail::join_combinator>(std::forward<Fs>(fs)...);
 }
 
 }  // namespace futura

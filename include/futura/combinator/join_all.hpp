@@ -32,37 +32,31 @@
 // child waker clone is left. `join_all(first, last)` first moves the range into a vector.
 #pragma once
 
-#include <futura/combinator/detail/join_all_core.hpp>
+#include <futura/combinator/detail/basic_join.hpp>
 #include <futura/combinator/detail/join_mode.hpp>
-#include <futura/combinator/future_ext.hpp>
-#include <futura/core/future_traits.hpp>
 
-#include <iterator>
-#include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace futura {
+namespace detail {
 
-/// The future of `futura::join_all(...)`; see the top of this header.
-template <class F>
-class [[nodiscard]] join_all_future : public future_ext<join_all_future<F>> {
-  static_assert(detail::check_future<F>());
-  using core_type = detail::join_all_core<detail::join_collect_mode, F>;
-
- public:
-  /// `std::vector<output_t<F>>`.
-  using output_type = typename core_type::output_type;
-
-  explicit join_all_future(std::vector<F>&& children) noexcept : core_(std::move(children)) {}
-
-  poll_result<output_type> poll(waker& w) { return core_.poll(w, "futura::join_all_future"); }
-
- private:
-  core_type core_;
+/// join_all's tag (detail/basic_join.hpp): every output kept as it is.
+struct join_all_combinator : any_future_goes {
+  static constexpr const char* name = "futura::join_all_future";
+  template <class F>
+  using mode = join_collect_mode;
 };
 
-/// Runs every future of `children` concurrently; ready with their outputs, in input order.
+}  // namespace detail
+
+/// The future of `futura::join_all(...)`; see the top of this header. Its output is
+/// `std::vector<output_t<F>>`.
+template <class F>
+using join_all_future = detail::basic_join_all_future<detail::join_all_combinator, F>;
+
+/// Runs every future of `children` (a `std::vector<F>`) concurrently; ready with their outputs,
+/// in input order. Pass the vector with `std::move(v)`; an lvalue vector is copied, for futures
+/// that can be copied (shared_future), and refused otherwise.
 /// @code
 ///   std::vector<futura::promise<int>> promises(3);
 ///   std::vector<futura::promise_future<int>> futures;
@@ -71,18 +65,9 @@ class [[nodiscard]] join_all_future : public future_ext<join_all_future<F>> {
 ///   for (int i = 2; i >= 0; --i) promises[i].set_value(i * 10);   // any order
 ///   std::vector<int> v = futura::block_on(std::move(all));          // {0, 10, 20}
 /// @endcode
-template <class F>
-join_all_future<F> join_all(std::vector<F>&& children) {
-  static_assert(detail::check_future<F>());
-  return join_all_future<F>(std::move(children));
-}
-
-/// Copies `children` (for copyable futures, such as shared_future); prefer `std::move(v)`.
-template <class F>
-join_all_future<F> join_all(const std::vector<F>& children) {
-  static_assert(detail::check_future<F>());
-  static_assert(std::is_copy_constructible_v<F>, "futura::join_all consumes the vector of futures: pass std::move(v)");
-  return join_all_future<F>(std::vector<F>(children));
+template <class V>
+auto join_all(V&& children) {
+  return detail::make_join_all<detail::join_all_combinator>(std::forward<V>(children));
 }
 
 /// The futures of `[first, last)`, moved from (the range keeps moved-from futures).
@@ -92,9 +77,7 @@ join_all_future<F> join_all(const std::vector<F>& children) {
 /// @endcode
 template <class It>
 auto join_all(It first, It last) {
-  using F = std::decay_t<typename std::iterator_traits<It>::reference>;
-  static_assert(detail::check_future<F>());
-  return join_all_future<F>(std::vector<F>(std::make_move_iterator(first), std::make_move_iterator(last)));
+  return join_all(detail::move_into_vector(first, last));
 }
 
 }  // namespace futura

@@ -14,6 +14,8 @@
 // `F` or `g` propagate out of `poll` (rule 6). Allocation: none.
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
+#include <futura/combinator/detail/then_with.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/combinator/then.hpp>
 #include <futura/core/detail/config.hpp>
@@ -56,48 +58,28 @@ class map_err_fn {
   G g_;
 };
 
-template <class F, class G>
-constexpr bool check_map_err() {
-  using in_type = output_t<F>;
-  if constexpr (!is_result_v<in_type>) {
-    static_assert(dependent_false<F, G>,
-                  "futura::map_err: the future's output is not a boost::system::result<T, E>; use .then()");
-    return false;
-  } else if constexpr (!error_is_copyable_v<in_type>) {
-    static_assert(dependent_false<F, G>,
-                  "futura::map_err: the result's error type E must be copy- and default-constructible "
-                  "(boost::system::result<T, E>::error() returns a copy in Boost 1.81)");
-    return false;
-  } else {
-    using traits = map_err_traits<G, in_type>;
-    if constexpr (!traits::callable) {
-      static_assert(dependent_false<F, G>,
-                    "futura::map_err: the function cannot be called with the result's error: it must accept E");
-      return false;
-    } else if constexpr (!traits::returns_error) {
-      static_assert(dependent_false<F, G>,
-                    "futura::map_err: the function must return the new error value (not void, not a future); to "
-                    "run a future on the error, or to recover, use .or_else()");
-      return false;
-    } else {
-      static_assert(std::is_move_constructible_v<G>, "futura::map_err: the function must be move-constructible");
-      return std::is_move_constructible_v<G>;
-    }
-  }
-}
+/// map_err's tag (detail/then_with.hpp).
+struct map_err_combinator : result_combinator<map_err_combinator> {
+  template <class G, class In>
+  using fn = map_err_fn<G, In>;
 
-template <class F, class G>
-FUTURA_ALWAYS_INLINE auto make_map_err(F&& f, G&& g) {
-  using D = std::decay_t<F>;
-  using Fn = map_err_fn<std::decay_t<G>, output_t<D>>;
-  return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
-}
+  template <class In, class G>
+  static constexpr bool check_result() {
+    using traits = map_err_traits<G, In>;
+    static_assert(traits::callable,
+                  "futura::map_err: the function cannot be called with the result's error: it must accept E");
+    static_assert(!traits::callable || traits::returns_error,
+                  "futura::map_err: the function must return the new error value (not void, not a future); to "
+                  "run a future on the error, or to recover, use .or_else()");
+    return traits::callable && traits::returns_error;
+  }
+};
 
 }  // namespace detail
 
 /// The future `map_err(F{}, G{})` returns: a `then_future` with map_err's function object.
 template <class F, class G>
-using map_err_future = then_future<F, detail::map_err_fn<G, output_t<F>>>;
+using map_err_future = detail::then_with_future<detail::map_err_combinator, F, G>;
 
 /// Replaces the error of `f`'s `boost::system::result<T, E>` output by `g(error)`.
 /// @code
@@ -106,21 +88,13 @@ using map_err_future = then_future<F, detail::map_err_fn<G, output_t<F>>>;
 /// @endcode
 template <class F, class G>
 FUTURA_ALWAYS_INLINE auto map_err(F&& f, G&& g) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F>, "futura::map_err consumes the future: pass std::move(f)");
-  if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
-    if constexpr (detail::check_map_err<std::decay_t<F>, std::decay_t<G>>()) {
-      return detail::make_map_err(std::forward<F>(f), std::forward<G>(g));
-    }
-  }
+  return detail::then_with<detail::map_err_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
 template <class Derived>
 template <class G>
 FUTURA_ALWAYS_INLINE auto future_ext<Derived>::map_err(G&& g) && {
-  if constexpr (detail::check_map_err<Derived, std::decay_t<G>>()) {
-    return detail::make_map_err(static_cast<Derived&&>(*this), std::forward<G>(g));
-  }
+  return detail::then_with<detail::map_err_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
 }
 
 }  // namespace futura

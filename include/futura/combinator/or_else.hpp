@@ -18,7 +18,9 @@
 // future propagate out of `poll` (rule 6). Allocation: none.
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/detail/result_step.hpp>
+#include <futura/combinator/detail/then_with.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/combinator/then.hpp>
 #include <futura/core/detail/config.hpp>
@@ -66,8 +68,8 @@ class or_else_fn {
   FUTURA_ALWAYS_INLINE typename traits::step operator()(In&& r) {
     if constexpr (traits::flattens) {
       using step = typename traits::step;
-      if (r) return step::passed(pass_value<output>(r));
-      return step::running([&]() -> decltype(auto) { return std::invoke(g_, r.error()); });
+      if (r) return step::pass(pass_value<output>(r));
+      return step::run([&]() -> decltype(auto) { return std::invoke(g_, r.error()); });
     } else {
       if (r) return pass_value<output>(r);
       return std::invoke(g_, r.error());
@@ -78,53 +80,31 @@ class or_else_fn {
   G g_;
 };
 
-template <class F, class G>
-constexpr bool check_or_else() {
-  using in_type = output_t<F>;
-  if constexpr (!is_result_v<in_type>) {
-    static_assert(dependent_false<F, G>,
-                  "futura::or_else: the future's output is not a boost::system::result<T, E>; use .then()");
-    return false;
-  } else if constexpr (!error_is_copyable_v<in_type>) {
-    static_assert(dependent_false<F, G>,
-                  "futura::or_else: the result's error type E must be copy- and default-constructible "
-                  "(boost::system::result<T, E>::error() returns a copy in Boost 1.81)");
-    return false;
-  } else {
-    using traits = or_else_traits<G, in_type>;
-    if constexpr (!traits::callable) {
-      static_assert(dependent_false<F, G>,
-                    "futura::or_else: the continuation cannot be called with the result's error: it must accept E");
-      return false;
-    } else if constexpr (!traits::returns_result) {
-      static_assert(dependent_false<F, G>,
-                    "futura::or_else: the continuation must return a boost::system::result<T, E2> (or a future of "
-                    "one): the recovered value or a new error; to only convert the error use .map_err()");
-      return false;
-    } else if constexpr (!traits::value_matches) {
-      static_assert(dependent_false<F, G>,
-                    "futura::or_else: the continuation returns a boost::system::result<U, E2> whose value type "
-                    "differs from the future's T; values pass through unchanged, so return result<T, E2>");
-      return false;
-    } else {
-      static_assert(std::is_move_constructible_v<G>, "futura::or_else: the continuation must be move-constructible");
-      return std::is_move_constructible_v<G>;
-    }
-  }
-}
+/// or_else's tag (detail/then_with.hpp).
+struct or_else_combinator : result_combinator<or_else_combinator> {
+  template <class G, class In>
+  using fn = or_else_fn<G, In>;
 
-template <class F, class G>
-FUTURA_ALWAYS_INLINE auto make_or_else(F&& f, G&& g) {
-  using D = std::decay_t<F>;
-  using Fn = or_else_fn<std::decay_t<G>, output_t<D>>;
-  return then_future<D, Fn>(std::forward<F>(f), Fn(std::forward<G>(g)));
-}
+  template <class In, class G>
+  static constexpr bool check_result() {
+    using traits = or_else_traits<G, In>;
+    static_assert(traits::callable,
+                  "futura::or_else: the continuation cannot be called with the result's error: it must accept E");
+    static_assert(!traits::callable || traits::returns_result,
+                  "futura::or_else: the continuation must return a boost::system::result<T, E2> (or a future of "
+                  "one): the recovered value or a new error; to only convert the error use .map_err()");
+    static_assert(!traits::callable || !traits::returns_result || traits::value_matches,
+                  "futura::or_else: the continuation returns a boost::system::result<U, E2> whose value type "
+                  "differs from the future's T; values pass through unchanged, so return result<T, E2>");
+    return traits::callable && traits::returns_result && traits::value_matches;
+  }
+};
 
 }  // namespace detail
 
 /// The future `or_else(F{}, G{})` returns: a `then_future` with or_else's function object.
 template <class F, class G>
-using or_else_future = then_future<F, detail::or_else_fn<G, output_t<F>>>;
+using or_else_future = detail::then_with_future<detail::or_else_combinator, F, G>;
 
 /// Runs `g` on the error of `f`'s `boost::system::result<T, E>` output; values pass through.
 /// @code
@@ -137,21 +117,13 @@ using or_else_future = then_future<F, detail::or_else_fn<G, output_t<F>>>;
 /// @endcode
 template <class F, class G>
 FUTURA_ALWAYS_INLINE auto or_else(F&& f, G&& g) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F>, "futura::or_else consumes the future: pass std::move(f)");
-  if constexpr (is_future_v<F> && !std::is_lvalue_reference_v<F>) {
-    if constexpr (detail::check_or_else<std::decay_t<F>, std::decay_t<G>>()) {
-      return detail::make_or_else(std::forward<F>(f), std::forward<G>(g));
-    }
-  }
+  return detail::then_with<detail::or_else_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
 template <class Derived>
 template <class G>
 FUTURA_ALWAYS_INLINE auto future_ext<Derived>::or_else(G&& g) && {
-  if constexpr (detail::check_or_else<Derived, std::decay_t<G>>()) {
-    return detail::make_or_else(static_cast<Derived&&>(*this), std::forward<G>(g));
-  }
+  return detail::then_with<detail::or_else_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
 }
 
 }  // namespace futura

@@ -24,6 +24,7 @@
 // Allocation: none. The children live inside the select object.
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/exceptions.hpp>
@@ -53,10 +54,16 @@ struct select_biased_order {
   static constexpr std::size_t first_child(std::size_t) noexcept { return 0; }
 };
 
-template <class... Fs, std::size_t... I>
-constexpr bool check_select_arguments(std::index_sequence<I...>) {
-  // check_future's Index shows which argument failed in the instantiation trace.
-  return (check_future<Fs, I>() && ...);
+/// Every check of a select of `Fs` (as the factory's `Fs&&` deduced them).
+template <class Order, class... Fs>
+constexpr bool check_select() {
+  if constexpr (sizeof...(Fs) == 0) {
+    static_assert(dependent_false<Order>,
+                  "futura: select and select_biased need at least one future: an empty select never completes");
+    return false;
+  } else {
+    return check_future_arguments<Order, Fs...>(std::index_sequence_for<Fs...>{});
+  }
 }
 
 }  // namespace detail
@@ -65,31 +72,30 @@ constexpr bool check_select_arguments(std::index_sequence<I...>) {
 /// argument order); name it through the aliases `select_future` and `select_biased_future`.
 template <class Order, class... Fs>
 class [[nodiscard]] basic_select_future : public future_ext<basic_select_future<Order, Fs...>> {
-  static_assert(sizeof...(Fs) > 0, "futura::select needs at least one future: an empty select never completes");
-  static_assert(
-      (is_future_v<Fs> && ...),
-      "futura::select / select_biased: every argument must be a future (`using output_type = T;` and "
-      "`futura::poll_result<T> poll(futura::waker&)`); the next error names the argument (Index) and what it lacks");
-  static_assert(detail::check_select_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
+  static_assert(detail::check_select<Order, Fs...>());
   static constexpr std::size_t child_count = sizeof...(Fs);
+  struct running {
+    explicit running(Fs&&... fs) : children(std::move(fs)...) {}
+    std::tuple<Fs...> children;
+  };
   struct done {};
 
  public:
   using output_type = std::variant<output_t<Fs>...>;
 
-  explicit basic_select_future(Fs... fs) : state_(std::in_place_index<0>, std::move(fs)...) {}
+  explicit basic_select_future(Fs... fs) : state_(std::in_place_type<running>, std::move(fs)...) {}
 
   poll_result<output_type> poll(waker& w) {
-    auto* children = std::get_if<0>(&state_);
-    if (!children) detail::polled_after_completion(Order::name);
+    auto* r = std::get_if<running>(&state_);
+    if (!r) detail::polled_after_completion(Order::name);
     std::size_t first = 0;
     if constexpr (child_count > 1) first = Order::first_child(child_count);
     std::optional<output_type> won;
     FUTURA_TRY {
-      poll_children(*children, first, w, won, std::index_sequence_for<Fs...>{});
+      poll_children(r->children, first, w, won, std::index_sequence_for<Fs...>{});
     }
     FUTURA_CATCH_ALL {
-      state_.template emplace<1>();  // the exception completes the select: cancel every child
+      state_.template emplace<done>();  // the exception completes the select: cancel every child
       FUTURA_RETHROW;
     }
     if (!won) return pending;
@@ -109,12 +115,12 @@ class [[nodiscard]] basic_select_future : public future_ext<basic_select_future<
   bool poll_child(std::tuple<Fs...>& children, waker& w, std::optional<output_type>& won) {
     poll_result<std::variant_alternative_t<I, output_type>> r = std::get<I>(children).poll(w);
     if (r.is_pending()) return false;
-    state_.template emplace<1>();  // the value is out of the winner: drop every child now
+    state_.template emplace<done>();  // the value is out of the winner: drop every child now
     won.emplace(std::in_place_index<I>, std::move(r).value());
     return true;
   }
 
-  std::variant<std::tuple<Fs...>, done> state_;
+  std::variant<running, done> state_;
 };
 
 /// The future of `select(fs...)`.
@@ -135,12 +141,10 @@ using select_biased_future = basic_select_future<detail::select_biased_order, Fs
 ///   if (v.index() == 1) { /* cancelled: the reply's future is already dropped */ }
 /// @endcode
 template <class... Fs>
-select_future<std::decay_t<Fs>...> select(Fs&&... fs) {
-  static_assert(sizeof...(Fs) > 0, "futura::select needs at least one future: an empty select never completes");
-  static_assert((!std::is_lvalue_reference_v<Fs> && ...),
-                "futura::select consumes its futures: pass each one as an rvalue (std::move(f))");
-  static_assert(detail::check_select_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
-  return select_future<std::decay_t<Fs>...>(std::forward<Fs>(fs)...);
+auto select(Fs&&... fs) {
+  if constexpr (detail::check_select<detail::select_fair_order, Fs...>()) {
+    return select_future<std::decay_t<Fs>...>(std::forward<Fs>(fs)...);
+  }
 }
 
 /// Like `select`, but always polls in argument order: when several children are ready, the
@@ -151,12 +155,10 @@ select_future<std::decay_t<Fs>...> select(Fs&&... fs) {
 ///   auto v = futura::block_on(std::move(next));   // index 0 whenever shutdown is set
 /// @endcode
 template <class... Fs>
-select_biased_future<std::decay_t<Fs>...> select_biased(Fs&&... fs) {
-  static_assert(sizeof...(Fs) > 0, "futura::select_biased needs at least one future: an empty select never completes");
-  static_assert((!std::is_lvalue_reference_v<Fs> && ...),
-                "futura::select_biased consumes its futures: pass each one as an rvalue (std::move(f))");
-  static_assert(detail::check_select_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
-  return select_biased_future<std::decay_t<Fs>...>(std::forward<Fs>(fs)...);
+auto select_biased(Fs&&... fs) {
+  if constexpr (detail::check_select<detail::select_biased_order, Fs...>()) {
+    return select_biased_future<std::decay_t<Fs>...>(std::forward<Fs>(fs)...);
+  }
 }
 
 }  // namespace futura

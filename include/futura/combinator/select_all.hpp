@@ -24,6 +24,7 @@
 // future type with neither costs one allocation (the survivors move into a new vector).
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/combinator/detail/select_vector.hpp>
 #include <futura/combinator/future_ext.hpp>
@@ -38,6 +39,12 @@
 #include <vector>
 
 namespace futura {
+namespace detail {
+
+/// select_all's tag (detail/argument_checks.hpp): any future goes.
+struct select_all_combinator : any_future_goes {};
+
+}  // namespace detail
 
 /// The output of `select_all`: the winner's `value`, its `index` in the input vector, and the
 /// other futures, still running, in their input order.
@@ -59,7 +66,7 @@ struct select_all_result {
 /// The future of `select_all(std::move(futures))`.
 template <class F>
 class [[nodiscard]] select_all_future : public future_ext<select_all_future<F>> {
-  static_assert(detail::check_future<F>());
+  static_assert(detail::check_future_vector_argument<detail::select_all_combinator, std::vector<F>>());
 
  public:
   using output_type = select_all_result<output_t<F>, F>;
@@ -108,20 +115,11 @@ class [[nodiscard]] select_all_future : public future_ext<select_all_future<F>> 
 ///   use(first.value, first.index);
 ///   auto second = futura::block_on(futura::select_all(std::move(first.rest)));  // the next one
 /// @endcode
-template <class F>
-select_all_future<F> select_all(std::vector<F>&& futures) {
-  static_assert(detail::check_future<F>());
-  return select_all_future<F>(std::move(futures));
-}
-
-template <class F>
-void select_all(std::vector<F>&) {
-  static_assert(detail::dependent_false<F>, "futura::select_all consumes the futures: pass std::move(v)");
-}
-
-template <class F>
-void select_all(const std::vector<F>&) {
-  static_assert(detail::dependent_false<F>, "futura::select_all consumes the futures: pass a non-const std::move(v)");
+template <class V>
+auto select_all(V&& futures) {
+  if constexpr (detail::check_future_vector_argument<detail::select_all_combinator, V>()) {
+    return select_all_future<typename detail::future_vector_t<V>::element_type>(std::forward<V>(futures));
+  }
 }
 
 }  // namespace futura

@@ -26,6 +26,7 @@
 // throwing, which costs one allocation per removal).
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/combinator/detail/select_vector.hpp>
 #include <futura/combinator/future_ext.hpp>
@@ -44,19 +45,28 @@
 namespace futura {
 
 namespace detail {
-template <class R>
-struct select_ok_output_is_result : std::false_type {};
-template <class T, class E>
-struct select_ok_output_is_result<boost::system::result<T, E>> : std::true_type {};
+
+/// select_ok's tag (detail/argument_checks.hpp): the futures' output must be a result.
+struct select_ok_combinator {
+  template <class F>
+  static constexpr bool check() {
+    if constexpr (!is_result_v<output_t<F>>) {
+      static_assert(dependent_false<F>,
+                    "futura::select_ok: the futures' output must be boost::system::result<T, E> (for other outputs, "
+                    "use select_all, or map the output to a result with .then)");
+      return false;
+    } else {
+      return true;
+    }
+  }
+};
+
 }  // namespace detail
 
 /// The future of `select_ok(std::move(futures))`.
 template <class F>
 class [[nodiscard]] select_ok_future : public future_ext<select_ok_future<F>> {
-  static_assert(detail::check_future<F>());
-  static_assert(detail::select_ok_output_is_result<output_t<F>>::value,
-                "futura::select_ok: the futures' output must be boost::system::result<T, E> (for other outputs, "
-                "use select_all, or map the output to a result with .then)");
+  static_assert(detail::check_future_vector_argument<detail::select_ok_combinator, std::vector<F>>());
 
  public:
   using output_type = output_t<F>;
@@ -123,20 +133,11 @@ class [[nodiscard]] select_ok_future : public future_ext<select_ok_future<F>> {
 ///   boost::system::result<std::string> page = futura::block_on(futura::select_ok(std::move(mirrors)));
 ///   if (!page) log(page.error());   // every mirror failed: the error of the last one
 /// @endcode
-template <class F>
-select_ok_future<F> select_ok(std::vector<F>&& futures) {
-  static_assert(detail::check_future<F>());
-  return select_ok_future<F>(std::move(futures));
-}
-
-template <class F>
-void select_ok(std::vector<F>&) {
-  static_assert(detail::dependent_false<F>, "futura::select_ok consumes the futures: pass std::move(v)");
-}
-
-template <class F>
-void select_ok(const std::vector<F>&) {
-  static_assert(detail::dependent_false<F>, "futura::select_ok consumes the futures: pass a non-const std::move(v)");
+template <class V>
+auto select_ok(V&& futures) {
+  if constexpr (detail::check_future_vector_argument<detail::select_ok_combinator, V>()) {
+    return select_ok_future<typename detail::future_vector_t<V>::element_type>(std::forward<V>(futures));
+  }
 }
 
 }  // namespace futura

@@ -28,6 +28,7 @@
 // inside is driven to the end before the poll returns, never by another copy's thread.
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/combinator/detail/root_poll.hpp>
 #include <futura/combinator/detail/shared_state.hpp>
 #include <futura/combinator/future_ext.hpp>
@@ -41,6 +42,9 @@
 #include <utility>
 
 namespace futura {
+namespace detail {
+struct shared_combinator;  // shared's tag (detail/argument_checks.hpp)
+}  // namespace detail
 
 /// A copyable future of `T`: every copy yields the output; see the top of this header.
 /// @code
@@ -70,13 +74,12 @@ class [[nodiscard]] shared_future : public future_ext<shared_future<T>> {
   /// Shares `f` (any future whose output is `T`); allocates the shared state once.
   template <class F, std::enable_if_t<!std::is_same_v<std::decay_t<F>, shared_future> && is_future_v<F>, int> = 0>
   explicit shared_future(F&& f) {
-    static_assert(!std::is_lvalue_reference_v<F>,
-                  "futura::shared_future consumes the future it shares: pass std::move(f)");
     using D = std::decay_t<F>;
-    static_assert(detail::check_future<D>());
     static_assert(std::is_same_v<output_t<D>, T>,
                   "futura::shared_future<T>: the future's output_type must be exactly T");
-    state_ = new detail::shared_state_impl<D>(std::forward<F>(f));
+    if constexpr (detail::check_future_argument<detail::shared_combinator, F>() && std::is_same_v<output_t<D>, T>) {
+      state_ = new detail::shared_state_impl<D>(std::forward<F>(f));
+    }
   }
 
   /// Another copy of the same shared future: it will yield the same output.

@@ -16,10 +16,11 @@
 // Allocation: none.
 #pragma once
 
+#include <futura/combinator/detail/flatten_stage.hpp>
+#include <futura/combinator/detail/then_with.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/config.hpp>
 #include <futura/core/detail/continuation.hpp>
-#include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 
 #include <type_traits>
@@ -27,54 +28,61 @@
 #include <variant>
 
 namespace futura {
+namespace detail {
+
+/// then's tag (detail/then_with.hpp): `g` itself is the function object.
+struct then_combinator {
+  template <class G, class In>
+  using fn = G;
+
+  template <class In, class G>
+  static constexpr bool check() {
+    static_assert(continuation_traits<G, In>::callable,
+                  "futura::then: the continuation cannot be called with the future's output: it must accept "
+                  "output_t<F> (or take no argument when the output is futura::unit)");
+    return continuation_traits<G, In>::callable;
+  }
+};
+
+}  // namespace detail
 
 template <class F, class G>
 class [[nodiscard]] then_future : public future_ext<then_future<F, G>> {
-  static_assert(detail::check_future<F>());
+  static_assert(detail::check_then_with<detail::then_combinator, F, G>());
   using in_type = output_t<F>;
-  using traits = detail::continuation_traits<G, in_type>;
-  static_assert(traits::callable,
-                "futura::then: the continuation cannot be called with the future's output: it must accept "
-                "output_t<F> (or take no argument when the output is futura::unit)");
-  static_assert(std::is_move_constructible_v<G>, "futura::then: the continuation must be move-constructible");
-  using raw_result = typename traits::raw_result;
-  static constexpr bool flattens = is_future_v<raw_result>;
-  struct no_second {};
-  using second_type = std::conditional_t<flattens, raw_result, no_second>;
+  using raw_result = typename detail::continuation_traits<G, in_type>::raw_result;
+  struct first {
+    explicit first(F&& inner) : f(std::move(inner)) {}
+    F f;
+  };
+  using second = detail::running_stage<raw_result>;  // { Fut2 f; } when g(v) is a future Fut2, else empty
   struct done {};
+  using stage = detail::flatten_stage<raw_result, done>;
 
  public:
-  using output_type = typename detail::flattened_output<raw_result>::type;
+  using output_type = typename stage::output;
 
-  FUTURA_ALWAYS_INLINE then_future(F f, G g) : g_(std::move(g)), state_(std::in_place_index<0>, std::move(f)) {}
+  FUTURA_ALWAYS_INLINE then_future(F f, G g) : g_(std::move(g)), state_(std::in_place_type<first>, std::move(f)) {}
 
   FUTURA_ALWAYS_INLINE poll_result<output_type> poll(waker& w) {
-    if (auto* first = std::get_if<0>(&state_)) {
-      poll_result<in_type> r = first->poll(w);
+    if (auto* s = std::get_if<first>(&state_)) {
+      poll_result<in_type> r = s->f.poll(w);
       if (r.is_pending()) return pending;
-      state_.template emplace<2>();  // F is finished: release it before g runs
-      if constexpr (flattens) {
-        state_.template emplace<1>(detail::construct_with{
-            [&]() -> raw_result { return detail::invoke_continuation(g_, std::move(r).value()); }});
+      state_.template emplace<done>();  // F is finished: release it before g runs
+      auto call = [&]() -> decltype(auto) { return detail::invoke_continuation(g_, std::move(r).value()); };
+      if constexpr (stage::flattens) {
+        stage::start(state_, call);
       } else {
-        return detail::invoke_to_unit(
-            [&]() -> decltype(auto) { return detail::invoke_continuation(g_, std::move(r).value()); });
+        return detail::invoke_to_unit(call);
       }
     }
-    if constexpr (flattens) {
-      if (auto* second = std::get_if<1>(&state_)) {
-        poll_result<output_type> r = second->poll(w);
-        if (r.is_ready()) state_.template emplace<2>();
-        return r;
-      }
-    }
-    detail::polled_after_completion("futura::then_future");
+    return stage::poll(state_, w, "futura::then_future");
   }
 
  private:
   // Declared first so that it is destroyed last: the running stage may use what g captured.
   G g_;
-  std::variant<F, second_type, done> state_;
+  std::variant<first, second, done> state_;
 };
 
 /// Runs `g` on the output of `f`; see the top of this header.
@@ -83,16 +91,14 @@ class [[nodiscard]] then_future : public future_ext<then_future<F, G>> {
 ///   auto g = futura::ready(1).then([](int) { return futura::ready(2); });    // flattened: int
 /// @endcode
 template <class F, class G>
-FUTURA_ALWAYS_INLINE then_future<std::decay_t<F>, std::decay_t<G>> then(F&& f, G&& g) {
-  static_assert(detail::check_future<F>());
-  static_assert(!std::is_lvalue_reference_v<F>, "futura::then consumes the future: pass std::move(f)");
-  return {std::forward<F>(f), std::forward<G>(g)};
+FUTURA_ALWAYS_INLINE auto then(F&& f, G&& g) {
+  return detail::then_with<detail::then_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
 template <class Derived>
 template <class G>
 FUTURA_ALWAYS_INLINE auto future_ext<Derived>::then(G&& g) && {
-  return then_future<Derived, std::decay_t<G>>(static_cast<Derived&&>(*this), std::forward<G>(g));
+  return detail::then_with<detail::then_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
 }
 
 }  // namespace futura

@@ -21,10 +21,8 @@
 // Allocation: join's one small reference-counted state at the first poll; nothing else.
 #pragma once
 
-#include <futura/combinator/detail/join_core.hpp>
+#include <futura/combinator/detail/basic_join.hpp>
 #include <futura/combinator/detail/join_try_mode.hpp>
-#include <futura/combinator/future_ext.hpp>
-#include <futura/core/future_traits.hpp>
 
 #include <boost/system/result.hpp>
 
@@ -33,44 +31,40 @@
 #include <utility>
 
 namespace futura {
-
 namespace detail {
-/// The checks of try_join's arguments, against the first child's output.
-template <class... Fs>
-struct try_join_arguments {
+
+/// try_join's tag (detail/basic_join.hpp): values unwrapped, the first error wins.
+struct try_join_combinator {
+  static constexpr const char* name = "futura::try_join_future";
+
+  template <class... Fs>
   using first_output = output_t<std::tuple_element_t<0, std::tuple<Fs...>>>;
-  template <std::size_t... Is>
-  static constexpr bool check(std::index_sequence<Is...>) {
-    return (check_try_join_output<output_t<Fs>, first_output, Is>() && ...);
+  template <class... Fs>
+  using mode = join_try_mode<typename join_result_traits<first_output<Fs...>>::error_type>;
+
+  /// Every child outputs a result with the first child's error type.
+  template <class... Fs>
+  static constexpr bool check() {
+    return check_outputs<Fs...>(std::index_sequence_for<Fs...>{}) &&
+           (same_result<output_t<Fs>, first_output<Fs...>> && ...);
   }
-  /// The shared error type (error_code when the first output is not a result, so that only the
-  /// static_assert above reports the mistake).
-  using error_type =
-      std::conditional_t<join_result_traits<first_output>::is_result,
-                         typename join_result_traits<first_output>::error_type, boost::system::error_code>;
-};
-}  // namespace detail
-
-/// The future of `futura::try_join(fs...)`; see the top of this header.
-template <class... Fs>
-class [[nodiscard]] try_join_future : public future_ext<try_join_future<Fs...>> {
-  static_assert(sizeof...(Fs) > 0, "futura::try_join needs at least one future");
-  static_assert(detail::check_join_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
-  static_assert(detail::try_join_arguments<Fs...>::check(std::index_sequence_for<Fs...>{}));
-  using core_type =
-      detail::join_core<detail::join_try_mode<typename detail::try_join_arguments<Fs...>::error_type>, Fs...>;
-
- public:
-  /// `boost::system::result<std::tuple<T1, T2, ...>, E>`.
-  using output_type = typename core_type::output_type;
-
-  explicit try_join_future(Fs&&... fs) : core_(std::move(fs)...) {}
-
-  poll_result<output_type> poll(waker& w) { return core_.poll(w, "futura::try_join_future"); }
 
  private:
-  core_type core_;
+  template <class Out, class First>
+  static constexpr bool same_result = join_result_traits<Out>::is_result&& join_result_traits<First>::is_result&&
+      std::is_same_v<typename join_result_traits<Out>::error_type, typename join_result_traits<First>::error_type>;
+  template <class... Fs, std::size_t... Is>
+  static constexpr bool check_outputs(std::index_sequence<Is...>) {
+    return (check_try_join_output<output_t<Fs>, first_output<Fs...>, Is>() && ...);
+  }
 };
+
+}  // namespace detail
+
+/// The future of `futura::try_join(fs...)`; see the top of this header. Its output is
+/// `boost::system::result<std::tuple<T1, T2, ...>, E>`.
+template <class... Fs>
+using try_join_future = detail::basic_join_future<detail::try_join_combinator, Fs...>;
 
 /// Runs futures of `boost::system::result<Ti, E>` concurrently; ready with all values, or with
 /// the first error (the other futures are then dropped, so cancelled).
@@ -81,12 +75,8 @@ class [[nodiscard]] try_join_future : public future_ext<try_join_future<Fs...>> 
 ///   if (r) std::get<0>(*r);   // 1
 /// @endcode
 template <class... Fs>
-try_join_future<std::decay_t<Fs>...> try_join(Fs&&... fs) {
-  static_assert(sizeof...(Fs) > 0, "futura::try_join needs at least one future");
-  static_assert(detail::check_join_arguments<Fs...>(std::index_sequence_for<Fs...>{}));
-  static_assert((!std::is_lvalue_reference_v<Fs> && ...),
-                "futura::try_join consumes its futures: pass std::move(f) (or a temporary) for each argument");
-  return try_join_future<std::decay_t<Fs>...>(std::forward<Fs>(fs)...);
+auto try_join(Fs&&... fs) {
+  return detail::make_join<detail::try_join_combinator>(std::forward<Fs>(fs)...);
 }
 
 }  // namespace futura

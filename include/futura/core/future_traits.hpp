@@ -40,20 +40,27 @@ using output_t = typename std::remove_cv_t<std::remove_reference_t<F>>::output_t
 
 namespace detail {
 
-/// Compile-time check with a message a user can act on. `Index` is the argument's position
-/// (shown in the instantiation trace).
+/// Compile-time check with a message a user can act on: fires the static_assert of the first
+/// thing `F` lacks (one message, not one per missing member) and returns true, so that it can
+/// sit inside a `static_assert` of its own. `Index` is the argument's position (shown in the
+/// instantiation trace).
 template <class F, std::size_t Index = 0>
 constexpr bool check_future() {
   using D = std::remove_cv_t<std::remove_reference_t<F>>;
-  static_assert(has_output_type<D>::value,
-                "futura: this argument is not a future: it has no `using output_type = T;` member");
-  static_assert(has_poll<D>::value,
-                "futura: this argument is not a future: it has no `poll(futura::waker&)` member function");
-  static_assert(!has_output_type<D>::value || !has_poll<D>::value || is_future_impl<D>::value,
-                "futura: this argument is not a future: its poll(futura::waker&) must return "
-                "futura::poll_result<output_type>");
-  static_assert(std::is_move_constructible_v<D>,
-                "futura: futures must be move-constructible (contract rule 2: futures move between polls)");
+  if constexpr (!has_output_type<D>::value) {
+    static_assert(dependent_false<F>,
+                  "futura: this argument is not a future: it has no `using output_type = T;` member");
+  } else if constexpr (!has_poll<D>::value) {
+    static_assert(dependent_false<F>,
+                  "futura: this argument is not a future: it has no `poll(futura::waker&)` member function");
+  } else if constexpr (!is_future_impl<D>::value) {
+    static_assert(dependent_false<F>,
+                  "futura: this argument is not a future: its poll(futura::waker&) must return "
+                  "futura::poll_result<output_type>");
+  } else if constexpr (!std::is_move_constructible_v<D>) {
+    static_assert(dependent_false<F>,
+                  "futura: futures must be move-constructible (contract rule 2: futures move between polls)");
+  }
   return true;
 }
 

@@ -30,13 +30,6 @@
 
 namespace futura::detail {
 
-/// Compile-time checks of the arguments of a join of futures `Fs` (each index shows in the
-/// instantiation trace of check_future).
-template <class... Fs, std::size_t... Is>
-constexpr bool check_join_arguments(std::index_sequence<Is...>) {
-  return (check_future<Fs, Is>() && ...);
-}
-
 /// The owner's reference to a join state: the join holds exactly one (move-only); dropping it
 /// tells the state that the owner is gone (release_owner), which releases the reference.
 template <class State>
