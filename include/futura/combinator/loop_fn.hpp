@@ -22,6 +22,7 @@
 // must not be polled again. Allocation: none.
 #pragma once
 
+#include <futura/combinator/detail/flatten_stage.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/continuation.hpp>
 #include <futura/core/detail/coop_budget.hpp>
@@ -56,20 +57,31 @@ class loop_step {
 
   template <class V, std::enable_if_t<std::is_constructible_v<T, V&&>, int> = 0>
   loop_step(loop_break_t<V> b)  // NOLINT(google-explicit-constructor): implicit by design
-      : step_(std::in_place_index<1>, std::move(b.value)) {}
+      : step_(std::in_place_type<break_with>, std::move(b.value)) {}
   template <class V, std::enable_if_t<std::is_constructible_v<S, V&&>, int> = 0>
   loop_step(loop_continue_t<V> c)  // NOLINT(google-explicit-constructor): implicit by design
-      : step_(std::in_place_index<0>, std::move(c.state)) {}
+      : step_(std::in_place_type<continue_with>, std::move(c.state)) {}
 
-  bool is_break() const noexcept { return step_.index() == 1; }
-  bool is_continue() const noexcept { return step_.index() == 0; }
+  bool is_break() const noexcept { return std::holds_alternative<break_with>(step_); }
+  bool is_continue() const noexcept { return std::holds_alternative<continue_with>(step_); }
   /// Moves the output out. Precondition: `is_break()`.
-  T take_break() { return std::move(*std::get_if<1>(&step_)); }
+  T take_break() { return std::move(std::get_if<break_with>(&step_)->value); }
   /// Moves the next state out. Precondition: `is_continue()`.
-  S take_continue() { return std::move(*std::get_if<0>(&step_)); }
+  S take_continue() { return std::move(std::get_if<continue_with>(&step_)->state); }
 
  private:
-  std::variant<S, T> step_;  // by index, so that T and S may be the same type
+  // Wrapped, so that T and S may be the same type.
+  struct continue_with {
+    template <class V>
+    explicit continue_with(V&& v) : state(std::forward<V>(v)) {}
+    S state;
+  };
+  struct break_with {
+    template <class V>
+    explicit break_with(V&& v) : value(std::forward<V>(v)) {}
+    T value;
+  };
+  std::variant<continue_with, break_with> step_;
 };
 
 /// Ends a loop with output `v`.
@@ -105,58 +117,58 @@ class [[nodiscard]] loop_fn_future : public future_ext<loop_fn_future<S, Step>> 
                 "futura::loop_fn(init, step): step must return futura::loop_step<T, S> (S: the type of init) or a "
                 "future of one; a lambda that returns loop_break(...) / loop_continue(...) needs the return type "
                 "`-> futura::loop_step<T, S>`");
-  struct no_future {};
-  using future_type = std::conditional_t<async, raw_result, no_future>;
+  // idle: the state waits for the next step; stepping: the step's future runs; done.
+  struct idle {
+    template <class V>
+    explicit idle(std::in_place_t, V&& v) : state(std::forward<V>(v)) {}
+    S state;
+  };
+  using stepping = detail::running_stage<raw_result>;  // empty when the step returns a value
   struct done {};
 
  public:
   using output_type = typename step_result::break_type;
 
-  loop_fn_future(S init, Step step) : step_(std::move(step)), state_(std::in_place_index<0>, std::move(init)) {}
+  loop_fn_future(S init, Step step)
+      : step_(std::move(step)), state_(std::in_place_type<idle>, std::in_place, std::move(init)) {}
 
   poll_result<output_type> poll(waker& w) {
     detail::coop_meter meter;
     for (;;) {
       if constexpr (async) {
-        if (auto* stepping = std::get_if<1>(&state_)) {
-          poll_result<step_result> r = stepping->poll(w);
+        if (auto* running = std::get_if<stepping>(&state_)) {
+          poll_result<step_result> r = running->f.poll(w);
           if (r.is_pending()) return pending;
           if (r.value().is_break()) {
-            state_.template emplace<2>();
+            state_.template emplace<done>();
             return poll_result<output_type>(std::in_place, r.value().take_break());
           }
-          state_.template emplace<0>(r.value().take_continue());
-          if (meter.spend()) return yield(w);
+          state_.template emplace<idle>(std::in_place, r.value().take_continue());
+          if (meter.spend()) return detail::coop_meter::yield(w);
         }
       }
-      auto* idle = std::get_if<0>(&state_);
-      if (!idle) detail::polled_after_completion("futura::loop_fn_future");
-      S s(std::move(*idle));
-      state_.template emplace<2>();  // the step owns the state now: if it throws, the loop is finished
+      auto* waiting = std::get_if<idle>(&state_);
+      if (!waiting) detail::polled_after_completion("futura::loop_fn_future");
+      S s(std::move(waiting->state));
+      state_.template emplace<done>();  // the step owns the state now: if it throws, the loop is finished
       if constexpr (async) {
         // Built in place; should `step` throw, the variant is left valueless, which a later poll
         // reports as misuse like `done`.
-        state_.template emplace<1>(
-            detail::construct_with{[&]() -> raw_result { return std::invoke(step_, std::move(s)); }});
+        state_.template emplace<stepping>(std::in_place,
+                                          [&]() -> raw_result { return std::invoke(step_, std::move(s)); });
       } else {
         step_result r = std::invoke(step_, std::move(s));
         if (r.is_break()) return poll_result<output_type>(std::in_place, r.take_break());
-        state_.template emplace<0>(r.take_continue());
-        if (meter.spend()) return yield(w);
+        state_.template emplace<idle>(std::in_place, r.take_continue());
+        if (meter.spend()) return detail::coop_meter::yield(w);
       }
     }
   }
 
  private:
-  // The budget is spent: ask to be polled again after the executor's other work (rule 3).
-  static pending_t yield(waker& w) {
-    w.wake();
-    return pending;
-  }
-
   // Declared first so that it is destroyed last: a step future may use what `step` captured.
   Step step_;
-  std::variant<S, future_type, done> state_;
+  std::variant<idle, stepping, done> state_;
 };
 
 /// A loop whose iterations are `step(state)`: see the top of this header.

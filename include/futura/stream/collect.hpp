@@ -62,10 +62,7 @@ class [[nodiscard]] collect_future : public future_ext<collect_future<S, C>> {
       } else {
         c_->insert(std::move(*r.value()));
       }
-      if (meter.spend()) {
-        w.wake();  // budget spent: come back after the executor's other work (rule 3)
-        return futura::pending;
-      }
+      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
     }
   }
 

@@ -40,10 +40,7 @@ class [[nodiscard]] count_future : public future_ext<count_future<S>> {
         return n_;
       }
       ++n_;
-      if (meter.spend()) {
-        w.wake();  // budget spent: come back after the executor's other work (rule 3)
-        return futura::pending;
-      }
+      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
     }
   }
 

@@ -39,10 +39,7 @@ class [[nodiscard]] filter_stream : public stream_ext<filter_stream<S, P>> {
     for (;;) {
       poll_result<std::optional<item_type>> r = s_.poll_next(w);
       if (r.is_pending() || !r.value() || std::invoke(pred_, std::as_const(*r.value()))) return r;
-      if (meter.spend()) {
-        w.wake();  // budget spent on rejected items: come back after the executor's other work
-        return futura::pending;
-      }
+      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
     }
   }
 

@@ -50,10 +50,7 @@ class [[nodiscard]] filter_map_stream : public stream_ext<filter_map_stream<S, F
       if (!r.value()) return std::optional<item_type>();
       std::optional<item_type> mapped = std::invoke(f_, std::move(*r.value()));
       if (mapped) return mapped;
-      if (meter.spend()) {
-        w.wake();  // budget spent on dropped items: come back after the executor's other work
-        return futura::pending;
-      }
+      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
     }
   }
 

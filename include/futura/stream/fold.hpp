@@ -51,7 +51,7 @@ class [[nodiscard]] fold_future : public future_ext<fold_future<S, Acc, F>> {
           if (r.is_pending()) return futura::pending;
           running_.reset();
           acc_.emplace(std::move(r).value());
-          if (meter.spend()) return yield(w);
+          if (meter.spend()) return detail::coop_meter::yield(w);
         }
       }
       if (!acc_) detail::polled_after_completion("futura::stream::fold_future");
@@ -65,18 +65,12 @@ class [[nodiscard]] fold_future : public future_ext<fold_future<S, Acc, F>> {
             [&]() -> future_type { return std::invoke(f_, std::move(acc), std::move(*r.value())); }});
       } else {
         acc_.emplace(std::invoke(f_, std::move(acc), std::move(*r.value())));
-        if (meter.spend()) return yield(w);
+        if (meter.spend()) return detail::coop_meter::yield(w);
       }
     }
   }
 
  private:
-  // The budget is spent: ask to be polled again after the executor's other work (rule 3).
-  static pending_t yield(waker& w) {
-    w.wake();
-    return futura::pending;
-  }
-
   // Declared first so that it is destroyed last: a running future may use what f captured.
   F f_;
   S s_;

@@ -53,7 +53,7 @@ class [[nodiscard]] for_each_future : public future_ext<for_each_future<S, F>> {
           poll_result<output_t<future_type>> r = running_->poll(w);
           if (r.is_pending()) return futura::pending;
           running_.reset();
-          if (meter.spend()) return yield(w);
+          if (meter.spend()) return detail::coop_meter::yield(w);
         }
       }
       if (done_) detail::polled_after_completion("futura::stream::for_each_future");
@@ -68,18 +68,12 @@ class [[nodiscard]] for_each_future : public future_ext<for_each_future<S, F>> {
             detail::construct_with{[&]() -> future_type { return std::invoke(f_, std::move(*r.value())); }});
       } else {
         std::invoke(f_, std::move(*r.value()));
-        if (meter.spend()) return yield(w);
+        if (meter.spend()) return detail::coop_meter::yield(w);
       }
     }
   }
 
  private:
-  // The budget is spent: ask to be polled again after the executor's other work (rule 3).
-  static pending_t yield(waker& w) {
-    w.wake();
-    return futura::pending;
-  }
-
   // Declared first so that it is destroyed last: a running future may use what f captured.
   F f_;
   S s_;

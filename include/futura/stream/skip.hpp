@@ -34,10 +34,7 @@ class [[nodiscard]] skip_stream : public stream_ext<skip_stream<S>> {
       poll_result<std::optional<item_type>> r = s_.poll_next(w);
       if (left_ == 0 || r.is_pending() || !r.value()) return r;
       --left_;
-      if (meter.spend()) {
-        w.wake();  // budget spent on skipped items: come back after the executor's other work
-        return futura::pending;
-      }
+      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
     }
   }
 

@@ -41,10 +41,7 @@ class [[nodiscard]] skip_while_stream : public stream_ext<skip_while_stream<S, P
         passing_ = true;
         return r;
       }
-      if (meter.spend()) {
-        w.wake();  // budget spent on skipped items: come back after the executor's other work
-        return futura::pending;
-      }
+      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
     }
   }
 

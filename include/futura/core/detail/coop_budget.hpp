@@ -12,6 +12,9 @@
 // documented in the guide and the same everywhere; it is not part of the contract.
 #pragma once
 
+#include <futura/core/poll_result.hpp>
+#include <futura/core/waker.hpp>
+
 namespace futura::detail {
 
 /// Ready steps one poll of a looping future or stream consumer runs before it yields.
@@ -23,6 +26,13 @@ class coop_meter {
   /// Records one ready step; true when this poll has spent the budget, after which the caller
   /// wakes its waker and returns pending.
   bool spend() noexcept { return --left_ == 0; }
+
+  /// What a poll that spent the budget returns: it wakes its own waker, so the executor polls it
+  /// again after its other work (rule 3), and reports pending.
+  static pending_t yield(const waker& w) noexcept {
+    w.wake();
+    return pending;
+  }
 
  private:
   unsigned left_ = coop_budget;
