@@ -114,40 +114,16 @@ options parse_options(int argc, char** argv) {
 // ---- a loop, as a future ------------------------------------------------------------------------
 
 /// Runs `step(0)`, `step(1)`, ... one after the other; each returns a future of `bool` (go on?).
-/// Ends when a step yields false or after `count` steps; the output is the number of steps run.
-/// This is how a loop is written without coroutines: the loop's state is this small object.
+/// Ends when a step yields false or after `count` steps (count >= 1); the output is the number of
+/// steps run. A loop without coroutines is futura::loop_fn: its state here is the step number.
 template <class Step>
-class loop_future : public futura::future_ext<loop_future<Step>> {
-  using body = std::invoke_result_t<Step&, std::size_t>;
-
- public:
-  using output_type = std::size_t;
-  loop_future(std::size_t count, Step step) : count_(count), step_(std::move(step)) {}
-
-  futura::poll_result<std::size_t> poll(futura::waker& w) {
-    for (;;) {
-      if (!body_) {
-        if (done_ == count_) return done_;
-        body_.emplace(step_(done_));
-      }
-      futura::poll_result<bool> r = body_->poll(w);
-      if (r.is_pending()) return futura::pending;
-      body_.reset();
-      ++done_;
-      if (!r.value()) return done_;
-    }
-  }
-
- private:
-  std::size_t count_;
-  std::size_t done_ = 0;
-  Step step_;
-  std::optional<body> body_;
-};
-
-template <class Step>
-loop_future<Step> loop(std::size_t count, Step step) {
-  return {count, std::move(step)};
+auto loop(std::size_t count, Step step) {
+  return futura::loop_fn(std::size_t{0}, [count, step = std::move(step)](std::size_t i) mutable {
+    return step(i).then([i, count](bool go_on) -> futura::loop_step<std::size_t, std::size_t> {
+      if (!go_on || i + 1 == count) return futura::loop_break(i + 1);
+      return futura::loop_continue(i + 1);
+    });
+  });
 }
 
 // ---- the protocol ---------------------------------------------------------------------------------

@@ -121,28 +121,15 @@ auto read_line(std::shared_ptr<reader_state> r) {
       });
 }
 
-/// Keeps reading lines while read_line says so (a loop, as a future).
-class read_lines : public futura::future_ext<read_lines> {
-  using line_future = decltype(read_line(nullptr));
-
- public:
-  using output_type = futura::unit;
-  explicit read_lines(std::shared_ptr<reader_state> r) : r_(std::move(r)) {}
-
-  futura::poll_result<futura::unit> poll(futura::waker& w) {
-    for (;;) {
-      if (!line_) line_.emplace(read_line(r_));
-      auto more = line_->poll(w);
-      if (more.is_pending()) return futura::pending;
-      line_.reset();
-      if (!more.value()) return futura::unit{};
-    }
-  }
-
- private:
-  std::shared_ptr<reader_state> r_;
-  std::optional<line_future> line_;
-};
+/// Keeps reading lines while read_line says so: a loop, as a future (futura::loop_fn).
+auto read_lines(std::shared_ptr<reader_state> r) {
+  return futura::loop_fn(futura::unit{}, [r = std::move(r)](futura::unit) {
+    return read_line(r).then([](bool more) -> futura::loop_step<futura::unit, futura::unit> {
+      if (more) return futura::loop_continue(futura::unit{});
+      return futura::loop_break();
+    });
+  });
+}
 
 }  // namespace
 
