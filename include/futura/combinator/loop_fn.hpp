@@ -57,10 +57,10 @@ class loop_step {
 
   template <class V, std::enable_if_t<std::is_constructible_v<T, V&&>, int> = 0>
   loop_step(loop_break_t<V> b)  // NOLINT(google-explicit-constructor): implicit by design
-      : step_(std::in_place_type<break_with>, std::move(b.value)) {}
+      : step_(std::in_place_type<break_with>, std::in_place, std::move(b.value)) {}
   template <class V, std::enable_if_t<std::is_constructible_v<S, V&&>, int> = 0>
   loop_step(loop_continue_t<V> c)  // NOLINT(google-explicit-constructor): implicit by design
-      : step_(std::in_place_type<continue_with>, std::move(c.state)) {}
+      : step_(std::in_place_type<continue_with>, std::in_place, std::move(c.state)) {}
 
   bool is_break() const noexcept { return std::holds_alternative<break_with>(step_); }
   bool is_continue() const noexcept { return std::holds_alternative<continue_with>(step_); }
@@ -73,12 +73,12 @@ class loop_step {
   // Wrapped, so that T and S may be the same type.
   struct continue_with {
     template <class V>
-    explicit continue_with(V&& v) : state(std::forward<V>(v)) {}
+    continue_with(std::in_place_t, V&& v) : state(std::forward<V>(v)) {}
     S state;
   };
   struct break_with {
     template <class V>
-    explicit break_with(V&& v) : value(std::forward<V>(v)) {}
+    break_with(std::in_place_t, V&& v) : value(std::forward<V>(v)) {}
     T value;
   };
   std::variant<continue_with, break_with> step_;
@@ -120,7 +120,7 @@ class [[nodiscard]] loop_fn_future : public future_ext<loop_fn_future<S, Step>> 
   // idle: the state waits for the next step; stepping: the step's future runs; done.
   struct idle {
     template <class V>
-    explicit idle(std::in_place_t, V&& v) : state(std::forward<V>(v)) {}
+    idle(std::in_place_t, V&& v) : state(std::forward<V>(v)) {}
     S state;
   };
   using stepping = detail::running_stage<raw_result>;  // empty when the step returns a value
