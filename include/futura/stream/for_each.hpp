@@ -1,8 +1,9 @@
 // futura/stream/for_each.hpp — a future that runs a function on every item of a stream.
 //
-//   waiting --item v, f(v) returns void--> waiting (same poll)
-//   waiting --item v, f(v) returns Fut--> running(Fut) --ready--> waiting (same poll)
-//   waiting --end--> done: ready with unit
+//   It is a fold (futura/stream/fold.hpp) whose accumulator is `unit`:
+//   holding --item v, f(v) returns void--> holding (same poll)
+//   holding --item v, f(v) returns Fut--> running(Fut) --ready--> holding (same poll)
+//   holding --end--> done: ready with unit
 //   after coop_budget ready steps in one poll: wake self, pending
 //
 // `std::move(s).for_each(f)`: `f(T&&)` returns `void` or a future (whose output is ignored);
@@ -11,75 +12,68 @@
 // of them; then the future wakes itself and returns pending, so an always-ready stream cannot
 // starve the executor. `f` runs on the polling thread. Dropping the future drops the stream and
 // `f`'s future in flight. Exceptions from the stream, `f` or its future propagate out of `poll`
-// (rule 6). Allocation: none.
+// (rule 6); after an exception from `f` or its future the for_each is finished. Allocation: none.
 #pragma once
 
-#include <futura/combinator/future_ext.hpp>
-#include <futura/core/detail/continuation.hpp>
-#include <futura/core/detail/coop_budget.hpp>
-#include <futura/core/detail/misuse.hpp>
+#include <futura/combinator/then.hpp>
 #include <futura/core/future_traits.hpp>
+#include <futura/stream/fold.hpp>
 #include <futura/stream/stream_ext.hpp>
 
 #include <functional>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
-namespace futura::stream {
+namespace futura::detail {
 
-template <class S, class F>
-class [[nodiscard]] for_each_future : public future_ext<for_each_future<S, F>> {
-  static_assert(detail::check_stream<S>());
-  static_assert(std::is_invocable_v<F&, item_t<S>&&>,
-                "futura: .for_each(f): f must be callable with the stream's item (item_t<S>&&)");
-  using raw_result = std::invoke_result_t<F&, item_t<S>&&>;
-  static constexpr bool async = is_future_v<raw_result>;
-  static_assert(async || std::is_void_v<raw_result>,
-                "futura: .for_each(f): f must return void or a future (use .map(f) to transform items)");
-  struct no_future {};
-  using future_type = std::conditional_t<async, raw_result, no_future>;
+/// for_each's `f` as a fold step: the accumulator is `unit`; the output of f's future, if any,
+/// is dropped.
+template <class F, class T>
+class for_each_step {
+  using raw_result = std::invoke_result_t<F&, T&&>;
+  struct discard {
+    template <class... A>
+    void operator()(A&&...) const noexcept {}
+  };
 
  public:
-  using output_type = unit;
+  explicit for_each_step(F f) : f_(std::move(f)) {}
 
-  for_each_future(S s, F f) : f_(std::move(f)), s_(std::move(s)) {}
-
-  poll_result<unit> poll(waker& w) {
-    detail::coop_meter meter;
-    for (;;) {
-      if constexpr (async) {
-        if (running_) {
-          poll_result<output_t<future_type>> r = running_->poll(w);
-          if (r.is_pending()) return futura::pending;
-          running_.reset();
-          if (meter.spend()) return detail::coop_meter::yield(w);
-        }
-      }
-      if (done_) detail::polled_after_completion("futura::stream::for_each_future");
-      poll_result<std::optional<item_t<S>>> r = s_.poll_next(w);
-      if (r.is_pending()) return futura::pending;
-      if (!r.value()) {
-        done_ = true;
-        return unit{};
-      }
-      if constexpr (async) {
-        running_.emplace(
-            detail::construct_with{[&]() -> future_type { return std::invoke(f_, std::move(*r.value())); }});
-      } else {
-        std::invoke(f_, std::move(*r.value()));
-        if (meter.spend()) return detail::coop_meter::yield(w);
-      }
+  auto operator()(unit, T&& item) {
+    if constexpr (is_future_v<raw_result>) {
+      return futura::then(std::invoke(f_, std::move(item)), discard{});
+    } else {
+      std::invoke(f_, std::move(item));
+      return unit{};
     }
   }
 
  private:
-  // Declared first so that it is destroyed last: a running future may use what f captured.
   F f_;
-  S s_;
-  std::optional<future_type> running_;
-  bool done_ = false;
 };
+
+template <class S, class F>
+constexpr bool check_for_each() {
+  static_assert(check_stream<S>());
+  if constexpr (!std::is_invocable_v<F&, item_t<S>&&>) {
+    static_assert(dependent_false<S, F>,
+                  "futura: .for_each(f): f must be callable with the stream's item (item_t<S>&&)");
+    return false;
+  } else {
+    using raw_result = std::invoke_result_t<F&, item_t<S>&&>;
+    static_assert(is_future_v<raw_result> || std::is_void_v<raw_result>,
+                  "futura: .for_each(f): f must return void or a future (use .map(f) to transform items)");
+    return is_future_v<raw_result> || std::is_void_v<raw_result>;
+  }
+}
+
+}  // namespace futura::detail
+
+namespace futura::stream {
+
+/// The future `s.for_each(f)` returns.
+template <class S, class F>
+using for_each_future = fold_future<S, unit, detail::for_each_step<F, item_t<S>>>;
 
 }  // namespace futura::stream
 
@@ -95,7 +89,11 @@ namespace futura {
 template <class Derived>
 template <class F>
 auto stream_ext<Derived>::for_each(F&& f) && {
-  return stream::for_each_future<Derived, std::decay_t<F>>(static_cast<Derived&&>(*this), std::forward<F>(f));
+  if constexpr (detail::check_for_each<Derived, std::decay_t<F>>()) {
+    using step = detail::for_each_step<std::decay_t<F>, item_t<Derived>>;
+    return stream::for_each_future<Derived, std::decay_t<F>>(static_cast<Derived&&>(*this), unit{},
+                                                             step(std::forward<F>(f)));
+  }
 }
 
 }  // namespace futura
