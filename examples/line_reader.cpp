@@ -42,53 +42,26 @@ const std::vector<std::pair<milliseconds, std::string>> script = {
     {milliseconds(400), "dle, finished too late\n"},
 };
 
-/// The talker's side: accept one connection, then play the script and close.
-class talker : public futura::future_ext<talker> {
-  using accept_future = decltype(std::declval<tcp::acceptor&>().async_accept(futura::as_future));
-  using pause_future = futura::sleep_future<asio::any_io_executor>;
-  using write_future =
-      decltype(asio::async_write(std::declval<tcp::socket&>(), asio::const_buffer(), futura::as_future));
-
- public:
-  using output_type = futura::unit;
-  explicit talker(tcp::acceptor& a) : acceptor_(a) {}
-
-  futura::poll_result<futura::unit> poll(futura::waker& w) {
-    if (!socket_) {
-      if (!accept_) accept_.emplace(acceptor_.async_accept(futura::as_future));
-      auto accepted = accept_->poll(w);
-      if (accepted.is_pending()) return futura::pending;
-      accept_.reset();
-      if (!accepted.value()) return futura::unit{};
-      socket_ = std::make_unique<tcp::socket>(std::move(*accepted.value()));
-    }
-    for (;;) {
-      if (write_) {
-        auto wrote = write_->poll(w);
-        if (wrote.is_pending()) return futura::pending;
-        write_.reset();
-        ++next_;
-      }
-      if (next_ == script.size()) {
-        socket_->shutdown(tcp::socket::shutdown_send);  // the reader sees eof
-        return futura::unit{};
-      }
-      if (!pause_) pause_.emplace(futura::sleep_for(acceptor_.get_executor(), script[next_].first));
-      if (pause_->poll(w).is_pending()) return futura::pending;
-      pause_.reset();
-      const std::string& text = script[next_].second;
-      write_.emplace(asio::async_write(*socket_, asio::const_buffer(text.data(), text.size()), futura::as_future));
-    }
-  }
-
- private:
-  tcp::acceptor& acceptor_;
-  std::unique_ptr<tcp::socket> socket_;  // on the heap: operations point at it while we move
-  std::size_t next_ = 0;
-  std::optional<accept_future> accept_;
-  std::optional<pause_future> pause_;
-  std::optional<write_future> write_;
-};
+/// The talker's side: accept one connection, then play the script (a stream of lines, each
+/// written after its pause, one at a time) and close its sending side.
+auto talker(tcp::acceptor& acceptor) {
+  return acceptor.async_accept(futura::as_future).then([&acceptor](boost::system::result<tcp::socket> accepted) {
+    // On the heap: the writes point at it while the futures move.
+    auto socket = std::make_shared<tcp::socket>(accepted ? std::move(*accepted) : tcp::socket(acceptor.get_executor()));
+    const std::size_t lines = accepted ? script.size() : 0;
+    return futura::stream::iter(script)
+        .take(lines)
+        .for_each([&acceptor, socket](std::pair<milliseconds, std::string> line) {
+          auto text = std::make_shared<std::string>(std::move(line.second));
+          return futura::sleep_for(acceptor.get_executor(), line.first).then([socket, text] {
+            return asio::async_write(*socket, asio::buffer(*text), asio::consign(futura::as_future, text));
+          });
+        })
+        .then([socket] {
+          if (socket->is_open()) socket->shutdown(tcp::socket::shutdown_send);  // the reader sees eof
+        });
+  });
+}
 
 /// The reader's side: one line at a time, each under a deadline.
 struct reader_state {

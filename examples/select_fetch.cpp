@@ -58,31 +58,20 @@ auto answer_one(std::shared_ptr<mirror_connection> c, int mirror) {
       .then([](boost::system::result<std::size_t>) {});  // a cancelled client is no error here
 }
 
-/// A mirror: accepts connections until its acceptor is cancelled (its task aborted).
-class mirror_server : public futura::future_ext<mirror_server> {
-  using accept_future = decltype(std::declval<tcp::acceptor&>().async_accept(futura::as_future));
-
- public:
-  using output_type = futura::unit;
-  mirror_server(tcp::acceptor& acceptor, int mirror) : acceptor_(acceptor), mirror_(mirror) {}
-
-  futura::poll_result<futura::unit> poll(futura::waker& w) {
-    for (;;) {
-      if (!accept_) accept_.emplace(acceptor_.async_accept(futura::as_future));
-      auto accepted = accept_->poll(w);
-      if (accepted.is_pending()) return futura::pending;
-      accept_.reset();
-      if (!accepted.value()) return futura::unit{};
-      auto c = std::make_shared<mirror_connection>(std::move(*accepted.value()));
-      futura::spawn_detached(acceptor_.get_executor(), answer_one(std::move(c), mirror_));
-    }
-  }
-
- private:
-  tcp::acceptor& acceptor_;
-  int mirror_;
-  std::optional<accept_future> accept_;
-};
+/// A mirror: accepts connections until its acceptor is cancelled (its task aborted), handing each
+/// to a task of its own. A loop, as a future (futura::loop_fn).
+auto mirror_server(tcp::acceptor& acceptor, int mirror) {
+  return futura::loop_fn(futura::unit{}, [&acceptor, mirror](futura::unit) {
+    return acceptor.async_accept(futura::as_future)
+        .then([&acceptor,
+               mirror](boost::system::result<tcp::socket> accepted) -> futura::loop_step<futura::unit, futura::unit> {
+          if (!accepted) return futura::loop_break();
+          auto c = std::make_shared<mirror_connection>(std::move(*accepted));
+          futura::spawn_detached(acceptor.get_executor(), answer_one(std::move(c), mirror));
+          return futura::loop_continue(futura::unit{});
+        });
+  });
+}
 
 // ---- the client -------------------------------------------------------------------------------------
 
