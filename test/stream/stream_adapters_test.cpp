@@ -39,6 +39,7 @@ void check_adapter_contract(Make make, int item = 1) {
     BOOST_TEST(next_of(s.poll_next(w)).has_value());
     BOOST_TEST(target.wakes() == 1);
   }
+#if FUTURA_HAS_EXCEPTIONS
   {  // an exception from the upstream propagates
     probe_stream_source<int> src;
     auto s = make(src.stream());
@@ -46,13 +47,16 @@ void check_adapter_contract(Make make, int item = 1) {
     futura::waker w;
     BOOST_CHECK_THROW((void)s.poll_next(w), std::runtime_error);
   }
+#endif
   {  // the end, then a poll after it is rule 4's error (from the adapter or its upstream)
     probe_stream_source<int> src;
     auto s = make(src.stream());
     src.end();
     futura::waker w;
     BOOST_TEST(!next_of(s.poll_next(w)).has_value());
+#if FUTURA_HAS_EXCEPTIONS
     BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
   }
   {  // dropping mid-stream drops the upstream exactly once, also after a move
     probe_stream_source<int> src;
@@ -91,6 +95,7 @@ BOOST_AUTO_TEST_CASE(every_adapter_keeps_the_contract_over_a_pending_upstream) {
   check_adapter_contract([](auto s) { return futura::stream::iter(std::vector<int>{}).chain(std::move(s)); });
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_from_any_adapter_s_callable_propagates_out_of_poll_next) {
   auto boom = [](const auto&...) -> bool { throw std::runtime_error("callable failed"); };
   futura::waker w;
@@ -103,9 +108,11 @@ BOOST_AUTO_TEST_CASE(an_exception_from_any_adapter_s_callable_propagates_out_of_
   check(futura::stream::iter(ints({1})).skip_while(boom));
   check(futura::stream::iter(ints({1})).inspect([&](const int& x) { boom(x); }));
 }
+#endif
 
 BOOST_AUTO_TEST_CASE(synchronous_adapters_allocate_nothing) {
-  long n = allocations_during([] {
+  int wrong = 0;  // items that were not as expected (counted: Boost.Test may allocate)
+  long n = allocations_during([&wrong] {
     std::vector<int> none;
     auto s = futura::stream::iter(none.begin(), none.end());  // no container to copy
     auto chained = futura::stream::repeat(3)
@@ -124,12 +131,11 @@ BOOST_AUTO_TEST_CASE(synchronous_adapters_allocate_nothing) {
                        .then([](int x) { return futura::ready(x); })
                        .fuse();
     futura::waker w;
-    for (int i = 0; i < 100; ++i) {
-      if (next_of(chained.poll_next(w)) != std::optional<int>(4)) throw std::logic_error("wrong item");
-    }
-    if (next_of(chained.poll_next(w)).has_value()) throw std::logic_error("no end");
+    for (int i = 0; i < 100; ++i) wrong += next_of(chained.poll_next(w)) != std::optional<int>(4);
+    wrong += next_of(chained.poll_next(w)).has_value();  // the end
   });
   BOOST_TEST(n == 0);
+  BOOST_TEST(wrong == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -149,11 +155,13 @@ BOOST_AUTO_TEST_CASE(maps_every_item_in_order_once) {
   BOOST_TEST(calls == 3);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_from_the_function_propagates) {
   auto s = futura::stream::iter(ints({1})).map([](int) -> int { throw std::runtime_error("no"); });
   futura::waker w;
   BOOST_CHECK_THROW((void)s.poll_next(w), std::runtime_error);
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
 
@@ -196,6 +204,7 @@ BOOST_AUTO_TEST_CASE(dropping_it_drops_the_future_in_flight_and_the_upstream_onc
   BOOST_TEST(src.drops() == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(exceptions_from_the_function_or_its_future_propagate) {
   auto s =
       futura::stream::iter(ints({1})).then([](int) -> futura::ready_future<int> { throw std::runtime_error("no"); });
@@ -206,6 +215,7 @@ BOOST_AUTO_TEST_CASE(exceptions_from_the_function_or_its_future_propagate) {
   auto t = futura::stream::iter(ints({1})).then([&](int) { return out.future(); });
   BOOST_CHECK_THROW((void)t.poll_next(w), std::runtime_error);
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
 
@@ -245,11 +255,13 @@ BOOST_AUTO_TEST_CASE(filter_map_keeps_the_values_in_order_and_yields_after_the_b
   BOOST_TEST(target.wakes() == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_from_the_predicate_propagates) {
   auto s = futura::stream::iter(ints({1})).filter([](const int&) -> bool { throw std::runtime_error("no"); });
   futura::waker w;
   BOOST_CHECK_THROW((void)s.poll_next(w), std::runtime_error);
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
 
@@ -262,7 +274,9 @@ BOOST_AUTO_TEST_CASE(take_yields_n_items_then_ends_without_polling_the_upstream)
   futura::waker w;
   BOOST_TEST(drain_ready(s, w) == ints({0, 1}));
   BOOST_TEST(src.polls() == 2);
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
   BOOST_TEST(src.polls() == 2);
 }
 
@@ -281,7 +295,9 @@ BOOST_AUTO_TEST_CASE(take_while_ends_at_the_first_rejected_item) {
   futura::waker w;
   BOOST_TEST(drain_ready(s, w) == ints({1, 2}));
   BOOST_TEST(src.queued() == 1u);  // not polled past the rejected item
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(skip_drops_the_first_n_items_and_yields_after_the_budget) {
@@ -358,6 +374,7 @@ BOOST_AUTO_TEST_CASE(answers_the_end_again_after_the_end_and_drops_the_upstream)
   BOOST_TEST(src.polls() == 3);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_upstream_that_threw_is_terminated) {
   probe_stream_source<int> src;
   auto s = src.stream().fuse();
@@ -368,6 +385,7 @@ BOOST_AUTO_TEST_CASE(an_upstream_that_threw_is_terminated) {
   BOOST_TEST(src.drops() == 1);
   BOOST_TEST(!next_of(s.poll_next(w)).has_value());
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
 
@@ -437,7 +455,9 @@ BOOST_AUTO_TEST_CASE(ends_when_either_stream_ends_without_polling_the_other_agai
   BOOST_TEST(s.poll_next(w).is_pending());
   b.end();
   BOOST_TEST(!next_of(s.poll_next(w)).has_value());
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
   BOOST_TEST(b.polls() == 2);
 
   auto t = a.stream().zip(futura::stream::repeat(0));

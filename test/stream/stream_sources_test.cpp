@@ -27,7 +27,7 @@ struct countdown_stream : futura::stream_ext<countdown_stream> {
   bool ended = false;
   explicit countdown_stream(int n) : left(n) {}
   futura::poll_result<std::optional<int>> poll_next(futura::waker&) {
-    if (ended) throw futura::future_error(futura::error::polled_after_completion, "countdown_stream");
+    if (ended) futura::detail::polled_after_completion("countdown_stream");
     if (left == 0) {
       ended = true;
       return std::optional<int>();
@@ -75,7 +75,9 @@ BOOST_AUTO_TEST_CASE(yields_the_elements_of_the_container_in_order_then_ends) {
   static_assert(std::is_same_v<futura::item_t<decltype(s)>, int>);
   futura::waker w;
   BOOST_TEST(drain_ready(s, w) == (std::vector<int>{1, 2, 3}));
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_container_ends_at_once) {
@@ -114,7 +116,9 @@ BOOST_AUTO_TEST_CASE(an_iterator_range_yields_copies) {
   futura::waker w;
   BOOST_TEST(drain_ready(s, w) == names);
   BOOST_TEST(names.size() == 2u);
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -126,7 +130,9 @@ BOOST_AUTO_TEST_CASE(yields_the_output_of_a_ready_future_then_ends) {
   futura::waker w;
   BOOST_TEST(*next_of(s.poll_next(w)) == 7);
   BOOST_TEST(!next_of(s.poll_next(w)).has_value());
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(is_pending_until_the_future_completes_and_its_wake_reaches_the_poller) {
@@ -144,6 +150,7 @@ BOOST_AUTO_TEST_CASE(is_pending_until_the_future_completes_and_its_wake_reaches_
   BOOST_TEST(child.polls() == 2);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(an_exception_from_the_future_propagates) {
   probe<int> child;
   child.fail("no");
@@ -151,6 +158,7 @@ BOOST_AUTO_TEST_CASE(an_exception_from_the_future_propagates) {
   futura::waker w;
   BOOST_CHECK_THROW((void)s.poll_next(w), std::runtime_error);
 }
+#endif
 
 BOOST_AUTO_TEST_CASE(dropping_it_mid_stream_drops_the_future_once) {
   probe<int> child;
@@ -171,7 +179,9 @@ BOOST_AUTO_TEST_CASE(empty_ends_at_the_first_poll) {
   static_assert(std::is_same_v<futura::item_t<decltype(s)>, std::string>);
   futura::waker w;
   BOOST_TEST(!next_of(s.poll_next(w)).has_value());
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(pending_never_yields_and_keeps_no_waker) {
@@ -205,11 +215,13 @@ BOOST_AUTO_TEST_CASE(repeat_with_calls_the_function_once_per_item_in_order) {
   BOOST_TEST(calls == 2);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(repeat_with_propagates_an_exception_from_the_function) {
   auto s = futura::stream::repeat_with([]() -> int { throw std::runtime_error("no"); });
   futura::waker w;
   BOOST_CHECK_THROW((void)s.poll_next(w), std::runtime_error);
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
 
@@ -222,7 +234,9 @@ BOOST_AUTO_TEST_CASE(yields_items_from_the_state_until_the_function_answers_null
   });
   futura::waker w;
   BOOST_TEST(drain_ready(s, w) == (std::vector<int>{1, 2, 4, 8}));
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(item_and_state_types_may_differ) {
@@ -260,7 +274,9 @@ BOOST_AUTO_TEST_CASE(a_function_returning_futures_is_polled_one_step_at_a_time) 
   BOOST_TEST(!next_of(s.poll_next(w)).has_value());
   BOOST_TEST(calls == 3);
   BOOST_TEST(target.wakes() == 1);
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(dropping_it_mid_stream_drops_the_step_future_once) {
@@ -273,6 +289,7 @@ BOOST_AUTO_TEST_CASE(dropping_it_mid_stream_drops_the_step_future_once) {
   BOOST_TEST(step.drops() == 1);
 }
 
+#if FUTURA_HAS_EXCEPTIONS
 BOOST_AUTO_TEST_CASE(exceptions_from_the_function_or_its_future_propagate_and_end_the_stream) {
   auto s = futura::stream::unfold(0, [](int) -> int_pair { throw std::runtime_error("no"); });
   futura::waker w;
@@ -284,6 +301,7 @@ BOOST_AUTO_TEST_CASE(exceptions_from_the_function_or_its_future_propagate_and_en
   auto t = futura::stream::unfold(0, [&](int) { return step.future(); });
   BOOST_CHECK_THROW((void)t.poll_next(w), std::runtime_error);
 }
+#endif
 
 BOOST_AUTO_TEST_SUITE_END()
 
@@ -308,7 +326,9 @@ BOOST_AUTO_TEST_CASE(each_poll_calls_the_function_until_it_answers_the_end) {
   BOOST_TEST(*next_of(s.poll_next(w)) == 2);
   BOOST_TEST(s.poll_next(w).is_pending());
   BOOST_TEST(!next_of(s.poll_next(w)).has_value());
+#if FUTURA_HAS_EXCEPTIONS
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, is_polled_after_completion);
+#endif
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,9 +40,9 @@ class probe_stream : public futura::stream_ext<probe_stream<T>> {
 
   futura::poll_result<std::optional<T>> poll_next(futura::waker& w) {
     ++state_->polls;
-    if (state_->ended) throw futura::future_error(futura::error::polled_after_completion, "probe_stream");
+    if (state_->ended) futura::detail::throw_future_error(futura::error::polled_after_completion, "probe_stream");
     state_->last_waker = w;
-    if (state_->error) std::rethrow_exception(std::exchange(state_->error, nullptr));
+    if (state_->error) futura::detail::rethrow(std::exchange(state_->error, nullptr));
     if (state_->queue.empty()) return futura::pending;
     std::optional<T> item = std::move(state_->queue.front());
     state_->queue.pop_front();
@@ -90,7 +90,10 @@ class probe_stream_source {
 /// The answer of one poll_next: the item, or std::nullopt for the end; pending fails the test.
 template <class T>
 std::optional<T> next_of(futura::poll_result<std::optional<T>> r) {
-  if (r.is_pending()) throw std::logic_error("expected a ready poll_next, got pending");
+  if (r.is_pending()) {
+    futura::detail::throw_standard<std::logic_error>(boost::system::errc::invalid_argument,
+                                                     "expected a ready poll_next, got pending");
+  }
   return r.take();
 }
 
