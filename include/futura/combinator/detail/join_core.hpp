@@ -56,7 +56,7 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   using ready_set = std::array<std::uint64_t, (N + 63) / 64>;
 
   /// A new state with one reference (the owner's), nothing woken.
-  join_wake_state() noexcept : tree_(N) {
+  join_wake_state() noexcept {
     for (std::size_t i = 0; i < N; ++i) children_[i] = child{this, i};
     for (auto& word : words_) word.store(0, std::memory_order_relaxed);
   }
@@ -114,7 +114,7 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   static void drop(void* p) noexcept { static_cast<child*>(p)->owner->release(); }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
-  const wake_tree tree_;
+  static constexpr wake_tree tree_{N};  // fixed by N: no state of its own
   std::atomic<std::uint64_t> words_[tree_words];
   child children_[N];
 };
