@@ -129,10 +129,4 @@ FUTURA_ALWAYS_INLINE auto and_then(F&& f, G&& g) {
   return detail::then_with<detail::and_then_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
-template <class Derived>
-template <class G>
-FUTURA_ALWAYS_INLINE auto future_ext<Derived>::and_then(G&& g) && {
-  return detail::then_with<detail::and_then_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
-}
-
 }  // namespace futura

@@ -408,9 +408,4 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
 static_assert(sizeof(void*) != 8 || sizeof(boxed_future<int>) == 48,
               "futura::boxed_future: 48 bytes on 64-bit targets, as its header and the guide say");
 
-template <class Derived>
-auto future_ext<Derived>::boxed() && {
-  return boxed_future<output_t<Derived>>(static_cast<Derived&&>(*this));
-}
-
 }  // namespace futura

@@ -73,9 +73,4 @@ FUTURA_ALWAYS_INLINE auto fuse(F&& f) {
   }
 }
 
-template <class Derived>
-FUTURA_ALWAYS_INLINE auto future_ext<Derived>::fuse() && {
-  return fuse_future<Derived>(static_cast<Derived&&>(*this));
-}
-
 }  // namespace futura

@@ -17,38 +17,72 @@
 // @endcode
 //
 // Every method consumes the future (call it on an rvalue: `std::move(f).then(g)`), as Rust's
-// `FutureExt` methods take `self`. Each method is defined in the header of its combinator
-// (`futura/combinator/then.hpp` defines `then`, ...); `futura/core.hpp` includes them all.
+// `FutureExt` methods take `self`. This class is the table of contents: each method calls the
+// combinator that its comment names (`futura/combinator/then.hpp` defines `then`, ...);
+// `futura/core.hpp` includes them all.
 #pragma once
 
+#include <futura/core/detail/config.hpp>
 #include <futura/core/future_traits.hpp>
+
+#include <utility>
 
 namespace futura {
 
+// What the methods call or return, each defined in the header the method's comment names.
+template <class F, class G>
+auto then(F&& f, G&& g);
+template <class F, class G>
+auto and_then(F&& f, G&& g);
+template <class F, class G>
+auto or_else(F&& f, G&& g);
+template <class F, class G>
+auto map_err(F&& f, G&& g);
+template <class F, class G>
+auto inspect(F&& f, G&& g);
+template <class F>
+auto fuse(F&& f);
+template <class T>
+class boxed_future;
+template <class T>
+class shared_future;
+
 template <class Derived>
 class future_ext {
+  FUTURA_ALWAYS_INLINE Derived&& consumed() { return static_cast<Derived&&>(*this); }
+
  public:
   /// `then(std::move(*this), g)`: see futura/combinator/then.hpp.
   template <class G>
-  auto then(G&& g) &&;
+  FUTURA_ALWAYS_INLINE auto then(G&& g) && {
+    return futura::then(consumed(), std::forward<G>(g));
+  }
   /// On a `boost::system::result<T, E>` output, runs `g` on the value: combinator/and_then.hpp.
   template <class G>
-  auto and_then(G&& g) &&;
+  FUTURA_ALWAYS_INLINE auto and_then(G&& g) && {
+    return futura::and_then(consumed(), std::forward<G>(g));
+  }
   /// On a `boost::system::result<T, E>` output, runs `g` on the error: combinator/or_else.hpp.
   template <class G>
-  auto or_else(G&& g) &&;
+  FUTURA_ALWAYS_INLINE auto or_else(G&& g) && {
+    return futura::or_else(consumed(), std::forward<G>(g));
+  }
   /// On a `boost::system::result<T, E>` output, maps the error: combinator/map_err.hpp.
   template <class G>
-  auto map_err(G&& g) &&;
+  FUTURA_ALWAYS_INLINE auto map_err(G&& g) && {
+    return futura::map_err(consumed(), std::forward<G>(g));
+  }
   /// Peeks at the output: combinator/inspect.hpp.
   template <class G>
-  auto inspect(G&& g) &&;
+  FUTURA_ALWAYS_INLINE auto inspect(G&& g) && {
+    return futura::inspect(consumed(), std::forward<G>(g));
+  }
   /// Safe to poll after completion: combinator/fuse.hpp.
-  auto fuse() &&;
+  FUTURA_ALWAYS_INLINE auto fuse() && { return futura::fuse(consumed()); }
   /// Type-erased `boxed_future<output>`: combinator/boxed.hpp.
-  auto boxed() &&;
+  auto boxed() && { return boxed_future<output_t<Derived>>(consumed()); }
   /// Copyable `shared_future<output>`: combinator/shared.hpp.
-  auto shared() &&;
+  auto shared() && { return shared_future<output_t<Derived>>(consumed()); }
 
   // Lvalue calls would have to copy the future: say what to write instead.
   template <class G>

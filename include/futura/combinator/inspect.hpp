@@ -90,10 +90,4 @@ FUTURA_ALWAYS_INLINE auto inspect(F&& f, G&& g) {
   return detail::then_with<detail::inspect_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
-template <class Derived>
-template <class G>
-FUTURA_ALWAYS_INLINE auto future_ext<Derived>::inspect(G&& g) && {
-  return detail::then_with<detail::inspect_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
-}
-
 }  // namespace futura

@@ -91,10 +91,4 @@ FUTURA_ALWAYS_INLINE auto map_err(F&& f, G&& g) {
   return detail::then_with<detail::map_err_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
-template <class Derived>
-template <class G>
-FUTURA_ALWAYS_INLINE auto future_ext<Derived>::map_err(G&& g) && {
-  return detail::then_with<detail::map_err_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
-}
-
 }  // namespace futura

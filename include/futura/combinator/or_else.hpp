@@ -120,10 +120,4 @@ FUTURA_ALWAYS_INLINE auto or_else(F&& f, G&& g) {
   return detail::then_with<detail::or_else_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
-template <class Derived>
-template <class G>
-FUTURA_ALWAYS_INLINE auto future_ext<Derived>::or_else(G&& g) && {
-  return detail::then_with<detail::or_else_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
-}
-
 }  // namespace futura

@@ -167,9 +167,4 @@ class [[nodiscard]] shared_future : public future_ext<shared_future<T>> {
   std::uint32_t key_ = 0;  // this copy's waker slot in the state; 0: none yet
 };
 
-template <class Derived>
-auto future_ext<Derived>::shared() && {
-  return shared_future<output_t<Derived>>(static_cast<Derived&&>(*this));
-}
-
 }  // namespace futura

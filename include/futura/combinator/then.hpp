@@ -95,10 +95,4 @@ FUTURA_ALWAYS_INLINE auto then(F&& f, G&& g) {
   return detail::then_with<detail::then_combinator>(std::forward<F>(f), std::forward<G>(g));
 }
 
-template <class Derived>
-template <class G>
-FUTURA_ALWAYS_INLINE auto future_ext<Derived>::then(G&& g) && {
-  return detail::then_with<detail::then_combinator>(static_cast<Derived&&>(*this), std::forward<G>(g));
-}
-
 }  // namespace futura

@@ -8,6 +8,9 @@
 // (rule 1 holds for it until then); `a` is destroyed in the poll that saw its end. Dropping the
 // chain drops what is left of both. Exceptions propagate; a poll after the end reaches `b`
 // (rule 4). Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<int>{1, 2}).chain(futura::stream::once(futura::ready(3)));  // 1, 2, 3
 #pragma once
 
 #include <futura/stream/stream_ext.hpp>
@@ -45,19 +48,3 @@ class [[nodiscard]] chain_stream : public stream_ext<chain_stream<S1, S2>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The items of this stream, then those of `other`; see the top of futura/stream/chain.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<int>{1, 2}).chain(futura::stream::once(futura::ready(3)));  // 1, 2, 3
-/// @endcode
-template <class Derived>
-template <class S2>
-auto stream_ext<Derived>::chain(S2&& other) && {
-  static_assert(detail::check_stream<S2>());
-  static_assert(!std::is_lvalue_reference_v<S2>, "futura: .chain(s) consumes the stream s: pass std::move(s)");
-  return stream::chain_stream<Derived, std::decay_t<S2>>(static_cast<Derived&&>(*this), std::forward<S2>(other));
-}
-
-}  // namespace futura

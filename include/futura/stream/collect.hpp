@@ -8,6 +8,10 @@
 // container `C` with `push_back` (or else `insert`). Budget as for `for_each`
 // (futura/stream/for_each.hpp). Dropping the future drops the stream and the items collected so
 // far. Exceptions from the stream propagate. Allocation: what the container does.
+//
+// Example:
+//   std::vector<int> v = futura::block_on(futura::stream::repeat(1).take(3).collect());   // {1, 1, 1}
+//   auto set = futura::block_on(std::move(words).collect<std::set<std::string>>());
 #pragma once
 
 #include <futura/combinator/future_ext.hpp>
@@ -72,17 +76,4 @@ class [[nodiscard]] collect_future : public future_ext<collect_future<S, C>> {
 };
 
 }  // namespace stream
-
-/// All the items, in order, in a `std::vector` (or a `C`); see futura/stream/collect.hpp.
-/// @code
-///   std::vector<int> v = futura::block_on(futura::stream::repeat(1).take(3).collect());   // {1, 1, 1}
-///   auto set = futura::block_on(std::move(words).collect<std::set<std::string>>());
-/// @endcode
-template <class Derived>
-template <class C>
-auto stream_ext<Derived>::collect() && {
-  using container = std::conditional_t<std::is_void_v<C>, std::vector<item_t<Derived>>, C>;
-  return stream::collect_future<Derived, container>(static_cast<Derived&&>(*this));
-}
-
 }  // namespace futura

@@ -7,6 +7,9 @@
 // `std::move(s).count()`: consumes the stream and yields how many items it had, as
 // `std::size_t`; each item is destroyed as it arrives. Budget as for `for_each`
 // (futura/stream/for_each.hpp). Exceptions from the stream propagate. Allocation: none.
+//
+// Example:
+//   std::size_t n = futura::block_on(futura::stream::repeat(0).take(5).count());   // 5
 #pragma once
 
 #include <futura/combinator/future_ext.hpp>
@@ -51,16 +54,3 @@ class [[nodiscard]] count_future : public future_ext<count_future<S>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The number of items; see the top of futura/stream/count.hpp.
-/// @code
-///   std::size_t n = futura::block_on(futura::stream::repeat(0).take(5).count());   // 5
-/// @endcode
-template <class Derived>
-auto stream_ext<Derived>::count() && {
-  return stream::count_future<Derived>(static_cast<Derived&&>(*this));
-}
-
-}  // namespace futura

@@ -5,6 +5,9 @@
 //
 // `s.enumerate()`: items are `std::pair<std::size_t, T>`, the index counting from 0. Exceptions
 // and the end pass through; a poll after the end reaches the upstream (rule 4). Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<char>{'a', 'b'}).enumerate();   // {0, 'a'}, {1, 'b'}
 #pragma once
 
 #include <futura/stream/stream_ext.hpp>
@@ -37,16 +40,3 @@ class [[nodiscard]] enumerate_stream : public stream_ext<enumerate_stream<S>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// Each item with its index, from 0; see the top of futura/stream/enumerate.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<char>{'a', 'b'}).enumerate();   // {0, 'a'}, {1, 'b'}
-/// @endcode
-template <class Derived>
-auto stream_ext<Derived>::enumerate() && {
-  return stream::enumerate_stream<Derived>(static_cast<Derived&&>(*this));
-}
-
-}  // namespace futura

@@ -11,6 +11,9 @@
 // predicate that rejects an endless ready stream cannot starve the executor. Exceptions from the
 // upstream or `pred` propagate; a poll after the end reaches the upstream (rule 4).
 // Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<int>{1, 2, 3, 4}).filter([](int x) { return x % 2 == 0; });  // 2, 4
 #pragma once
 
 #include <futura/core/detail/coop_budget.hpp>
@@ -49,17 +52,3 @@ class [[nodiscard]] filter_stream : public stream_ext<filter_stream<S, P>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The items for which `pred` holds; see the top of futura/stream/filter.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<int>{1, 2, 3, 4}).filter([](int x) { return x % 2 == 0; });  // 2, 4
-/// @endcode
-template <class Derived>
-template <class P>
-auto stream_ext<Derived>::filter(P&& pred) && {
-  return stream::filter_stream<Derived, std::decay_t<P>>(static_cast<Derived&&>(*this), std::forward<P>(pred));
-}
-
-}  // namespace futura

@@ -8,6 +8,13 @@
 // `s.filter_map(f)`: `f(T&&)` returns `std::optional<U>`; the stream yields the `U`s, in order.
 // Budget, threads, exceptions and the end as for `filter` (futura/stream/filter.hpp).
 // Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<std::string>{"1", "x", "3"})
+//                .filter_map([](const std::string& t) -> std::optional<int> {
+//                  if (t == "x") return std::nullopt;
+//                  return std::stoi(t);
+//                });   // 1, 3
 #pragma once
 
 #include <futura/core/detail/coop_budget.hpp>
@@ -60,19 +67,4 @@ class [[nodiscard]] filter_map_stream : public stream_ext<filter_map_stream<S, F
 };
 
 }  // namespace stream
-
-/// The values of `f(item)` that are not empty; see the top of futura/stream/filter_map.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<std::string>{"1", "x", "3"})
-///                .filter_map([](const std::string& t) -> std::optional<int> {
-///                  if (t == "x") return std::nullopt;
-///                  return std::stoi(t);
-///                });   // 1, 3
-/// @endcode
-template <class Derived>
-template <class F>
-auto stream_ext<Derived>::filter_map(F&& f) && {
-  return stream::filter_map_stream<Derived, std::decay_t<F>>(static_cast<Derived&&>(*this), std::forward<F>(f));
-}
-
 }  // namespace futura

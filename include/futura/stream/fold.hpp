@@ -9,6 +9,10 @@
 // the output is the last accumulator (`init` for an empty stream). One item at a time, in order;
 // budget, threads, drops and exceptions as for `for_each` (futura/stream/for_each.hpp); after an
 // exception from `f` the fold is finished. Allocation: none.
+//
+// Example:
+//   int sum = futura::block_on(futura::stream::iter(std::vector<int>{1, 2, 3})
+//                                  .fold(0, [](int acc, int x) { return acc + x; }));   // 6
 #pragma once
 
 #include <futura/combinator/future_ext.hpp>
@@ -79,19 +83,3 @@ class [[nodiscard]] fold_future : public future_ext<fold_future<S, Acc, F>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// Folds every item into `init` with `f`; see the top of futura/stream/fold.hpp.
-/// @code
-///   int sum = futura::block_on(futura::stream::iter(std::vector<int>{1, 2, 3})
-///                                  .fold(0, [](int acc, int x) { return acc + x; }));   // 6
-/// @endcode
-template <class Derived>
-template <class Acc, class F>
-auto stream_ext<Derived>::fold(Acc&& init, F&& f) && {
-  return stream::fold_future<Derived, std::decay_t<Acc>, std::decay_t<F>>(static_cast<Derived&&>(*this),
-                                                                          std::forward<Acc>(init), std::forward<F>(f));
-}
-
-}  // namespace futura

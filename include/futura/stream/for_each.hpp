@@ -13,6 +13,12 @@
 // starve the executor. `f` runs on the polling thread. Dropping the future drops the stream and
 // `f`'s future in flight. Exceptions from the stream, `f` or its future propagate out of `poll`
 // (rule 6); after an exception from `f` or its future the for_each is finished. Allocation: none.
+//
+// Example:
+//   int sum = 0;
+//   futura::block_on(futura::stream::iter(std::vector<int>{1, 2, 3}).for_each([&](int x) { sum += x; }));
+//   // with a future per item: one write at a time, in order
+//   auto done = std::move(lines).for_each([&](std::string l) { return write_line(sock, std::move(l)); });
 #pragma once
 
 #include <futura/combinator/then.hpp>
@@ -77,23 +83,15 @@ using for_each_future = fold_future<S, unit, detail::for_each_step<F, item_t<S>>
 
 }  // namespace futura::stream
 
-namespace futura {
+namespace futura::detail {
 
-/// Runs `f` on every item, one at a time; see the top of futura/stream/for_each.hpp.
-/// @code
-///   int sum = 0;
-///   futura::block_on(futura::stream::iter(std::vector<int>{1, 2, 3}).for_each([&](int x) { sum += x; }));
-///   // with a future per item: one write at a time, in order
-///   auto done = std::move(lines).for_each([&](std::string l) { return write_line(sock, std::move(l)); });
-/// @endcode
-template <class Derived>
-template <class F>
-auto stream_ext<Derived>::for_each(F&& f) && {
-  if constexpr (detail::check_for_each<Derived, std::decay_t<F>>()) {
-    using step = detail::for_each_step<std::decay_t<F>, item_t<Derived>>;
-    return stream::for_each_future<Derived, std::decay_t<F>>(static_cast<Derived&&>(*this), unit{},
-                                                             step(std::forward<F>(f)));
+template <class S, class F>
+auto start_for_each(S&& s, F&& f) {
+  using stream_type = std::decay_t<S>;
+  if constexpr (check_for_each<stream_type, std::decay_t<F>>()) {
+    using step = for_each_step<std::decay_t<F>, item_t<stream_type>>;
+    return stream::for_each_future<stream_type, std::decay_t<F>>(std::forward<S>(s), unit{}, step(std::forward<F>(f)));
   }
 }
 
-}  // namespace futura
+}  // namespace futura::detail

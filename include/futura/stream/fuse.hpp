@@ -8,6 +8,13 @@
 // `std::nullopt` (no rule-4 error). The use is code that polls several streams in a loop and
 // may poll an ended one again. The upstream is destroyed inside the poll that saw its end, or
 // whose poll threw (the exception propagates and the fuse is terminated). Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<int>{1}).fuse();
+//   futura::waker w;
+//   (void)s.poll_next(w);   // 1
+//   (void)s.poll_next(w);   // end; s.is_terminated() is true
+//   (void)s.poll_next(w);   // end again (not an error)
 #pragma once
 
 #include <futura/core/detail/exceptions.hpp>
@@ -48,20 +55,3 @@ class [[nodiscard]] fuse_stream : public stream_ext<fuse_stream<S>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The stream, made safe to poll after its end; see the top of futura/stream/fuse.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<int>{1}).fuse();
-///   futura::waker w;
-///   (void)s.poll_next(w);   // 1
-///   (void)s.poll_next(w);   // end; s.is_terminated() is true
-///   (void)s.poll_next(w);   // end again (not an error)
-/// @endcode
-template <class Derived>
-auto stream_ext<Derived>::fuse() && {
-  return stream::fuse_stream<Derived>(static_cast<Derived&&>(*this));
-}
-
-}  // namespace futura

@@ -6,6 +6,9 @@
 // `s.inspect(f)`: calls `f(const T&)` once per item, in order, on the polling thread, before
 // the item is returned. Exceptions from the upstream or `f` propagate; a poll after the end
 // reaches the upstream (rule 4). Allocation: none.
+//
+// Example:
+//   auto s = std::move(lines).inspect([](const std::string& l) { spdlog::debug("line: {}", l); });
 #pragma once
 
 #include <futura/stream/stream_ext.hpp>
@@ -40,17 +43,3 @@ class [[nodiscard]] inspect_stream : public stream_ext<inspect_stream<S, F>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The same items, each shown to `f` first; see the top of futura/stream/inspect.hpp.
-/// @code
-///   auto s = std::move(lines).inspect([](const std::string& l) { spdlog::debug("line: {}", l); });
-/// @endcode
-template <class Derived>
-template <class F>
-auto stream_ext<Derived>::inspect(F&& f) && {
-  return stream::inspect_stream<Derived, std::decay_t<F>>(static_cast<Derived&&>(*this), std::forward<F>(f));
-}
-
-}  // namespace futura

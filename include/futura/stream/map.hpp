@@ -7,6 +7,9 @@
 // the item is polled for. The end, pending and exceptions of the upstream pass through; an
 // exception from `f` propagates (rule 6). A poll after the end reaches the upstream, which
 // reports it (rule 4). Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<int>{1, 2}).map([](int x) { return x * 10; });  // 10, 20
 #pragma once
 
 #include <futura/stream/stream_ext.hpp>
@@ -45,17 +48,3 @@ class [[nodiscard]] map_stream : public stream_ext<map_stream<S, F>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// A stream of `f(item)`; see the top of futura/stream/map.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<int>{1, 2}).map([](int x) { return x * 10; });  // 10, 20
-/// @endcode
-template <class Derived>
-template <class F>
-auto stream_ext<Derived>::map(F&& f) && {
-  return stream::map_stream<Derived, std::decay_t<F>>(static_cast<Derived&&>(*this), std::forward<F>(f));
-}
-
-}  // namespace futura

@@ -8,6 +8,10 @@
 // `s` may be moved and used again (for the next `next()`, say). Dropping a pending `next`
 // future loses nothing: an item is taken from the stream only by the poll that returns it.
 // Allocation: none.
+//
+// Example:
+//   auto lines = read_lines(socket);
+//   while (std::optional<std::string> line = futura::block_on(lines.next())) handle(*line);
 #pragma once
 
 #include <futura/combinator/future_ext.hpp>
@@ -40,18 +44,3 @@ class [[nodiscard]] next_future : public future_ext<next_future<S>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// A future of the next item (or `std::nullopt` at the end) that refers to this stream, which
-/// must outlive it; see the top of futura/stream/next.hpp.
-/// @code
-///   auto lines = read_lines(socket);
-///   while (std::optional<std::string> line = futura::block_on(lines.next())) handle(*line);
-/// @endcode
-template <class Derived>
-auto stream_ext<Derived>::next() & {
-  return stream::next_future<Derived>(static_cast<Derived&>(*this));
-}
-
-}  // namespace futura

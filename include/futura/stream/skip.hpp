@@ -8,6 +8,9 @@
 // `s.skip(n)`: the first `n` items are destroyed as they arrive, at the first polls; the rest
 // pass through. Budget as for `filter`. Exceptions and the end pass through; a poll after the
 // end reaches the upstream (rule 4). Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<int>{1, 2, 3}).skip(2);   // 3
 #pragma once
 
 #include <futura/core/detail/coop_budget.hpp>
@@ -44,16 +47,3 @@ class [[nodiscard]] skip_stream : public stream_ext<skip_stream<S>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The items after the first `n`; see the top of futura/stream/skip.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<int>{1, 2, 3}).skip(2);   // 3
-/// @endcode
-template <class Derived>
-auto stream_ext<Derived>::skip(std::size_t n) && {
-  return stream::skip_stream<Derived>(static_cast<Derived&&>(*this), n);
-}
-
-}  // namespace futura

@@ -9,6 +9,9 @@
 // `s.skip_while(pred)`: `pred(const T&)` runs on the leading items only, in order, on the
 // polling thread. Budget as for `filter`. Exceptions from the upstream or `pred` propagate; a
 // poll after the end reaches the upstream (rule 4). Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<int>{1, 2, 5, 1}).skip_while([](int x) { return x < 3; });  // 5, 1
 #pragma once
 
 #include <futura/core/detail/coop_budget.hpp>
@@ -52,17 +55,3 @@ class [[nodiscard]] skip_while_stream : public stream_ext<skip_while_stream<S, P
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The items from the first one `pred` rejects on; see the top of futura/stream/skip_while.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<int>{1, 2, 5, 1}).skip_while([](int x) { return x < 3; });  // 5, 1
-/// @endcode
-template <class Derived>
-template <class P>
-auto stream_ext<Derived>::skip_while(P&& pred) && {
-  return stream::skip_while_stream<Derived, std::decay_t<P>>(static_cast<Derived&&>(*this), std::forward<P>(pred));
-}
-
-}  // namespace futura

@@ -15,70 +15,152 @@
 // @endcode
 //
 // The methods that make a new stream or a consuming future take the stream (call them on an
-// rvalue: `std::move(s).map(f)`), as Rust's `StreamExt` methods take `self`. Each method is
-// defined in the header of its adapter or consumer (`futura/stream/map.hpp` defines `map`, ...);
-// `futura/stream.hpp` includes them all.
+// rvalue: `std::move(s).map(f)`), as Rust's `StreamExt` methods take `self`. This class is the
+// table of contents: each method names the header that defines what it returns
+// (`futura/stream/map.hpp` defines `map_stream`, ...); `futura/stream.hpp` includes them all.
 #pragma once
 
 #include <futura/core/future_traits.hpp>
 #include <futura/stream/stream_traits.hpp>
 
 #include <cstddef>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace futura::stream {
+
+// What the methods return. Each is defined in the header the method's comment names; include
+// that header (or futura/stream.hpp) to call the method.
+template <class S, class F>
+class map_stream;
+template <class S, class F>
+class then_stream;
+template <class S, class P>
+class filter_stream;
+template <class S, class F>
+class filter_map_stream;
+template <class S>
+class take_stream;
+template <class S, class P>
+class take_while_stream;
+template <class S>
+class skip_stream;
+template <class S, class P>
+class skip_while_stream;
+template <class S>
+class enumerate_stream;
+template <class S, class F>
+class inspect_stream;
+template <class S>
+class fuse_stream;
+template <class S1, class S2>
+class chain_stream;
+template <class S1, class S2>
+class zip_stream;
+template <class S, class Acc, class F>
+class fold_future;
+template <class S, class C>
+class collect_future;
+template <class S>
+class count_future;
+template <class S>
+class next_future;
+
+}  // namespace futura::stream
+
+namespace futura::detail {
+// for_each checks its callable before it names its step type: stream/for_each.hpp.
+template <class S, class F>
+auto start_for_each(S&& s, F&& f);
+}  // namespace futura::detail
 
 namespace futura {
 
 template <class Derived>
 class stream_ext {
+  Derived&& consumed() { return static_cast<Derived&&>(*this); }
+
  public:
   /// A stream of `f(item)`: stream/map.hpp.
   template <class F>
-  auto map(F&& f) &&;
+  auto map(F&& f) && {
+    return stream::map_stream<Derived, std::decay_t<F>>(consumed(), std::forward<F>(f));
+  }
   /// The outputs of the futures `f(item)`, one at a time, in order: stream/then.hpp.
   template <class F>
-  auto then(F&& f) &&;
+  auto then(F&& f) && {
+    return stream::then_stream<Derived, std::decay_t<F>>(consumed(), std::forward<F>(f));
+  }
   /// The items for which `pred` holds: stream/filter.hpp.
   template <class P>
-  auto filter(P&& pred) &&;
+  auto filter(P&& pred) && {
+    return stream::filter_stream<Derived, std::decay_t<P>>(consumed(), std::forward<P>(pred));
+  }
   /// The values of the `std::optional`s `f(item)`: stream/filter_map.hpp.
   template <class F>
-  auto filter_map(F&& f) &&;
+  auto filter_map(F&& f) && {
+    return stream::filter_map_stream<Derived, std::decay_t<F>>(consumed(), std::forward<F>(f));
+  }
   /// The first `n` items: stream/take.hpp.
-  auto take(std::size_t n) &&;
+  auto take(std::size_t n) && { return stream::take_stream<Derived>(consumed(), n); }
   /// The items up to the first one `pred` rejects: stream/take_while.hpp.
   template <class P>
-  auto take_while(P&& pred) &&;
+  auto take_while(P&& pred) && {
+    return stream::take_while_stream<Derived, std::decay_t<P>>(consumed(), std::forward<P>(pred));
+  }
   /// The items after the first `n`: stream/skip.hpp.
-  auto skip(std::size_t n) &&;
+  auto skip(std::size_t n) && { return stream::skip_stream<Derived>(consumed(), n); }
   /// The items from the first one `pred` rejects on: stream/skip_while.hpp.
   template <class P>
-  auto skip_while(P&& pred) &&;
+  auto skip_while(P&& pred) && {
+    return stream::skip_while_stream<Derived, std::decay_t<P>>(consumed(), std::forward<P>(pred));
+  }
   /// Each item with its index, as `std::pair<std::size_t, T>`: stream/enumerate.hpp.
-  auto enumerate() &&;
+  auto enumerate() && { return stream::enumerate_stream<Derived>(consumed()); }
   /// The same items, each shown to `f` first: stream/inspect.hpp.
   template <class F>
-  auto inspect(F&& f) &&;
+  auto inspect(F&& f) && {
+    return stream::inspect_stream<Derived, std::decay_t<F>>(consumed(), std::forward<F>(f));
+  }
   /// Safe to poll after its end; `is_terminated()`: stream/fuse.hpp.
-  auto fuse() &&;
+  auto fuse() && { return stream::fuse_stream<Derived>(consumed()); }
   /// This stream's items, then `other`'s: stream/chain.hpp.
   template <class S2>
-  auto chain(S2&& other) &&;
+  auto chain(S2&& other) && {
+    static_assert(detail::check_stream<S2>());
+    static_assert(!std::is_lvalue_reference_v<S2>, "futura: .chain(s) consumes the stream s: pass std::move(s)");
+    return stream::chain_stream<Derived, std::decay_t<S2>>(consumed(), std::forward<S2>(other));
+  }
   /// Pairs of this stream's items and `other`'s: stream/zip.hpp.
   template <class S2>
-  auto zip(S2&& other) &&;
+  auto zip(S2&& other) && {
+    static_assert(detail::check_stream<S2>());
+    static_assert(!std::is_lvalue_reference_v<S2>, "futura: .zip(s) consumes the stream s: pass std::move(s)");
+    return stream::zip_stream<Derived, std::decay_t<S2>>(consumed(), std::forward<S2>(other));
+  }
   /// A future that runs `f` (returning void or a future) on every item: stream/for_each.hpp.
   template <class F>
-  auto for_each(F&& f) &&;
+  auto for_each(F&& f) && {
+    return detail::start_for_each(consumed(), std::forward<F>(f));
+  }
   /// A future of the items folded into `init` by `f`: stream/fold.hpp.
   template <class Acc, class F>
-  auto fold(Acc&& init, F&& f) &&;
+  auto fold(Acc&& init, F&& f) && {
+    return stream::fold_future<Derived, std::decay_t<Acc>, std::decay_t<F>>(consumed(), std::forward<Acc>(init),
+                                                                            std::forward<F>(f));
+  }
   /// A future of the items in a `std::vector` (or a `C`): stream/collect.hpp.
   template <class C = void>
-  auto collect() &&;
+  auto collect() && {
+    using container = std::conditional_t<std::is_void_v<C>, std::vector<item_t<Derived>>, C>;
+    return stream::collect_future<Derived, container>(consumed());
+  }
   /// A future of the number of items: stream/count.hpp.
-  auto count() &&;
+  auto count() && { return stream::count_future<Derived>(consumed()); }
   /// A future of the next item, or std::nullopt at the end, that refers to this stream (which
   /// must outlive it): stream/next.hpp.
-  auto next() &;
+  auto next() & { return stream::next_future<Derived>(static_cast<Derived&>(*this)); }
 
   // Calls on an lvalue would have to copy the stream: say what to write instead.
   template <class... A>

@@ -8,6 +8,9 @@
 // `s.take(n)`: yields at most `n` items, then ends without polling the upstream again;
 // `take(0)` is an empty stream that never polls its upstream. The upstream is kept (not
 // destroyed) until the `take` is. Exceptions from the upstream propagate. Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::repeat(1).take(3);   // 1, 1, 1, end
 #pragma once
 
 #include <futura/core/detail/misuse.hpp>
@@ -52,16 +55,3 @@ class [[nodiscard]] take_stream : public stream_ext<take_stream<S>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The first `n` items (fewer if the stream ends first); see the top of futura/stream/take.hpp.
-/// @code
-///   auto s = futura::stream::repeat(1).take(3);   // 1, 1, 1, end
-/// @endcode
-template <class Derived>
-auto stream_ext<Derived>::take(std::size_t n) && {
-  return stream::take_stream<Derived>(static_cast<Derived&&>(*this), n);
-}
-
-}  // namespace futura

@@ -8,6 +8,9 @@
 // `s.take_while(pred)`: `pred(const T&)` runs once per item, in order, on the polling thread;
 // the first rejected item is destroyed and the stream ends without polling the upstream again.
 // Exceptions from the upstream or `pred` propagate. Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<int>{1, 2, 5, 1}).take_while([](int x) { return x < 3; });  // 1, 2
 #pragma once
 
 #include <futura/core/detail/misuse.hpp>
@@ -47,17 +50,3 @@ class [[nodiscard]] take_while_stream : public stream_ext<take_while_stream<S, P
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The items up to the first one `pred` rejects; see the top of futura/stream/take_while.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<int>{1, 2, 5, 1}).take_while([](int x) { return x < 3; });  // 1, 2
-/// @endcode
-template <class Derived>
-template <class P>
-auto stream_ext<Derived>::take_while(P&& pred) && {
-  return stream::take_while_stream<Derived, std::decay_t<P>>(static_cast<Derived&&>(*this), std::forward<P>(pred));
-}
-
-}  // namespace futura

@@ -9,6 +9,9 @@
 // future is destroyed before its output is returned; dropping the stream drops the upstream and
 // the future in flight. Exceptions from the upstream, `f` or the future propagate. A poll after
 // the end reaches the upstream (rule 4). Allocation: none.
+//
+// Example:
+//   auto s = std::move(urls).then([&](std::string url) { return fetch(ctx, url); });
 #pragma once
 
 #include <futura/core/detail/continuation.hpp>
@@ -58,17 +61,3 @@ class [[nodiscard]] then_stream : public stream_ext<then_stream<S, F>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// The outputs of `f(item)`'s futures, one at a time, in order; see futura/stream/then.hpp.
-/// @code
-///   auto s = std::move(urls).then([&](std::string url) { return fetch(ctx, url); });
-/// @endcode
-template <class Derived>
-template <class F>
-auto stream_ext<Derived>::then(F&& f) && {
-  return stream::then_stream<Derived, std::decay_t<F>>(static_cast<Derived&&>(*this), std::forward<F>(f));
-}
-
-}  // namespace futura

@@ -8,6 +8,9 @@
 // not polled again). `a` is polled for its next item before `b`, and never again while an item
 // of `a` waits for its partner. Dropping the zip drops both streams and a held item.
 // Exceptions propagate. Allocation: none.
+//
+// Example:
+//   auto s = futura::stream::iter(std::vector<int>{1, 2, 3}).zip(futura::stream::repeat('x'));  // {1,'x'}, {2,'x'}, {3,'x'}
 #pragma once
 
 #include <futura/core/detail/misuse.hpp>
@@ -59,19 +62,3 @@ class [[nodiscard]] zip_stream : public stream_ext<zip_stream<S1, S2>> {
 };
 
 }  // namespace futura::stream
-
-namespace futura {
-
-/// Pairs of this stream's items and `other`'s; see the top of futura/stream/zip.hpp.
-/// @code
-///   auto s = futura::stream::iter(std::vector<int>{1, 2, 3}).zip(futura::stream::repeat('x'));  // {1,'x'}, {2,'x'}, {3,'x'}
-/// @endcode
-template <class Derived>
-template <class S2>
-auto stream_ext<Derived>::zip(S2&& other) && {
-  static_assert(detail::check_stream<S2>());
-  static_assert(!std::is_lvalue_reference_v<S2>, "futura: .zip(s) consumes the stream s: pass std::move(s)");
-  return stream::zip_stream<Derived, std::decay_t<S2>>(static_cast<Derived&&>(*this), std::forward<S2>(other));
-}
-
-}  // namespace futura
