@@ -35,6 +35,7 @@ import tempfile
 IMPLEMENTATIONS = [
     ("futura", "futura"),
     ("floor", "floor (by hand)"),
+    ("floor_scalar", "floor, one item at a time"),
     ("asio", "raw Asio"),
     ("boost_thread", "Boost.Thread"),
     ("boost_thread_sync", "Boost.Thread launch::sync"),
@@ -54,6 +55,7 @@ WORKLOADS = {
     "W5_timers": "W5 timers 0–10 ms, time beyond 10 ms",
     "W6_echo": "W6 loopback echo, 64 B x 2000 per client",
     "W7_spawn": "W7 spawn + join",
+    "W8_stream_pipeline": "W8 stream iter.map.filter.fold",
 }
 
 
@@ -63,6 +65,7 @@ UNITS = {
     "W4_ping_pong": "round trip",
     "W6_echo": "round trip",
     "W7_spawn": "task",
+    "W8_stream_pipeline": "item",
 }
 
 
@@ -269,6 +272,12 @@ def judge(workload, size, sizes, row, metric):
         text.append("≤2× floor at the largest N")
         if floor and not floor.failed:
             checks.append(("%.2f× floor" % (fut.value / floor.value), fut.value <= 2 * floor.value))
+    if workload == "W8_stream_pipeline":
+        text.append("≤1.5× floor, 0 alloc")
+        if floor and not floor.failed:
+            checks.append(("%.2f× floor" % (fut.value / floor.value), fut.value <= 1.5 * floor.value))
+        if fut.allocs is not None:
+            checks.append(("%s alloc" % fmt_count(fut.allocs), fut.allocs == 0))
     if workload in ("W4_ping_pong", "W6_echo", "W7_spawn"):
         asio = row.get("asio")
         text.append("≤1.3× raw Asio")
