@@ -114,10 +114,10 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
                idle{std::forward<I>(initiation), std::tuple<InitArgs...>(std::forward<A>(args)...)}) {}
 
   poll_result<output_type> poll(waker& w) {
-    if (auto* i = std::get_if<0>(&stage_)) start(*i);
-    if (auto* r = std::get_if<1>(&stage_)) {
+    if (auto* i = std::get_if<idle>(&stage_)) start(*i);
+    if (auto* r = std::get_if<running>(&stage_)) {
       poll_result<output_type> result = poll_running(*r, w);
-      if (result.is_ready()) stage_.template emplace<2>();
+      if (result.is_ready()) stage_.template emplace<done>();
       return result;
     }
     detail::polled_after_completion("futura::async_op_future");
@@ -138,17 +138,17 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
       std::apply([&](InitArgs&... args) { std::move(i.initiation)(Handler(s), std::move(args)...); }, i.args);
     } catch (...) {
       s->release();  // the handler, destroyed while unwinding, released its own reference
-      stage_.template emplace<2>();
+      stage_.template emplace<done>();
       throw;
     }
-    stage_.template emplace<1>(s, std::move(ex));
+    stage_.template emplace<running>(s, std::move(ex));
   }
 
   poll_result<output_type> poll_running(running& r, waker& w) {
     try {
       return r.poll(w);
     } catch (...) {
-      stage_.template emplace<2>();
+      stage_.template emplace<done>();
       throw;
     }
   }

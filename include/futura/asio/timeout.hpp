@@ -53,25 +53,25 @@ class [[nodiscard]] timeout_future : public future_ext<timeout_future<F, Executo
       : stage_(std::in_place_index<0>, idle{std::move(ex), std::move(f), limit}) {}
 
   poll_result<output_type> poll(waker& w) {
-    if (auto* i = std::get_if<0>(&stage_)) {
+    if (auto* i = std::get_if<idle>(&stage_)) {
       auto deadline = std::chrono::steady_clock::now() + i->limit;
       racing r{std::move(i->f), sleep_future<Executor>(std::move(i->ex), deadline)};
-      stage_.template emplace<1>(std::move(r));
+      stage_.template emplace<racing>(std::move(r));
     }
-    if (auto* r = std::get_if<1>(&stage_)) {
+    if (auto* r = std::get_if<racing>(&stage_)) {
       try {
         poll_result<output_t<F>> v = r->f.poll(w);
         if (v.is_ready()) {
           output_type out(boost::system::in_place_value, std::move(v).value());
-          stage_.template emplace<2>();  // drops the timer: cancelled
+          stage_.template emplace<done>();  // drops the timer: cancelled
           return out;
         }
         if (r->timer.poll(w).is_ready()) {
-          stage_.template emplace<2>();  // drops f: its operation is cancelled
+          stage_.template emplace<done>();  // drops f: its operation is cancelled
           return output_type(boost::system::in_place_error, make_error_code(error::timed_out));
         }
       } catch (...) {
-        stage_.template emplace<2>();
+        stage_.template emplace<done>();
         throw;
       }
       return pending;

@@ -134,11 +134,11 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
       : stage_(std::in_place_index<0>, idle{std::move(ex), {}, delay, true}) {}
 
   poll_result<unit> poll(waker& w) {
-    if (auto* i = std::get_if<0>(&stage_)) start(*i);
-    if (auto* r = std::get_if<1>(&stage_)) {
+    if (auto* i = std::get_if<idle>(&stage_)) start(*i);
+    if (auto* r = std::get_if<waiting>(&stage_)) {
       poll_result<boost::system::result<void>> fired = poll_waiting(*r, w);
       if (fired.is_pending()) return pending;
-      stage_.template emplace<2>();
+      stage_.template emplace<done>();
       // Only a cancellation makes the wait fail, and only the drop of this future cancels it.
       if (!fired.value()) throw boost::system::system_error(fired.value().error(), "futura::sleep_future");
       return unit{};
@@ -160,11 +160,11 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
     const clock::time_point deadline = i.relative ? clock::now() + i.after : i.at;
     auto* s = new detail::timer_op_state<Executor>(i.ex);
     detail::sleep_handler handler(s);                      // owns the handler's reference from here on
-    stage_.template emplace<1>(s, detail::no_executor{});  // owns the future's reference
+    stage_.template emplace<waiting>(s, detail::no_executor{});  // owns the future's reference
     try {
       s->start(deadline, std::move(handler));
     } catch (...) {
-      stage_.template emplace<2>();
+      stage_.template emplace<done>();
       throw;
     }
   }
@@ -173,7 +173,7 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
     try {
       return r.poll(w);
     } catch (...) {
-      stage_.template emplace<2>();
+      stage_.template emplace<done>();
       throw;
     }
   }
