@@ -633,14 +633,8 @@ class evaluator {
         if (b.what != pulled::item) return b;
         return item(pair_value(*std::exchange(s.held, std::nullopt), b.v));
       }
-      case kind::collect:
-      case kind::fold:
-      case kind::fold_async:
-      case kind::count:
-      case kind::for_each:
-      case kind::for_each_async:
-      case kind::next:
-        break;  // consumers: run()
+      default:
+        break;  // the consumers: run()
     }
     throw std::logic_error("stream_model: a consumer below the root");
   }
@@ -897,14 +891,8 @@ class builder {
         return erase(child(0).chain(child(1)));
       case kind::zip:
         return erase(child(0).zip(child(1)).map(to_value));
-      case kind::collect:
-      case kind::fold:
-      case kind::fold_async:
-      case kind::count:
-      case kind::for_each:
-      case kind::for_each_async:
-      case kind::next:
-        break;  // consumers: build_root
+      default:
+        break;  // the consumers: build_root
     }
     throw std::logic_error("stream_model: a consumer below the root");
   }
