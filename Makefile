@@ -8,7 +8,7 @@
 #   make demo     build and run the examples
 #   make bench    Release benchmarks, futura against its peers, one table (bench-callgrind: instructions)
 #   make fuzz     run a fuzzer until stopped (Clang, libFuzzer+ASan+UBSan, build/fuzz): FUZZ_TARGET=
-#                 combinator_tree (default); new inputs go to
+#                 combinator_tree (default) or stream_pipeline (`make fuzz-streams`); new inputs go to
 #                 test/fuzz/corpus/$(FUZZ_TARGET)/, crashes to test/fuzz/crashes/ (gitignored; copy
 #                 each into test/fuzz/regressions/$(FUZZ_TARGET)/). FUZZ_ARGS="-jobs=2 -workers=2"
 #   make lint     clang-tidy (.clang-tidy) on lib/ and every header; part of make test
@@ -31,7 +31,7 @@ CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 
 FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
 
-.PHONY: format all deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench bench-callgrind fuzz lint install clean
+.PHONY: format all deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench bench-callgrind fuzz fuzz-streams lint install clean
 
 all: build
 
@@ -126,6 +126,10 @@ fuzz: deps
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ./$(BUILD)/fuzz/test/$(FUZZ_TARGET)_fuzz -artifact_prefix=test/fuzz/crashes/ -rss_limit_mb=4096 $(FUZZ_ARGS) \
 	  test/fuzz/corpus/$(FUZZ_TARGET) test/fuzz/regressions/$(FUZZ_TARGET)
+
+# The stream-pipeline fuzzer, without a bound.
+fuzz-streams:
+	$(MAKE) --no-print-directory fuzz FUZZ_TARGET=stream_pipeline
 
 install: build
 	cmake --install $(BUILD)/gcc --prefix $(PREFIX)
