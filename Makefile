@@ -7,9 +7,10 @@
 #                 (the TSan build is a chaos build: thread timing perturbed in every lock-free protocol)
 #   make demo     build and run the examples
 #   make bench    Release benchmarks, futura against its peers, one table (bench-callgrind: instructions)
-#   make fuzz     run the combinator-tree fuzzer until stopped (Clang, libFuzzer+ASan+UBSan, build/fuzz):
-#                 new inputs go to test/fuzz/corpus/combinator_tree/, crashes to test/fuzz/crashes/
-#                 (gitignored; copy each into test/fuzz/regressions/). FUZZ_ARGS="-jobs=2 -workers=2"
+#   make fuzz     run a fuzzer until stopped (Clang, libFuzzer+ASan+UBSan, build/fuzz): FUZZ_TARGET=
+#                 combinator_tree (default) or stream_pipeline (`make fuzz-streams`); new inputs go to
+#                 test/fuzz/corpus/$(FUZZ_TARGET)/, crashes to test/fuzz/crashes/ (gitignored; copy
+#                 each into test/fuzz/regressions/$(FUZZ_TARGET)/). FUZZ_ARGS="-jobs=2 -workers=2"
 #   make lint     clang-tidy (.clang-tidy) on lib/ and every header; part of make test
 #   make format   apply .clang-format to every source file
 #   make install  install headers, library, CMake package and futura.pc (PREFIX=/usr/local)
@@ -30,7 +31,7 @@ CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 
 FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
 
-.PHONY: format all deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench bench-callgrind fuzz lint install clean
+.PHONY: format all deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench bench-callgrind fuzz fuzz-streams lint install clean
 
 all: build
 
@@ -110,19 +111,25 @@ bench: deps
 bench-callgrind: bench
 	cmake --build $(BUILD)/bench --target bench_callgrind
 
-# The combinator-tree fuzzer without a bound (Ctrl-C stops it); `make test-asan` runs it briefly.
+# A fuzzer without a bound (Ctrl-C stops it); `make test-asan` runs each briefly. FUZZ_TARGET names
+# it: test/fuzz/$(FUZZ_TARGET)_fuzz.cpp, with its corpus and regressions in test/fuzz/*/$(FUZZ_TARGET).
 # ASan's stack depot grows with every distinct allocation stack (about 1.3 GB after 3M inputs, no
 # leak): shorter malloc stacks and a higher RSS limit keep long runs going.
 FUZZ_ARGS ?=
+FUZZ_TARGET ?= combinator_tree
 fuzz: deps
 	$(CONFIGURE) -B $(BUILD)/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 -DCMAKE_CXX_COMPILER=clang++ \
 	  -DFUTURA_SANITIZE=address,undefined -DFUTURA_BUILD_FUZZ=ON -DFUTURA_TEST_CONSUMER=OFF -DFUTURA_BUILD_EXAMPLES=OFF
-	cmake --build $(BUILD)/fuzz -j$(JOBS) --target combinator_tree_fuzz
+	cmake --build $(BUILD)/fuzz -j$(JOBS) --target $(FUZZ_TARGET)_fuzz
 	mkdir -p test/fuzz/crashes
 	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:malloc_context_size=10 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ./$(BUILD)/fuzz/test/combinator_tree_fuzz -artifact_prefix=test/fuzz/crashes/ -rss_limit_mb=4096 $(FUZZ_ARGS) \
-	  test/fuzz/corpus/combinator_tree test/fuzz/regressions
+	  ./$(BUILD)/fuzz/test/$(FUZZ_TARGET)_fuzz -artifact_prefix=test/fuzz/crashes/ -rss_limit_mb=4096 $(FUZZ_ARGS) \
+	  test/fuzz/corpus/$(FUZZ_TARGET) test/fuzz/regressions/$(FUZZ_TARGET)
+
+# The stream-pipeline fuzzer, without a bound.
+fuzz-streams:
+	$(MAKE) --no-print-directory fuzz FUZZ_TARGET=stream_pipeline
 
 install: build
 	cmake --install $(BUILD)/gcc --prefix $(PREFIX)

@@ -10,12 +10,11 @@
 // A failing seed is printed with its tree; rerun one with `model_test -- --seed=N`.
 #include <support/model.hpp>
 #include <support/probe.hpp>
+#include <support/seeds.hpp>
 
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -89,8 +88,8 @@ std::string run_seed(unsigned seed) {
 
   std::ostringstream failure;
   auto fail = [&](const std::string& what) {
-    failure << "seed " << seed << ": " << what << "\n  tree: " << describe(m.root, m) << "\n  first poll at step "
-            << m.first_poll_step << "; expected";
+    failure << what << "\n  tree: " << describe(m.root, m) << "\n  first poll at step " << m.first_poll_step
+            << "; expected";
     for (const outcome& o : expected)
       failure << " {" << (o.thrown ? "throws" : "value " + std::to_string(o.value)) << " at " << o.time << "}";
     return failure.str();
@@ -141,35 +140,13 @@ std::string run_seed(unsigned seed) {
   return {};
 }
 
-unsigned seed_count() {
-  if (const char* env = std::getenv("FUTURA_MODEL_SEEDS")) return static_cast<unsigned>(std::strtoul(env, nullptr, 10));
-  return 10000;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(random_model)
 
 BOOST_AUTO_TEST_CASE(random_trees_match_the_reference_evaluator) {
   // Rerun one seed with `model_test -- --seed=N`.
-  unsigned first = 1;
-  unsigned count = seed_count();
-  auto& args = boost::unit_test::framework::master_test_suite().argv;
-  for (int i = 1; i < boost::unit_test::framework::master_test_suite().argc; ++i) {
-    if (std::strncmp(args[i], "--seed=", 7) == 0) {
-      first = static_cast<unsigned>(std::strtoul(args[i] + 7, nullptr, 10));
-      count = 1;
-    }
-  }
-  int failures = 0;
-  for (unsigned seed = first; seed < first + count; ++seed) {
-    std::string problem = run_seed(seed);
-    if (!problem.empty()) {
-      BOOST_ERROR(problem);
-      if (++failures == 10) break;
-    }
-  }
-  BOOST_TEST(failures == 0);
+  run_seeds(run_seed, 10000, "FUTURA_MODEL_SEEDS");
 }
 
 BOOST_AUTO_TEST_CASE(the_reference_evaluator_agrees_with_hand_checked_trees) {
