@@ -14,12 +14,15 @@
 #include <futura/stream/unfold.hpp>
 
 #include <futura/stream/chain.hpp>
+#include <futura/stream/chunks.hpp>
 #include <futura/stream/enumerate.hpp>
 #include <futura/stream/filter.hpp>
 #include <futura/stream/filter_map.hpp>
+#include <futura/stream/flatten.hpp>
 #include <futura/stream/fuse.hpp>
 #include <futura/stream/inspect.hpp>
 #include <futura/stream/map.hpp>
+#include <futura/stream/ready_chunks.hpp>
 #include <futura/stream/skip.hpp>
 #include <futura/stream/skip_while.hpp>
 #include <futura/stream/take.hpp>

@@ -66,6 +66,10 @@ template <class S>
 class count_future;
 template <class S>
 class next_future;
+template <class S>
+class flatten_stream;
+template <class S, bool ReadyOnly = false>
+class chunks_stream;
 
 }  // namespace futura::stream
 
@@ -139,6 +143,12 @@ class stream_ext {
     static_assert(!std::is_lvalue_reference_v<S2>, "futura: .zip(s) consumes the stream s: pass std::move(s)");
     return stream::zip_stream<Derived, std::decay_t<S2>>(consumed(), std::forward<S2>(other));
   }
+  /// The items of each inner stream in turn, for a stream of streams: stream/flatten.hpp.
+  auto flatten() && { return stream::flatten_stream<Derived>(consumed()); }
+  /// `std::vector`s of `n` items (the last may be shorter); `n == 0` throws: stream/chunks.hpp.
+  auto chunks(std::size_t n) && { return stream::chunks_stream<Derived>(consumed(), n); }
+  /// `std::vector`s of the items ready at once, up to `n`; `n == 0` throws: stream/ready_chunks.hpp.
+  auto ready_chunks(std::size_t n) && { return stream::chunks_stream<Derived, true>(consumed(), n); }
   /// A future that runs `f` (returning void or a future) on every item: stream/for_each.hpp.
   template <class F>
   auto for_each(F&& f) && {
@@ -236,6 +246,19 @@ class stream_ext {
   template <class... A>
   void count(A&&...) & {
     static_assert(detail::dependent_false<A...>, "futura: .count consumes the stream: write std::move(s).count()");
+  }
+  template <class... A>
+  void flatten(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .flatten consumes the stream: write std::move(s).flatten()");
+  }
+  template <class... A>
+  void chunks(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .chunks consumes the stream: write std::move(s).chunks(n)");
+  }
+  template <class... A>
+  void ready_chunks(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .ready_chunks consumes the stream: write std::move(s).ready_chunks(n)");
   }
   // next() on a temporary would refer to a stream that is gone before the future is polled.
   template <class D = Derived>
