@@ -11,6 +11,8 @@
 #include <futura/stream/pending.hpp>
 #include <futura/stream/poll_fn.hpp>
 #include <futura/stream/repeat.hpp>
+#include <futura/stream/select.hpp>
+#include <futura/stream/select_all.hpp>
 #include <futura/stream/unfold.hpp>
 
 #include <futura/stream/chain.hpp>
