@@ -15,6 +15,7 @@
 #include <futura/stream/select_all.hpp>
 #include <futura/stream/unfold.hpp>
 
+#include <futura/stream/boxed.hpp>
 #include <futura/stream/chain.hpp>
 #include <futura/stream/chunks.hpp>
 #include <futura/stream/enumerate.hpp>

@@ -70,6 +70,8 @@ template <class S>
 class flatten_stream;
 template <class S, bool ReadyOnly = false>
 class chunks_stream;
+template <class T>
+class boxed_stream;
 
 }  // namespace futura::stream
 
@@ -149,6 +151,8 @@ class stream_ext {
   auto chunks(std::size_t n) && { return stream::chunks_stream<Derived>(consumed(), n); }
   /// `std::vector`s of the items ready at once, up to `n`; `n == 0` throws: stream/ready_chunks.hpp.
   auto ready_chunks(std::size_t n) && { return stream::chunks_stream<Derived, true>(consumed(), n); }
+  /// The same stream behind a type-erased `boxed_stream<T>`: stream/boxed.hpp.
+  auto boxed() && { return stream::boxed_stream<item_t<Derived>>(consumed()); }
   /// A future that runs `f` (returning void or a future) on every item: stream/for_each.hpp.
   template <class F>
   auto for_each(F&& f) && {
@@ -259,6 +263,10 @@ class stream_ext {
   void ready_chunks(A&&...) & {
     static_assert(detail::dependent_false<A...>,
                   "futura: .ready_chunks consumes the stream: write std::move(s).ready_chunks(n)");
+  }
+  template <class... A>
+  void boxed(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .boxed consumes the stream: write std::move(s).boxed()");
   }
   // next() on a temporary would refer to a stream that is gone before the future is polled.
   template <class D = Derived>
