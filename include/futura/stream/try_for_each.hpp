@@ -32,11 +32,9 @@
 namespace futura::detail {
 
 /// try_for_each's fold step: the accumulator is the last result (the stream ends after an error).
+template <class R>
 struct keep_last_result {
-  template <class R>
-  R operator()(R&&, R&& r) const {
-    return std::move(r);
-  }
+  R operator()(R&&, R&& r) const { return std::move(r); }
 };
 
 template <class S, class F>
@@ -52,8 +50,8 @@ auto start_try_for_each(S&& s, F&& f) {
       if constexpr (std::is_void_v<result_value_t<R>>) {
         auto steps = adapt_result_items<and_then_combinator>(std::forward<S>(s), std::forward<F>(f));
         using until = until_error_stream<decltype(steps)>;
-        return stream::fold_future<until, R, keep_last_result>(until(std::move(steps)),
-                                                               R(boost::system::in_place_value), keep_last_result{});
+        return stream::fold_future<until, R, keep_last_result<R>>(
+            until(std::move(steps)), R(boost::system::in_place_value), keep_last_result<R>{});
       }
     }
   }
