@@ -1,7 +1,7 @@
 // futura/stream/try_for_each.hpp — a future that runs a fallible function on every value of a
 // stream of results, until the first error.
 //
-//   fold(until_error(s.and_then(f)), ok, keep the last):
+//   fold(until_error(s.and_then(f)), no error, keep the error), then as result<void, E>:
 //     holding --item value v: f(v) is ok (or its future is)--> holding (same poll, within the budget)
 //     holding --item error e, or f(v) fails with e: the stream destroyed--> done: result<void, E>(e)
 //     holding --end--> done: result<void, E>() (success)
@@ -20,6 +20,7 @@
 #pragma once
 
 #include <futura/combinator/and_then.hpp>
+#include <futura/combinator/then.hpp>
 #include <futura/core/detail/result_traits.hpp>
 #include <futura/stream/detail/result_items.hpp>
 #include <futura/stream/fold.hpp>
@@ -31,10 +32,26 @@
 
 namespace futura::detail {
 
-/// try_for_each's fold step: the accumulator is the last result (the stream ends after an error).
+/// try_for_each's fold step: the accumulator says whether an error came, and which (the stream
+/// ends after one). Not an optional or a `result<void, E>`: GCC 12 reports their unset error
+/// bytes as read when the fold moves (a false -Wuninitialized, with -fno-exceptions at -O3); E is
+/// default-constructible (check_result_output), so every member here is set.
 template <class R>
-struct keep_last_result {
-  R operator()(R&&, R&& r) const { return std::move(r); }
+struct keep_error {
+  using error = std::pair<bool, result_error_t<R>>;  // {failed, the error}
+  error operator()(error&&, R&& r) const {
+    if (r) return error();
+    return error(true, r.error());
+  }
+};
+
+/// The fold's error, as try_for_each's output.
+template <class R>
+struct error_to_result {
+  R operator()(typename keep_error<R>::error&& e) const {
+    if (e.first) return R(boost::system::in_place_error, std::move(e.second));
+    return R(boost::system::in_place_value);
+  }
 };
 
 template <class S, class F>
@@ -50,8 +67,8 @@ auto start_try_for_each(S&& s, F&& f) {
       if constexpr (std::is_void_v<result_value_t<R>>) {
         auto steps = adapt_result_items<and_then_combinator>(std::forward<S>(s), std::forward<F>(f));
         using until = until_error_stream<decltype(steps)>;
-        return stream::fold_future<until, R, keep_last_result<R>>(
-            until(std::move(steps)), R(boost::system::in_place_value), keep_last_result<R>{});
+        using fold = stream::fold_future<until, typename keep_error<R>::error, keep_error<R>>;
+        return futura::then(fold(until(std::move(steps)), {}, keep_error<R>{}), error_to_result<R>{});
       }
     }
   }
