@@ -27,6 +27,13 @@ auto stream_of(probe_stream_source<int>& outer, const std::vector<probe_stream_s
   return outer.stream().map([&inner](int i) { return inner[static_cast<std::size_t>(i)].stream(); });
 }
 
+/// A probe upstream of ints and a counting waker to poll with: where the pending cases start.
+struct upstream {
+  probe_stream_source<int> src;
+  counting_waker target;
+  futura::waker w = target.make();
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(stream_flatten_chunks)
@@ -144,11 +151,8 @@ BOOST_AUTO_TEST_CASE(chunks_are_n_items_in_order_and_the_last_one_may_be_short) 
 #endif
 }
 
-BOOST_AUTO_TEST_CASE(chunks_wait_for_a_full_chunk_while_the_upstream_is_pending) {
-  probe_stream_source<int> src;
+BOOST_FIXTURE_TEST_CASE(chunks_wait_for_a_full_chunk_while_the_upstream_is_pending, upstream) {
   auto s = src.stream().chunks(3);
-  counting_waker target;
-  futura::waker w = target.make();
   src.push(1);
   BOOST_TEST(s.poll_next(w).is_pending());  // one item gathered, the upstream pending
   src.push(2);
@@ -217,11 +221,8 @@ BOOST_AUTO_TEST_CASE(chunks_allocate_once_per_chunk) {
 
 // --- ready_chunks ---
 
-BOOST_AUTO_TEST_CASE(ready_chunks_return_what_is_ready_up_to_n_and_never_an_empty_chunk) {
-  probe_stream_source<int> src;
+BOOST_FIXTURE_TEST_CASE(ready_chunks_return_what_is_ready_up_to_n_and_never_an_empty_chunk, upstream) {
   auto s = src.stream().ready_chunks(3);
-  counting_waker target;
-  futura::waker w = target.make();
   BOOST_TEST(s.poll_next(w).is_pending());  // nothing ready: pending, not an empty chunk
   src.push(1);
   BOOST_TEST(target.wakes() == 1);
