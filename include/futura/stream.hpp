@@ -11,20 +11,30 @@
 #include <futura/stream/pending.hpp>
 #include <futura/stream/poll_fn.hpp>
 #include <futura/stream/repeat.hpp>
+#include <futura/stream/select.hpp>
+#include <futura/stream/select_all.hpp>
 #include <futura/stream/unfold.hpp>
 
+#include <futura/stream/and_then.hpp>
+#include <futura/stream/boxed.hpp>
 #include <futura/stream/chain.hpp>
+#include <futura/stream/chunks.hpp>
 #include <futura/stream/enumerate.hpp>
 #include <futura/stream/filter.hpp>
 #include <futura/stream/filter_map.hpp>
+#include <futura/stream/flatten.hpp>
 #include <futura/stream/fuse.hpp>
 #include <futura/stream/inspect.hpp>
 #include <futura/stream/map.hpp>
+#include <futura/stream/map_err.hpp>
+#include <futura/stream/map_ok.hpp>
+#include <futura/stream/ready_chunks.hpp>
 #include <futura/stream/skip.hpp>
 #include <futura/stream/skip_while.hpp>
 #include <futura/stream/take.hpp>
 #include <futura/stream/take_while.hpp>
 #include <futura/stream/then.hpp>
+#include <futura/stream/try_filter.hpp>
 #include <futura/stream/zip.hpp>
 
 #include <futura/stream/collect.hpp>
@@ -32,3 +42,6 @@
 #include <futura/stream/fold.hpp>
 #include <futura/stream/for_each.hpp>
 #include <futura/stream/next.hpp>
+#include <futura/stream/try_collect.hpp>
+#include <futura/stream/try_for_each.hpp>
+#include <futura/stream/try_next.hpp>

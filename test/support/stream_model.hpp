@@ -22,7 +22,11 @@
 // exactly once (and never polled after it finished), no leaf polled after its end or its
 // exception (rule 4), no clone of the driver's waker left.
 //
-// Adding a node kind (flatten, chunks, buffered, select, ...) takes four edits in this file:
+// select, select_all and ready_chunks are not kinds: what they yield depends on which of their
+// inputs was ready at each poll, which the pull-based evaluator does not model (their suites in
+// test/stream/ check them over probe streams instead).
+//
+// Adding a node kind (buffered, ...) takes four edits in this file:
 //   1. its name in `enum class kind` (before the consumers for a stream, among them for a root);
 //   2. its row in `kind_table` (same order): name, role, children, parameter count, whether it
 //      makes gate futures or keeps a log, how its parameter prints;
@@ -85,6 +89,9 @@ enum class kind {
   fuse,
   chain,
   zip,
+  flatten,
+  chunks,
+  boxed,
   // consumers (the root)
   collect,
   fold,
@@ -119,6 +126,19 @@ inline const char* pred_name(int p) {
 inline value pair_value(value a, value b) { return a * 100 + b; }
 /// fold's step: order matters, so a reordering shows.
 inline value fold_step(value acc, value v) { return (acc * 31 + v) % 1000003; }
+/// flatten's inner stream for outer item `v` (parameter `p`): 0, 1 or 2 items from `v` on.
+inline values inner_items(int p, value v) {
+  values out;
+  const value n = ((v % 3) + 3 + p) % 3;
+  for (value i = 0; i < n; ++i) out.push_back(v + i);
+  return out;
+}
+/// One value for a chunk (chunks' items): its size and its items in order.
+inline value chunk_value(const values& chunk) {
+  value acc = static_cast<value>(chunk.size());
+  for (value v : chunk) acc = fold_step(acc, v);
+  return acc;
+}
 /// repeat's parameter: the value and how many copies (200: more than the cooperative budget).
 inline value repeat_value(int p) { return p % 10; }
 inline std::size_t repeat_count(int p) {
@@ -168,6 +188,11 @@ inline constexpr kind_info kind_table[] = {
   {kind::fuse,           "fuse",           role::adapter,  1, 1,  false, false, no_param},
   {kind::chain,          "chain",          role::adapter,  2, 1,  false, false, no_text},
   {kind::zip,            "zip",            role::adapter,  2, 1,  false, false, no_text},
+  {kind::flatten,        "flatten",        role::adapter,  1, 3,  false, false,
+   [](int p) { return "(" + std::to_string(p) + " inner)"; }},
+  {kind::chunks,         "chunks",         role::adapter,  1, 3,  false, false,
+   [](int p) { return "(" + std::to_string(p + 1) + ")"; }},
+  {kind::boxed,          "boxed",          role::adapter,  1, 1,  false, false, no_param},
   {kind::collect,        "collect",        role::consumer, 1, 1,  false, false, no_param},
   {kind::fold,           "fold",           role::consumer, 1, 1,  false, false, no_param},
   {kind::fold_async,     "fold_async",     role::consumer, 1, 1,  true,  false, no_param},
@@ -633,6 +658,34 @@ class evaluator {
         if (b.what != pulled::item) return b;
         return item(pair_value(*std::exchange(s.held, std::nullopt), b.v));
       }
+      case kind::flatten:
+        for (;;) {
+          if (s.held) {  // the inner stream of outer item `held`, at item `pos`
+            const values inner = inner_items(n.param, *s.held);
+            if (s.pos < inner.size()) return item(inner[s.pos++]);
+            s.held.reset();
+          }
+          pulled x = child(0);
+          if (x.what != pulled::item) return x;
+          s.held = x.v;
+          s.pos = 0;
+        }
+      case kind::chunks: {
+        if (s.flag) return end();  // the upstream ended and its last chunk went out
+        values chunk;              // a stall ends the evaluation: no chunk outlives one pull
+        for (;;) {
+          pulled x = child(0);
+          if (x.what == pulled::end) {
+            s.flag = true;
+            return chunk.empty() ? x : item(chunk_value(chunk));
+          }
+          if (x.what != pulled::item) return x;
+          chunk.push_back(x.v);
+          if (chunk.size() == static_cast<std::size_t>(n.param + 1)) return item(chunk_value(chunk));
+        }
+      }
+      case kind::boxed:
+        return child(0);
       default:
         break;  // the consumers: run()
     }
@@ -891,6 +944,12 @@ class builder {
         return erase(child(0).chain(child(1)));
       case kind::zip:
         return erase(child(0).zip(child(1)).map(to_value));
+      case kind::flatten:
+        return erase(child(0).map([p](value v) { return futura::stream::iter(inner_items(p, v)); }).flatten());
+      case kind::chunks:
+        return erase(child(0).chunks(static_cast<std::size_t>(p + 1)).map(chunk_value));
+      case kind::boxed:
+        return erase(child(0).boxed());
       default:
         break;  // the consumers: build_root
     }

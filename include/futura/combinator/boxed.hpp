@@ -357,12 +357,8 @@ class [[nodiscard]] boxed_future : public future_ext<boxed_future<T>>, private d
   }
 
   void destroy_running() noexcept {
-    detail::boxed_thread& t = detail::boxed_this_thread();
-    if (t.destroy_depth >= detail::boxed_destroy_depth_limit && ops_->defer_destroy(storage_)) return;
-    ++t.destroy_depth;
-    ops_->destroy(storage_);
-    if (t.destroy_depth == 1) detail::boxed_drain_destroys();
-    --t.destroy_depth;
+    detail::boxed_destroy_bounded([this] { return ops_->defer_destroy(storage_); },
+                                  [this] { ops_->destroy(storage_); });
   }
 
   void steal(boxed_future& other) noexcept {

@@ -66,6 +66,12 @@ template <class S>
 class count_future;
 template <class S>
 class next_future;
+template <class S>
+class flatten_stream;
+template <class S, bool ReadyOnly = false>
+class chunks_stream;
+template <class T>
+class boxed_stream;
 
 }  // namespace futura::stream
 
@@ -73,6 +79,21 @@ namespace futura::detail {
 // for_each checks its callable before it names its step type: stream/for_each.hpp.
 template <class S, class F>
 auto start_for_each(S&& s, F&& f);
+// The try_ methods check that the items are results first: stream/detail/result_items.hpp (the
+// adapters made of a result combinator's function object) and the try_ headers.
+struct map_ok_combinator;
+struct map_err_combinator;
+struct and_then_combinator;
+template <class C, class S, class G>
+auto adapt_result_items(S&& s, G&& g);
+template <class S, class P>
+auto start_try_filter(S&& s, P&& pred);
+template <class S>
+auto start_try_next(S& s);
+template <class S, class F>
+auto start_try_for_each(S&& s, F&& f);
+template <class S>
+auto start_try_collect(S&& s);
 }  // namespace futura::detail
 
 namespace futura {
@@ -139,6 +160,47 @@ class stream_ext {
     static_assert(!std::is_lvalue_reference_v<S2>, "futura: .zip(s) consumes the stream s: pass std::move(s)");
     return stream::zip_stream<Derived, std::decay_t<S2>>(consumed(), std::forward<S2>(other));
   }
+  /// The items of each inner stream in turn, for a stream of streams: stream/flatten.hpp.
+  auto flatten() && { return stream::flatten_stream<Derived>(consumed()); }
+  /// `std::vector`s of `n` items (the last may be shorter); `n == 0` throws: stream/chunks.hpp.
+  auto chunks(std::size_t n) && { return stream::chunks_stream<Derived>(consumed(), n); }
+  /// `std::vector`s of the items ready at once, up to `n`; `n == 0` throws: stream/ready_chunks.hpp.
+  auto ready_chunks(std::size_t n) && { return stream::chunks_stream<Derived, true>(consumed(), n); }
+  /// The same stream behind a type-erased `boxed_stream<T>`: stream/boxed.hpp.
+  auto boxed() && { return stream::boxed_stream<item_t<Derived>>(consumed()); }
+  /// For items `result<T, E>`: `result<U, E>` of `f(value)`, errors passed: stream/map_ok.hpp.
+  template <class F>
+  auto map_ok(F&& f) && {
+    return detail::adapt_result_items<detail::map_ok_combinator>(consumed(), std::forward<F>(f));
+  }
+  /// For items `result<T, E>`: `result<T, E2>` with errors mapped by `f`: stream/map_err.hpp.
+  template <class F>
+  auto map_err(F&& f) && {
+    return detail::adapt_result_items<detail::map_err_combinator>(consumed(), std::forward<F>(f));
+  }
+  /// For items `result<T, E>`: what `f(value)` returns (a result, or a future of one), errors
+  /// passed: stream/and_then.hpp.
+  template <class F>
+  auto and_then(F&& f) && {
+    return detail::adapt_result_items<detail::and_then_combinator>(consumed(), std::forward<F>(f));
+  }
+  /// For items `result<T, E>`: the values for which `pred` holds, and the errors: stream/try_filter.hpp.
+  template <class P>
+  auto try_filter(P&& pred) && {
+    return detail::start_try_filter(consumed(), std::forward<P>(pred));
+  }
+  /// For items `result<T, E>`: a future of `result<void, E>` that runs `f` on each value until
+  /// the first error: stream/try_for_each.hpp.
+  template <class F>
+  auto try_for_each(F&& f) && {
+    return detail::start_try_for_each(consumed(), std::forward<F>(f));
+  }
+  /// For items `result<T, E>`: a future of `result<std::vector<T>, E>`, the values or the first
+  /// error: stream/try_collect.hpp.
+  auto try_collect() && { return detail::start_try_collect(consumed()); }
+  /// For items `result<T, E>`: a future of `result<std::optional<T>, E>` that refers to this
+  /// stream, as next() does: stream/try_next.hpp.
+  auto try_next() & { return detail::start_try_next(static_cast<Derived&>(*this)); }
   /// A future that runs `f` (returning void or a future) on every item: stream/for_each.hpp.
   template <class F>
   auto for_each(F&& f) && {
@@ -237,11 +299,62 @@ class stream_ext {
   void count(A&&...) & {
     static_assert(detail::dependent_false<A...>, "futura: .count consumes the stream: write std::move(s).count()");
   }
+  template <class... A>
+  void flatten(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .flatten consumes the stream: write std::move(s).flatten()");
+  }
+  template <class... A>
+  void chunks(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .chunks consumes the stream: write std::move(s).chunks(n)");
+  }
+  template <class... A>
+  void ready_chunks(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .ready_chunks consumes the stream: write std::move(s).ready_chunks(n)");
+  }
+  template <class... A>
+  void boxed(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .boxed consumes the stream: write std::move(s).boxed()");
+  }
+  template <class... A>
+  void map_ok(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .map_ok consumes the stream: write std::move(s).map_ok(f)");
+  }
+  template <class... A>
+  void map_err(A&&...) & {
+    static_assert(detail::dependent_false<A...>, "futura: .map_err consumes the stream: write std::move(s).map_err(f)");
+  }
+  template <class... A>
+  void and_then(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .and_then consumes the stream: write std::move(s).and_then(f)");
+  }
+  template <class... A>
+  void try_filter(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .try_filter consumes the stream: write std::move(s).try_filter(pred)");
+  }
+  template <class... A>
+  void try_for_each(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .try_for_each consumes the stream: write std::move(s).try_for_each(f)");
+  }
+  template <class... A>
+  void try_collect(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .try_collect consumes the stream: write std::move(s).try_collect()");
+  }
   // next() on a temporary would refer to a stream that is gone before the future is polled.
   template <class D = Derived>
   void next() && {
     static_assert(detail::dependent_false<D>,
                   "futura: .next() refers to the stream, which must outlive the future: call it on a named stream");
+  }
+  template <class D = Derived>
+  void try_next() && {
+    static_assert(detail::dependent_false<D>,
+                  "futura: .try_next() refers to the stream, which must outlive the future: call it on a named "
+                  "stream");
   }
 };
 

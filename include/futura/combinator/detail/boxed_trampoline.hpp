@@ -96,6 +96,20 @@ bool boxed_defer_destroy(void* block, boxed_destroy_fn destroy) noexcept;
 /// Destroys every block on the deferred-destruction list (the outermost box destructor calls it).
 void boxed_drain_destroys() noexcept;
 
+/// Destroys what a box holds without growing the stack past the limit: nested deeper than
+/// `boxed_destroy_depth_limit`, `defer()` hands it to the deferred-destruction list (and returns
+/// false when the list cannot grow: then `destroy()` runs in place); the outermost destruction
+/// drains the list. Shared by boxed_future and stream::boxed_stream.
+template <class Defer, class Destroy>
+void boxed_destroy_bounded(Defer&& defer, Destroy&& destroy) noexcept {
+  boxed_thread& t = boxed_this_thread();
+  if (t.destroy_depth >= boxed_destroy_depth_limit && defer()) return;
+  ++t.destroy_depth;
+  destroy();
+  if (t.destroy_depth == 1) boxed_drain_destroys();
+  --t.destroy_depth;
+}
+
 /// One box polling its inner future at depth > 0.
 class boxed_depth_guard {
  public:
