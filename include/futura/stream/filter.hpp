@@ -16,7 +16,7 @@
 //   auto s = futura::stream::iter(std::vector<int>{1, 2, 3, 4}).filter([](int x) { return x % 2 == 0; });  // 2, 4
 #pragma once
 
-#include <futura/core/detail/coop_budget.hpp>
+#include <futura/stream/detail/skipping.hpp>
 #include <futura/stream/stream_ext.hpp>
 
 #include <functional>
@@ -38,12 +38,7 @@ class [[nodiscard]] filter_stream : public stream_ext<filter_stream<S, P>> {
   filter_stream(S s, P pred) : s_(std::move(s)), pred_(std::move(pred)) {}
 
   poll_result<std::optional<item_type>> poll_next(waker& w) {
-    detail::coop_meter meter;
-    for (;;) {
-      poll_result<std::optional<item_type>> r = s_.poll_next(w);
-      if (r.is_pending() || !r.value() || std::invoke(pred_, std::as_const(*r.value()))) return r;
-      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
-    }
+    return detail::poll_skipping(s_, w, [this](const item_type& v) { return !std::invoke(pred_, v); });
   }
 
  private:

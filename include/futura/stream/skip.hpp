@@ -13,7 +13,7 @@
 //   auto s = futura::stream::iter(std::vector<int>{1, 2, 3}).skip(2);   // 3
 #pragma once
 
-#include <futura/core/detail/coop_budget.hpp>
+#include <futura/stream/detail/skipping.hpp>
 #include <futura/stream/stream_ext.hpp>
 
 #include <cstddef>
@@ -32,13 +32,12 @@ class [[nodiscard]] skip_stream : public stream_ext<skip_stream<S>> {
   skip_stream(S s, std::size_t n) : s_(std::move(s)), left_(n) {}
 
   poll_result<std::optional<item_type>> poll_next(waker& w) {
-    detail::coop_meter meter;
-    for (;;) {
-      poll_result<std::optional<item_type>> r = s_.poll_next(w);
-      if (left_ == 0 || r.is_pending() || !r.value()) return r;
+    if (left_ == 0) return s_.poll_next(w);
+    return detail::poll_skipping(s_, w, [this](const item_type&) {
+      if (left_ == 0) return false;
       --left_;
-      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
-    }
+      return true;
+    });
   }
 
  private:

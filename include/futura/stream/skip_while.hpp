@@ -14,7 +14,7 @@
 //   auto s = futura::stream::iter(std::vector<int>{1, 2, 5, 1}).skip_while([](int x) { return x < 3; });  // 5, 1
 #pragma once
 
-#include <futura/core/detail/coop_budget.hpp>
+#include <futura/stream/detail/skipping.hpp>
 #include <futura/stream/stream_ext.hpp>
 
 #include <functional>
@@ -36,16 +36,11 @@ class [[nodiscard]] skip_while_stream : public stream_ext<skip_while_stream<S, P
   skip_while_stream(S s, P pred) : s_(std::move(s)), pred_(std::move(pred)) {}
 
   poll_result<std::optional<item_type>> poll_next(waker& w) {
-    detail::coop_meter meter;
-    for (;;) {
-      poll_result<std::optional<item_type>> r = s_.poll_next(w);
-      if (passing_ || r.is_pending() || !r.value()) return r;
-      if (!std::invoke(pred_, std::as_const(*r.value()))) {
-        passing_ = true;
-        return r;
-      }
-      if (meter.spend()) return detail::coop_meter::yield(w);  // spent: the executor's other work first
-    }
+    if (passing_) return s_.poll_next(w);
+    return detail::poll_skipping(s_, w, [this](const item_type& v) {
+      passing_ = !std::invoke(pred_, v);  // the first rejected item passes, and every one after it
+      return !passing_;
+    });
   }
 
  private:
