@@ -116,7 +116,7 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
   poll_result<output_type> poll(waker& w) {
     if (auto* i = std::get_if<idle>(&stage_)) start(*i);
     if (auto* r = std::get_if<running>(&stage_)) {
-      poll_result<output_type> result = poll_running(*r, w);
+      poll_result<output_type> result = detail::poll_in_flight<done>(stage_, *r, w);
       if (result.is_ready()) stage_.template emplace<done>();
       return result;
     }
@@ -142,15 +142,6 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
       throw;
     }
     stage_.template emplace<running>(s, std::move(ex));
-  }
-
-  poll_result<output_type> poll_running(running& r, waker& w) {
-    try {
-      return r.poll(w);
-    } catch (...) {
-      stage_.template emplace<done>();
-      throw;
-    }
   }
 
   std::variant<idle, running, done> stage_;

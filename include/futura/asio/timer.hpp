@@ -136,7 +136,7 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   poll_result<unit> poll(waker& w) {
     if (auto* i = std::get_if<idle>(&stage_)) start(*i);
     if (auto* r = std::get_if<waiting>(&stage_)) {
-      poll_result<boost::system::result<void>> fired = poll_waiting(*r, w);
+      poll_result<boost::system::result<void>> fired = detail::poll_in_flight<done>(stage_, *r, w);
       if (fired.is_pending()) return pending;
       stage_.template emplace<done>();
       // Only a cancellation makes the wait fail, and only the drop of this future cancels it.
@@ -159,19 +159,10 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   void start(idle& i) {
     const clock::time_point deadline = i.relative ? clock::now() + i.after : i.at;
     auto* s = new detail::timer_op_state<Executor>(i.ex);
-    detail::sleep_handler handler(s);                      // owns the handler's reference from here on
+    detail::sleep_handler handler(s);                            // owns the handler's reference from here on
     stage_.template emplace<waiting>(s, detail::no_executor{});  // owns the future's reference
     try {
       s->start(deadline, std::move(handler));
-    } catch (...) {
-      stage_.template emplace<done>();
-      throw;
-    }
-  }
-
-  poll_result<boost::system::result<void>> poll_waiting(waiting& r, waker& w) {
-    try {
-      return r.poll(w);
     } catch (...) {
       stage_.template emplace<done>();
       throw;

@@ -33,11 +33,9 @@
 namespace futura {
 namespace detail {
 
-/// join's tag (detail/basic_join.hpp): every output kept as it is.
-struct join_combinator : any_future_goes {
+/// join's tag (detail/basic_join.hpp).
+struct join_combinator : collecting_join {
   static constexpr const char* name = "futura::join_future";
-  template <class... Fs>
-  using mode = join_collect_mode;
 };
 
 }  // namespace detail

@@ -40,11 +40,9 @@
 namespace futura {
 namespace detail {
 
-/// join_all's tag (detail/basic_join.hpp): every output kept as it is.
-struct join_all_combinator : any_future_goes {
+/// join_all's tag (detail/basic_join.hpp).
+struct join_all_combinator : collecting_join {
   static constexpr const char* name = "futura::join_all_future";
-  template <class F>
-  using mode = join_collect_mode;
 };
 
 }  // namespace detail

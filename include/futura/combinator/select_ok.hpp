@@ -72,13 +72,9 @@ class [[nodiscard]] select_ok_future : public future_ext<select_ok_future<F>> {
   using output_type = output_t<F>;
 
   /// Throws `std::invalid_argument` when `futures` is empty (it would never complete).
-  explicit select_ok_future(std::vector<F> futures) : futures_(std::move(futures)) {
-    if (futures_.empty()) {
-      detail::throw_standard<std::invalid_argument>(
-          boost::system::errc::invalid_argument,
-          "futura::select_ok: the vector of futures is empty, so it would never complete");
-    }
-  }
+  explicit select_ok_future(std::vector<F> futures)
+      : futures_(detail::select_nonempty(
+            std::move(futures), "futura::select_ok: the vector of futures is empty, so it would never complete")) {}
 
   poll_result<output_type> poll(waker& w) {
     // An empty vector means done: the input was not empty (constructor), and every way out
@@ -135,9 +131,7 @@ class [[nodiscard]] select_ok_future : public future_ext<select_ok_future<F>> {
 /// @endcode
 template <class V>
 auto select_ok(V&& futures) {
-  if constexpr (detail::check_future_vector_argument<detail::select_ok_combinator, V>()) {
-    return select_ok_future<typename detail::future_vector_t<V>::element_type>(std::forward<V>(futures));
-  }
+  return detail::make_select_future<detail::select_ok_combinator, select_ok_future>(std::forward<V>(futures));
 }
 
 }  // namespace futura

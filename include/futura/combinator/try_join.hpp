@@ -33,30 +33,9 @@
 namespace futura {
 namespace detail {
 
-/// try_join's tag (detail/basic_join.hpp): values unwrapped, the first error wins.
-struct try_join_combinator {
+/// try_join's tag (detail/basic_join.hpp).
+struct try_join_combinator : trying_join {
   static constexpr const char* name = "futura::try_join_future";
-
-  template <class... Fs>
-  using first_output = output_t<std::tuple_element_t<0, std::tuple<Fs...>>>;
-  template <class... Fs>
-  using mode = join_try_mode<typename join_result_traits<first_output<Fs...>>::error_type>;
-
-  /// Every child outputs a result with the first child's error type.
-  template <class... Fs>
-  static constexpr bool check() {
-    return check_outputs<Fs...>(std::index_sequence_for<Fs...>{}) &&
-           (same_result<output_t<Fs>, first_output<Fs...>> && ...);
-  }
-
- private:
-  template <class Out, class First>
-  static constexpr bool same_result = join_result_traits<Out>::is_result&& join_result_traits<First>::is_result&&
-      std::is_same_v<typename join_result_traits<Out>::error_type, typename join_result_traits<First>::error_type>;
-  template <class... Fs, std::size_t... Is>
-  static constexpr bool check_outputs(std::index_sequence<Is...>) {
-    return (check_try_join_output<output_t<Fs>, first_output<Fs...>, Is>() && ...);
-  }
 };
 
 }  // namespace detail

@@ -31,15 +31,9 @@
 namespace futura {
 namespace detail {
 
-/// try_join_all's tag (detail/basic_join.hpp): values unwrapped, the first error wins.
-struct try_join_all_combinator {
+/// try_join_all's tag (detail/basic_join.hpp).
+struct try_join_all_combinator : trying_join {
   static constexpr const char* name = "futura::try_join_all_future";
-  template <class F>
-  using mode = join_try_mode<typename join_result_traits<output_t<F>>::error_type>;
-  template <class F>
-  static constexpr bool check() {
-    return check_try_join_output<output_t<F>, output_t<F>>() && join_result_traits<output_t<F>>::is_result;
-  }
 };
 
 }  // namespace detail

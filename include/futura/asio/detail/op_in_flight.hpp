@@ -23,6 +23,7 @@
 #pragma once
 
 #include <futura/asio/detail/async_op_state.hpp>
+#include <futura/core/waker.hpp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/executor.hpp>
@@ -205,5 +206,18 @@ class op_in_flight {
   async_op_state<Output>* state_;
   Source src_;
 };
+
+/// Polls `op`, the running operation held by `stage` (a future's `std::variant` of stages): when
+/// the poll throws, `stage` becomes `Done` (dropping the operation, so cancelling it) and the
+/// exception propagates (rule 6).
+template <class Done, class Stage, class Op>
+auto poll_in_flight(Stage& stage, Op& op, waker& w) -> decltype(op.poll(w)) {
+  try {
+    return op.poll(w);
+  } catch (...) {
+    stage.template emplace<Done>();
+    throw;
+  }
+}
 
 }  // namespace futura::detail

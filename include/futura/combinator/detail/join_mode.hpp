@@ -6,6 +6,7 @@
 // `boost::system::result` values and stops at the first error.
 #pragma once
 
+#include <futura/combinator/detail/argument_checks.hpp>
 #include <futura/core/poll_result.hpp>
 
 #include <utility>
@@ -35,6 +36,13 @@ struct join_collect_mode {
   static poll_result<Values> ready(Args&&... args) {
     return poll_result<Values>(std::in_place, std::forward<Args>(args)...);
   }
+};
+
+/// The base of the tags of join and join_all (detail/basic_join.hpp): any futures, every output
+/// kept as it is. A tag adds only its `name`.
+struct collecting_join : any_future_goes {
+  template <class... Fs>
+  using mode = join_collect_mode;
 };
 
 }  // namespace futura::detail

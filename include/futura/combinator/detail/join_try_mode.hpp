@@ -3,11 +3,13 @@
 // error ends the join.
 #pragma once
 
+#include <futura/core/future_traits.hpp>
 #include <futura/core/poll_result.hpp>
 
 #include <boost/system/result.hpp>
 
 #include <cstddef>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -77,6 +79,32 @@ struct join_try_mode {
   template <class Values>
   static poll_result<output_t<Values>> fail(E e) {
     return poll_result<output_t<Values>>(std::in_place, boost::system::in_place_error, std::move(e));
+  }
+};
+
+/// The base of the tags of try_join and try_join_all (detail/basic_join.hpp): children of
+/// `boost::system::result<T, E>` with one `E`, values unwrapped, the first error wins. A tag adds
+/// only its `name`; try_join_all checks its one child type `F` as a try_join of `F` alone.
+struct trying_join {
+  template <class... Fs>
+  using first_output = output_t<std::tuple_element_t<0, std::tuple<Fs...>>>;
+  template <class... Fs>
+  using mode = join_try_mode<typename join_result_traits<first_output<Fs...>>::error_type>;
+
+  /// Every child outputs a result with the first child's error type.
+  template <class... Fs>
+  static constexpr bool check() {
+    return check_outputs<Fs...>(std::index_sequence_for<Fs...>{}) &&
+           (same_result<output_t<Fs>, first_output<Fs...>> && ...);
+  }
+
+ private:
+  template <class Out, class First>
+  static constexpr bool same_result = join_result_traits<Out>::is_result&& join_result_traits<First>::is_result&&
+      std::is_same_v<typename join_result_traits<Out>::error_type, typename join_result_traits<First>::error_type>;
+  template <class... Fs, std::size_t... Is>
+  static constexpr bool check_outputs(std::index_sequence<Is...>) {
+    return (check_try_join_output<output_t<Fs>, first_output<Fs...>, Is>() && ...);
   }
 };
 

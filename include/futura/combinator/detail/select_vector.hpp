@@ -1,14 +1,37 @@
-// futura/combinator/detail/select_vector.hpp — removing one future from the vector of select_all /
-// select_ok without reordering the others and, where the type allows, without allocating.
+// futura/combinator/detail/select_vector.hpp — the vector of futures of select_all / select_ok:
+// checking and taking it (the factory and the constructor of both), and removing one future
+// without reordering the others and, where the type allows, without allocating.
 #pragma once
+
+#include <futura/combinator/detail/argument_checks.hpp>
+#include <futura/core/detail/exceptions.hpp>
 
 #include <cstddef>
 #include <new>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace futura::detail {
+
+/// The factory of select_all and select_ok: `Future<F>(futures)` for a `std::vector<F>` handed
+/// over, once check_future_vector_argument passed (nothing otherwise: its static_assert is the
+/// one message).
+template <class Combinator, template <class> class Future, class V>
+auto make_select_future(V&& futures) {
+  if constexpr (check_future_vector_argument<Combinator, V>()) {
+    return Future<typename future_vector_t<V>::element_type>(std::forward<V>(futures));
+  }
+}
+
+/// What the constructors of select_all and select_ok keep: `futures`, unless it is empty (the
+/// select would never complete): then throws `std::invalid_argument(what)`.
+template <class F>
+std::vector<F> select_nonempty(std::vector<F>&& futures, const char* what) {
+  if (futures.empty()) throw_standard<std::invalid_argument>(boost::system::errc::invalid_argument, what);
+  return std::move(futures);
+}
 
 /// Removes element `i` of `v` and keeps the order of the others.
 ///
