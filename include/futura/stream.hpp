@@ -13,6 +13,9 @@
 #include <futura/stream/repeat.hpp>
 #include <futura/stream/unfold.hpp>
 
+#include <futura/stream/futures_ordered.hpp>
+#include <futura/stream/futures_unordered.hpp>
+
 #include <futura/stream/chain.hpp>
 #include <futura/stream/enumerate.hpp>
 #include <futura/stream/filter.hpp>
