@@ -16,6 +16,8 @@
 #include <futura/stream/futures_ordered.hpp>
 #include <futura/stream/futures_unordered.hpp>
 
+#include <futura/stream/buffer_unordered.hpp>
+#include <futura/stream/buffered.hpp>
 #include <futura/stream/chain.hpp>
 #include <futura/stream/enumerate.hpp>
 #include <futura/stream/filter.hpp>
@@ -34,4 +36,6 @@
 #include <futura/stream/count.hpp>
 #include <futura/stream/fold.hpp>
 #include <futura/stream/for_each.hpp>
+#include <futura/stream/for_each_concurrent.hpp>
 #include <futura/stream/next.hpp>
+#include <futura/stream/try_for_each_concurrent.hpp>
