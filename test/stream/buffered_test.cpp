@@ -21,8 +21,6 @@ using namespace futura_test;
 
 namespace {
 
-constexpr int budget = static_cast<int>(futura::detail::coop_budget);
-
 template <class T>
 bool yields(futura::poll_result<std::optional<T>> r, const T& v) {
   return r.is_ready() && r.value().has_value() && *r.value() == v;

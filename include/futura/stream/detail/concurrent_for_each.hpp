@@ -127,7 +127,7 @@ struct for_each_concurrent_mode {
 
   template <class F, class T, class Set>
   static std::optional<unit> start(F& f, T&& item, Set& set) {
-    set.push(std::invoke(f, std::move(item)));
+    set.push(std::invoke(f, std::forward<T>(item)));
     return std::nullopt;
   }
   template <class Out>
