@@ -224,10 +224,12 @@ BOOST_AUTO_TEST_CASE(runs_up_to_limit_futures_at_once_until_the_stream_ends) {
     return probes[static_cast<std::size_t>(i)].future();
   });
   static_assert(std::is_same_v<futura::output_t<decltype(f)>, futura::unit>);
-  futura::waker w;
+  counting_waker parent;
+  futura::waker w = parent.make();
   BOOST_TEST(f.poll(w).is_pending());
   BOOST_TEST(calls == 2);
   probes[1].complete(1);
+  BOOST_TEST(parent.wakes() == 1);  // a child's wake reaches the first poll's waker
   BOOST_TEST(f.poll(w).is_pending());
   BOOST_TEST(calls == 3);  // 1 is done: room for one more, polled in the same poll
   BOOST_TEST(probes[2].polls() == 1);
@@ -235,6 +237,22 @@ BOOST_AUTO_TEST_CASE(runs_up_to_limit_futures_at_once_until_the_stream_ends) {
   BOOST_TEST(f.poll(w).is_ready());
   BOOST_TEST(calls == 5);
   for (const auto& p : probes) BOOST_TEST(p.drops() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(futures_completed_from_another_thread_wake_it_from_its_first_poll_on) {
+  constexpr int n = 200;
+  std::vector<futura::promise<int>> promises(n);
+  std::vector<futura::promise_future<int>> futures;
+  for (auto& p : promises) futures.push_back(p.get_future());
+  int sum = 0;
+  std::thread setter([&] {
+    for (int i = n - 1; i >= 0; --i) promises[static_cast<std::size_t>(i)].set_value(i);
+  });
+  futura::block_on(futura::stream::iter(std::move(futures)).for_each_concurrent(4, [&](futura::promise_future<int> f) {
+    return std::move(f).then([&](int x) { sum += x; });
+  }));
+  setter.join();
+  BOOST_TEST(sum == (n - 1) * n / 2);
 }
 
 BOOST_AUTO_TEST_CASE(limit_zero_runs_every_future_at_once) {

@@ -177,7 +177,8 @@ class futures_set {
   }
 
   /// Registers the parent's waker and takes the children woken since the last poll. Call once
-  /// per poll, before poll_woken; nothing to do while nothing was ever pushed.
+  /// per poll, before poll_woken and after the pushes of the poll (before the first push there
+  /// is no state to register with).
   void begin_poll(const waker& w) {
     if (!state_) return;
     state_->parent.register_waker(w);
