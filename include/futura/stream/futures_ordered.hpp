@@ -79,7 +79,7 @@ class [[nodiscard]] futures_ordered : public stream_ext<futures_ordered<F>> {
     skip_dropped();
     if (count_ == 0) return std::optional<item_type>();
     if (front()->stage == detail::slot_stage::kept) return std::optional<item_type>(pop_kept());
-    set_.begin_poll(w);
+    set_.start_poll();
     for (;;) {
       poll_result<typename set_type::finished_child> r = poll_woken(w, meter);
       if (r.is_pending()) return futura::pending;

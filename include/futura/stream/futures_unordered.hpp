@@ -17,12 +17,14 @@
 //
 // Cost: each child has its own waker. A wake puts the child on the set's ready queue (one atomic
 // exchange and one compare-and-swap, no allocation) and wakes the set's waker once per batch of
-// wakes between two polls; a poll takes the queue (one exchange) and polls only the children woken
-// since the last poll, and the ones pushed since, each at most once, in wake order (then push
-// order). So a poll after one child's wake polls exactly that child, and a child that wakes itself
-// during its poll is polled again at the next poll, never in this one: it cannot livelock the set
-// (the set's waker is woken, and the poll returns). One poll polls at most `detail::coop_budget`
-// (128) children that stay pending, then wakes its waker and answers pending.
+// wakes between two polls. A poll first polls the children it took earlier and has not polled
+// yet, and the ones pushed since (in that order); when none is left, it registers its waker and
+// takes the queue (one exchange), once per poll, and polls those, in wake order. So a poll after
+// one child's wake polls exactly that child; a poll that finds a ready child on its own list
+// touches no shared atomic; and a child is polled at most once per poll: one that wakes itself
+// during its poll is polled again at the next poll, never in this one, so it cannot livelock the
+// set (the set's waker is woken, and the poll returns). One poll polls at most
+// `detail::coop_budget` (128) children that stay pending, then wakes its waker and answers pending.
 // Threads: the set is pushed to and polled by one thread at a time; its children's wakers may be
 // woken from any thread, also while the set is being dropped.
 // Destruction: a child is destroyed as soon as it is ready, before its output is returned; dropping
@@ -35,7 +37,8 @@
 // child left behind may wake the new one: a spurious poll.
 // Allocation: slots are allocated in chunks (8, then doubling), only when more children are live
 // than ever before; a finished child's slot is reused, so a steady state allocates nothing. Per
-// child: its future and 32 bytes. The chunks are freed with the set, once no waker is left.
+// child: 24 bytes and its future (at least 8 bytes: a free slot links the free list there).
+// The chunks are freed with the set, once no waker is left.
 //
 // Example:
 //   futura::stream::futures_unordered<futura::boxed_future<reply>> set;
@@ -82,7 +85,7 @@ class [[nodiscard]] futures_unordered : public stream_ext<futures_unordered<F>> 
   /// poll_next counting against a budget the caller shares (the adapters built on the set).
   poll_result<std::optional<item_type>> poll_next(waker& w, detail::coop_meter& meter) {
     if (set_.live() == 0) return std::optional<item_type>();
-    set_.begin_poll(w);
+    set_.start_poll();
     poll_result<typename set_type::finished_child> r = set_.poll_woken(w, meter);
     if (r.is_pending()) return futura::pending;
     set_.release(r.value().where);

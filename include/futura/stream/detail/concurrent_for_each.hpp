@@ -52,8 +52,8 @@ class [[nodiscard]] concurrent_for_each_future : public future_ext<concurrent_fo
     if (done_) polled_after_completion(Mode::name);
     coop_meter meter;
     FUTURA_TRY {
+      set_.start_poll();
       bool upstream_pending = false;
-      bool began = false;  // begin_poll once per poll, after the first push (which makes the state)
       for (;;) {
         while (!upstream_ended_ && !upstream_pending && (limit_ == 0 || set_.live() < limit_)) {
           poll_result<std::optional<item_t<S>>> r = s_.poll_next(w);
@@ -71,10 +71,6 @@ class [[nodiscard]] concurrent_for_each_future : public future_ext<concurrent_fo
         if (set_.live() == 0) {
           if (upstream_ended_) return finish(output_type());
           return pending;  // the upstream is pending: its wake reaches w
-        }
-        if (!began) {
-          set_.begin_poll(w);
-          began = true;
         }
         poll_result<typename set_type::finished_child> r = set_.poll_woken(w, meter);
         if (r.is_pending()) return pending;

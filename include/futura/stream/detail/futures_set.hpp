@@ -2,20 +2,28 @@
 // ready queue: what futures_unordered, futures_ordered, buffered, buffer_unordered and
 // for_each_concurrent share.
 //
-//   push(f):     take a free slot (or grow), move f in, queue the slot in the owner's list
-//   begin_poll:  register the parent's waker; append the woken slots (ready_queue.hpp) to the list
-//   poll_woken:  pop the list in order; unqueue each slot, then poll its child once:
-//                  pending --> next slot (one budget step; spent: wake self, pending)
-//                  ready   --> the child is destroyed; its slot and output go to the caller,
-//                              which releases the slot or keeps the output in it (ordered sets)
-//                  throws  --> the child is destroyed, its slot released (or marked dropped, for
-//                              an ordered set's bookkeeping), the exception propagates
+//   push(f):      take a free slot (or grow), move f in, queue the slot on the owner's list
+//   start_poll:   a new poll of the owner: each child is polled at most once until the next one
+//   poll_woken:   pop the owner's list in order; unqueue each slot, then poll its child once:
+//                   pending --> next slot (one budget step; spent: wake self, pending)
+//                   ready   --> the child is destroyed; its slot and output go to the caller,
+//                               which releases the slot or keeps the output in it (ordered sets)
+//                   throws  --> the child is destroyed, its slot released (or marked dropped, for
+//                               an ordered set's bookkeeping), the exception propagates
+//                 the list empty: register the parent's waker and take the woken slots
+//                 (ready_queue.hpp) onto the list, once per poll; a slot polled in this poll
+//                 already goes back to the stack. Nothing left: pending.
+//
+// The owner's list is polled before the stack is taken, so a poll that finds a ready child there
+// registers nothing and takes nothing: a stream of ready children (buffer_unordered over ready
+// futures) costs no atomic operation on the shared state per item.
 //
 // Slots live in chunks owned by the shared state (ready_queue.hpp): the first chunk holds 8,
 // each later one as many as all before it, so capacity doubles and a chunk is allocated only
-// when more children are live than ever before. A released slot goes on a free list (last in,
-// first out: the warmest slot is reused first), so a steady state allocates nothing. A chunk never
-// moves: child wakers point into it.
+// when more children are live than ever before. A released slot goes on a free list, linked
+// through the storage its child used (last in, first out: the warmest slot is reused first), so a
+// steady state allocates nothing. A slot is constructed when first
+// used, and a chunk never moves: child wakers point into it.
 //
 // Work: O(1) per push, per wake and per child poll; a poll polls only the children woken since
 // the last poll (plus those pushed since), each at most once. Clearing (the owner's drop)
@@ -54,10 +62,11 @@ struct set_slot : ready_node {
   set_slot& operator=(const set_slot&) = delete;
 
   slot_stage stage = slot_stage::free;
-  set_slot* next_free = nullptr;  // owner only
+  std::uint32_t polled_in = 0;  // owner only: the poll that polled it last (futures_set::start_poll)
   union {
     F future;
     V value;
+    set_slot* next_free;  // on the free list (owner only)
   };
 };
 
@@ -68,13 +77,24 @@ class set_slots final : public ready_queue {
   using slot = set_slot<F, V>;
 
   set_slots() noexcept = default;
-  ~set_slots() override = default;  // the owner destroyed what the slots held
+  ~set_slots() override {  // the owner destroyed what the slots held
+    for (chunk& c : chunks_) {
+      for (std::size_t i = 0, n = used(c); i < n; ++i) c.slots[i].~slot();
+      std::allocator<slot>().deallocate(c.slots, c.size);
+    }
+  }
 
-  /// Owner only: a free slot, growing when none is left.
+  /// Owner only: a free slot (the last released first), else the next never used, growing when
+  /// none is left.
   slot* acquire_slot() {
-    if (free_ == nullptr) grow();
-    slot* s = free_;
-    free_ = s->next_free;
+    if (free_ != nullptr) {
+      slot* s = free_;
+      free_ = s->next_free;
+      return s;
+    }
+    if (unused_ == end_) grow();
+    slot* s = ::new (static_cast<void*>(unused_++)) slot();
+    s->owner = this;
     return s;
   }
 
@@ -88,7 +108,7 @@ class set_slots final : public ready_queue {
   /// Owner only: destroys every child and kept output.
   void destroy_all() noexcept {
     for (chunk& c : chunks_) {
-      for (std::size_t i = 0; i < c.size; ++i) {
+      for (std::size_t i = 0, n = used(c); i < n; ++i) {
         slot& s = c.slots[i];
         if (s.stage == slot_stage::running) {
           s.future.~F();
@@ -101,26 +121,31 @@ class set_slots final : public ready_queue {
   }
 
  private:
+  // A chunk's slots are constructed when first used, so a chunk costs nothing before.
   struct chunk {
-    std::unique_ptr<slot[]> slots;
+    slot* slots;
     std::size_t size;
   };
+
+  /// The slots of `c` constructed so far: all but in the last chunk, up to unused_.
+  std::size_t used(const chunk& c) const noexcept {
+    return &c == &chunks_.back() ? static_cast<std::size_t>(unused_ - c.slots) : c.size;
+  }
 
   void grow() {
     const std::size_t n = capacity_ == 0 ? 8 : capacity_;
     chunks_.reserve(chunks_.size() + 1);  // so that the push below cannot throw and leak the chunk
-    chunks_.push_back(chunk{std::unique_ptr<slot[]>(new slot[n]), n});
-    slot* slots = chunks_.back().slots.get();
-    for (std::size_t i = n; i-- > 0;) {  // handed out in address order
-      slots[i].owner = this;
-      slots[i].next_free = free_;
-      free_ = &slots[i];
-    }
+    slot* slots = std::allocator<slot>().allocate(n);
+    chunks_.push_back(chunk{slots, n});
+    unused_ = slots;
+    end_ = slots + n;
     capacity_ += n;
   }
 
   std::vector<chunk> chunks_;
-  slot* free_ = nullptr;
+  slot* unused_ = nullptr;  // the last chunk's slots not constructed yet: [unused_, end_)
+  slot* end_ = nullptr;
+  slot* free_ = nullptr;  // through the free slots' next_free
   std::size_t capacity_ = 0;
 };
 
@@ -143,13 +168,17 @@ class futures_set {
       : state_(std::move(o.state_)),
         head_(std::exchange(o.head_, nullptr)),
         tail_(std::exchange(o.tail_, nullptr)),
-        live_(std::exchange(o.live_, 0)) {}
+        live_(std::exchange(o.live_, 0)),
+        poll_id_(o.poll_id_),
+        taken_(o.taken_) {}
   futures_set& operator=(futures_set&& o) noexcept {
     futures_set moved(std::move(o));
     std::swap(state_, moved.state_);
     std::swap(head_, moved.head_);
     std::swap(tail_, moved.tail_);
     std::swap(live_, moved.live_);
+    std::swap(poll_id_, moved.poll_id_);
+    std::swap(taken_, moved.taken_);
     return *this;
   }
   futures_set(const futures_set&) = delete;
@@ -171,40 +200,53 @@ class futures_set {
       FUTURA_RETHROW;
     }
     s->stage = slot_stage::running;
+    s->polled_in = poll_id_ - 1;  // not polled in this poll, whatever its slot's last child was
     ++live_;
     if (ready_queue::claim(s)) append(s, s);  // else a stale wake queued the reused slot already
     return s;
   }
 
-  /// Registers the parent's waker and takes the children woken since the last poll. Call once
-  /// per poll, before poll_woken and after the pushes of the poll (before the first push there
-  /// is no state to register with).
-  void begin_poll(const waker& w) {
-    if (!state_) return;
-    state_->parent.register_waker(w);
-    ready_node* last = nullptr;
-    if (ready_node* first = state_->take_woken(last)) append(first, last);
+  /// Starts a poll of the set (once per poll of its owner): from here to the next start_poll, each
+  /// child is polled at most once, and the woken children are taken at most once.
+  void start_poll() noexcept {
+    ++poll_id_;
+    taken_ = false;
   }
 
-  /// Polls the taken children in order until one finishes (its slot is the caller's to release
-  /// or keep); pending when none is left, or after spending the budget (then `w` was woken).
+  /// Polls the queued children in order until one finishes (its slot is the caller's to release
+  /// or keep). First the ones taken by earlier polls and pushed since; when none is left, the
+  /// parent's waker is registered and the woken children are taken, once per poll. Pending when
+  /// nothing is left (a later wake wakes `w`), or after spending the budget (then `w` was woken).
+  /// A child already polled in this poll and woken since goes back to the stack, for the next.
   poll_result<finished_child> poll_woken(waker& w, coop_meter& meter) {
-    while (head_ != nullptr) {
-      ready_node* n = head_;
-      head_ = n->next;
-      if (head_ == nullptr) tail_ = nullptr;
-      ready_queue::unqueue(n);
-      slot* s = static_cast<slot*>(n);
-      if (s->stage != slot_stage::running) continue;  // woken by a stale waker of its slot
-      poll_result<output_type> r = poll_child(*s);
-      if (r.is_ready()) {
-        s->future.~F();  // a finished child is destroyed before its output leaves
-        s->stage = slot_stage::finished;
-        return poll_result<finished_child>(std::in_place, finished_child{s, std::move(r).value()});
+    for (;;) {
+      while (head_ != nullptr) {
+        ready_node* n = head_;
+        head_ = n->next;
+        if (head_ == nullptr) tail_ = nullptr;
+        slot* s = static_cast<slot*>(n);
+        if (s->polled_in == poll_id_) {
+          state_->requeue(n);  // still queued: back on the stack, for the next poll
+          continue;
+        }
+        ready_queue::unqueue(n);
+        if (s->stage != slot_stage::running) continue;  // woken by a stale waker of its slot
+        s->polled_in = poll_id_;
+        poll_result<output_type> r = poll_child(*s);
+        if (r.is_ready()) {
+          s->future.~F();  // a finished child is destroyed before its output leaves
+          s->stage = slot_stage::finished;
+          return poll_result<finished_child>(std::in_place, finished_child{s, std::move(r).value()});
+        }
+        if (meter.spend()) return coop_meter::yield(w);
       }
-      if (meter.spend()) return coop_meter::yield(w);
+      if (taken_ || !state_) return pending;
+      // Register before taking, so that a wake after the take finds the stack empty and wakes w.
+      taken_ = true;
+      state_->parent.register_waker(w);
+      ready_node* last = nullptr;
+      if (ready_node* first = state_->take_woken(last)) append(first, last);
     }
-    return pending;
   }
 
   /// The slot of a finished child holds nothing any more.
@@ -267,6 +309,8 @@ class futures_set {
   ready_node* head_ = nullptr;  // the owner's list: taken or pushed, not yet polled (queued)
   ready_node* tail_ = nullptr;
   std::size_t live_ = 0;
+  std::uint32_t poll_id_ = 0;  // counts start_poll (wraps: a stale match costs one deferred poll)
+  bool taken_ = false;         // the woken children were taken in this poll
 };
 
 }  // namespace futura::detail

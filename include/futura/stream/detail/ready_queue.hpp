@@ -13,7 +13,8 @@
 //   poll:        register the parent's waker, then take the whole stack with one exchange and
 //                reverse it (wake order); for each node, clear `queued` before polling its child,
 //                so that a wake during the child's poll pushes it again, for the next poll,
-//                never this one.
+//                never this one. (The owner polls the nodes it took earlier first, and takes
+//                only when it has none left: futures_set.hpp.)
 //
 // The poll takes the stack after it registered the parent's waker, so a wake either lands before
 // the take (its child is polled now) or finds the stack empty after it (and wakes the new
@@ -43,6 +44,7 @@ struct ready_node {
   ready_queue* owner = nullptr;
   ready_node* next = nullptr;       // the stack's link, then the owner's (never both at once)
   std::atomic<bool> queued{false};  // on the stack or in the owner's list of taken nodes
+  std::atomic<bool> cloned{false};  // a waker of this node was ever cloned (never cleared)
 };
 
 /// The shared part of a set: the stack of woken nodes and the parent's waker. Derived states
@@ -59,16 +61,15 @@ class ready_queue : public intrusive_ref_count<ready_queue> {
   /// Marks `n` woken: pushes it unless it is queued already, and wakes the parent when the
   /// stack was empty. Any thread.
   static void wake_node(ready_node* n) noexcept {
-    // seq_cst here and in unqueue, as futures-rs: a wake that finds the node still queued must
-    // be seen by the child's coming poll.
-    if (n->queued.exchange(true, std::memory_order_seq_cst)) return;  // queued: the poll will see it
-    ready_queue* q = n->owner;
+    // A wake that finds the node still queued leaves: the owner polls the child after unqueue.
+    // What the waker did before (completing the child's state) reaches that poll through the
+    // child's own protocol: the child registers its new waker in the state the waker took the old
+    // one from, so either the child sees the completion, or the completion takes the new waker,
+    // whose wake then comes after the owner's unqueue (it happens before the new registration)
+    // and pushes the node again. So unqueue is a plain release store, not an exchange.
+    if (n->queued.exchange(true, std::memory_order_acq_rel)) return;  // queued: the poll will see it
     FUTURA_CHAOS_POINT("ready_queue.wake.claimed");
-    ready_node* head = q->head_.load(std::memory_order_relaxed);
-    do {
-      n->next = head;
-    } while (!q->head_.compare_exchange_weak(head, n, std::memory_order_acq_rel, std::memory_order_relaxed));
-    if (head == nullptr) q->parent.wake();
+    n->owner->requeue(n);
   }
 
   /// Owner only: takes every woken node, in wake order (a chain through `next` ending at `last`;
@@ -87,19 +88,37 @@ class ready_queue : public intrusive_ref_count<ready_queue> {
     return reversed;
   }
 
+  /// Owner only: puts back on the stack a node it took and did not poll (it is still queued),
+  /// waking the parent when the stack was empty, as a wake would.
+  void requeue(ready_node* n) noexcept {
+    if (push(n)) parent.wake();
+  }
+
   /// Owner only: claims `n` for its queue without a wake (a child pushed to the set). False
   /// when it is queued already (a stale waker of the reused node was faster: the stack has it).
-  static bool claim(ready_node* n) noexcept { return !n->queued.exchange(true, std::memory_order_acq_rel); }
+  /// A node whose waker was never cloned has no waker but the owner's borrowed one: nobody else
+  /// can queue it, and a plain store does.
+  static bool claim(ready_node* n) noexcept {
+    // Relaxed: the first clone of a node's waker is made from the borrowed waker of its poll,
+    // inside that poll, so before the owner reads here.
+    if (!n->cloned.load(std::memory_order_relaxed)) {
+      n->queued.store(true, std::memory_order_relaxed);
+      return true;
+    }
+    return !n->queued.exchange(true, std::memory_order_acq_rel);
+  }
 
   /// Owner only, before polling the child of a taken node: later wakes queue it again.
-  static void unqueue(ready_node* n) noexcept { n->queued.store(false, std::memory_order_seq_cst); }
+  static void unqueue(ready_node* n) noexcept { n->queued.store(false, std::memory_order_release); }
 
   /// The child's waker, borrowed (no reference taken): valid while the owner holds the state.
   static raw_waker child_waker(ready_node* n) noexcept { return {&vtable, n}; }
 
  private:
   static raw_waker clone(void* p) noexcept {
-    static_cast<ready_node*>(p)->owner->add_ref();
+    auto* n = static_cast<ready_node*>(p);
+    n->owner->add_ref();
+    if (!n->cloned.load(std::memory_order_relaxed)) n->cloned.store(true, std::memory_order_relaxed);
     return {&vtable, p};
   }
   static void wake_by_ref(void* p) noexcept { wake_node(static_cast<ready_node*>(p)); }
@@ -112,6 +131,15 @@ class ready_queue : public intrusive_ref_count<ready_queue> {
     static_cast<ready_node*>(p)->owner->release();
   }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
+
+  /// Pushes a node this caller owns the queueing of; true when the stack was empty.
+  bool push(ready_node* n) noexcept {
+    ready_node* head = head_.load(std::memory_order_relaxed);
+    do {
+      n->next = head;
+    } while (!head_.compare_exchange_weak(head, n, std::memory_order_acq_rel, std::memory_order_relaxed));
+    return head == nullptr;
+  }
 
   std::atomic<ready_node*> head_{nullptr};
 };
