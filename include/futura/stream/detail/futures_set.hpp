@@ -134,7 +134,8 @@ class set_slots final : public ready_queue {
 
   void grow() {
     const std::size_t n = capacity_ == 0 ? 8 : capacity_;
-    chunks_.reserve(chunks_.size() + 1);  // so that the push below cannot throw and leak the chunk
+    // Room first, so that the push below cannot throw and leak the chunk.
+    if (chunks_.size() == chunks_.capacity()) chunks_.reserve(chunks_.empty() ? 8 : 2 * chunks_.size());
     slot* slots = std::allocator<slot>().allocate(n);
     chunks_.push_back(chunk{slots, n});
     unused_ = slots;
