@@ -11,13 +11,21 @@
 //                 order into a vector
 //   boost_thread  boost::when_all over N boost::promise<int> futures, then .get() of each
 // Counters: allocs and bytes per run, items (= N) and bytes per item.
+//
+// W9 fan-in, in the same process: the same N promise futures pushed to a
+// stream::futures_unordered, polled until every child has been polled once (the set's budget
+// makes that several polls), fulfilled in reverse, then drained (the outputs come in wake order,
+// N-1 first, into a vector reserved for N). Columns: futura (the set) and join_all (W2's futura
+// run above), so the table prints join_all / futura; design.md's target: within 1.3x.
 #include <support/bench.hpp>
 #include <support/boost_thread.hpp>
 
 #include <futura/combinator/join_all.hpp>
 #include <futura/core.hpp>
+#include <futura/stream/futures_unordered.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,6 +76,46 @@ void futura_join_all(benchmark::State& state) {
   for (auto _ : state) run();
   check(state, pending_at_first_poll, "W2 futura: join_all is pending at its first poll");
   check(state, in_input_order(out, n), "W2 futura: values collected in input order");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+/// True when `values` is n-1, n-2, ..., 0: every element arrived, in the order of the wakes.
+bool in_reverse_order(const std::vector<int>& values, std::int64_t n) {
+  if (static_cast<std::int64_t>(values.size()) != n) return false;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (values[static_cast<std::size_t>(i)] != static_cast<int>(n - 1 - i)) return false;
+  }
+  return true;
+}
+
+void futura_futures_unordered(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  const auto count = static_cast<std::size_t>(n);
+  std::vector<int> out;
+  bool pending_until_set = true;
+  auto run = [&] {
+    std::vector<futura::promise<int>> promises(count);
+    futura::stream::futures_unordered<futura::promise_future<int>> set;
+    for (auto& p : promises) set.push(p.get_future());
+    futura_bench::wake_counter parent;
+    futura::waker w = parent.make();
+    for (int yields = parent.wakes();; yields = parent.wakes()) {  // a poll that yielded woke w
+      pending_until_set = set.poll_next(w).is_pending() && pending_until_set;
+      if (parent.wakes() == yields) break;  // every child polled once, all pending
+    }
+    for (std::size_t i = count; i-- > 0;) promises[i].set_value(static_cast<int>(i));
+    std::vector<int> values;
+    values.reserve(count);
+    for (futura::poll_result<std::optional<int>> r = set.poll_next(w); r.is_ready() && r.value();
+         r = set.poll_next(w)) {
+      values.push_back(*r.value());
+    }
+    out = std::move(values);
+  };
+  const auto allocs = allocations_per_run("W9/futures_unordered/" + std::to_string(n), run);
+  for (auto _ : state) run();
+  check(state, pending_until_set, "W9 futura: futures_unordered is pending before the promises are set");
+  check(state, in_reverse_order(out, n), "W9 futura: every value drained, in wake order");
   report_allocations(state, allocs, static_cast<double>(n));
 }
 
@@ -133,6 +181,16 @@ void register_w2(const config& cfg) {
   with_sizes(add(cfg, workload, "boost_thread", &boost_when_all));
 }
 
+void register_w9_fan_in(const config& cfg) {
+  const std::vector<std::int64_t> sizes =
+      cfg.smoke ? std::vector<std::int64_t>{100, 1000} : std::vector<std::int64_t>{100'000, 1'000'000};
+  for (std::int64_t n : sizes) {
+    add(cfg, "W9_futures_unordered", "futura", &futura_futures_unordered)->Arg(n)->ArgName("N");
+    add(cfg, "W9_futures_unordered", "join_all", &futura_join_all)->Arg(n)->ArgName("N");
+  }
+}
+
 const bool registered = futura_bench::add_registrar(&register_w2);
+const bool registered_w9 = futura_bench::add_registrar(&register_w9_fan_in);
 
 }  // namespace

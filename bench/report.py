@@ -40,6 +40,7 @@ IMPLEMENTATIONS = [
     ("boost_thread", "Boost.Thread"),
     ("boost_thread_sync", "Boost.Thread launch::sync"),
     ("std_future", "std::future"),
+    ("join_all", "join_all"),
 ]
 LABELS = dict(IMPLEMENTATIONS)
 BOOST = ("boost_thread", "boost_thread_sync")
@@ -56,6 +57,8 @@ WORKLOADS = {
     "W6_echo": "W6 loopback echo, 64 B x 2000 per client",
     "W7_spawn": "W7 spawn + join",
     "W8_stream_pipeline": "W8 stream iter.map.filter.fold",
+    "W9_buffer_unordered": "W9 iter of ready futures.buffer_unordered(64).fold",
+    "W9_futures_unordered": "W9 futures_unordered, reverse fulfil, drained",
 }
 
 
@@ -66,6 +69,7 @@ UNITS = {
     "W6_echo": "round trip",
     "W7_spawn": "task",
     "W8_stream_pipeline": "item",
+    "W9_buffer_unordered": "item",
 }
 
 
@@ -278,6 +282,11 @@ def judge(workload, size, sizes, row, metric):
             checks.append(("%.2f× floor" % (fut.value / floor.value), fut.value <= 1.5 * floor.value))
         if fut.allocs is not None:
             checks.append(("%s alloc" % fmt_count(fut.allocs), fut.allocs == 0))
+    if workload == "W9_futures_unordered":
+        join_all = row.get("join_all")
+        text.append("≤1.3× join_all")
+        if join_all and not join_all.failed:
+            checks.append(("%.2f× join_all" % (fut.value / join_all.value), fut.value <= 1.3 * join_all.value))
     if workload in ("W4_ping_pong", "W6_echo", "W7_spawn"):
         asio = row.get("asio")
         text.append("≤1.3× raw Asio")

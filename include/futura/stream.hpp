@@ -15,8 +15,13 @@
 #include <futura/stream/select_all.hpp>
 #include <futura/stream/unfold.hpp>
 
+#include <futura/stream/futures_ordered.hpp>
+#include <futura/stream/futures_unordered.hpp>
+
 #include <futura/stream/and_then.hpp>
 #include <futura/stream/boxed.hpp>
+#include <futura/stream/buffer_unordered.hpp>
+#include <futura/stream/buffered.hpp>
 #include <futura/stream/chain.hpp>
 #include <futura/stream/chunks.hpp>
 #include <futura/stream/enumerate.hpp>
@@ -41,7 +46,9 @@
 #include <futura/stream/count.hpp>
 #include <futura/stream/fold.hpp>
 #include <futura/stream/for_each.hpp>
+#include <futura/stream/for_each_concurrent.hpp>
 #include <futura/stream/next.hpp>
 #include <futura/stream/try_collect.hpp>
 #include <futura/stream/try_for_each.hpp>
+#include <futura/stream/try_for_each_concurrent.hpp>
 #include <futura/stream/try_next.hpp>

@@ -94,6 +94,17 @@ template <class S, class F>
 auto start_try_for_each(S&& s, F&& f);
 template <class S>
 auto start_try_collect(S&& s);
+// buffered and buffer_unordered are one class (stream/detail/buffer_stream.hpp) with a tag each.
+template <class S, class Tag>
+class buffer_stream;
+struct buffered_adapter;
+struct buffer_unordered_adapter;
+// for_each_concurrent and try_for_each_concurrent are one future with a mode each, which checks
+// the callable first (stream/detail/concurrent_for_each.hpp).
+struct for_each_concurrent_mode;
+struct try_for_each_concurrent_mode;
+template <class Mode, class S, class F>
+auto start_concurrent_for_each(S&& s, std::size_t limit, F&& f);
 }  // namespace futura::detail
 
 namespace futura {
@@ -206,6 +217,27 @@ class stream_ext {
   auto for_each(F&& f) && {
     return detail::start_for_each(consumed(), std::forward<F>(f));
   }
+  /// The outputs of the futures this stream yields, up to `n` running at once, in this stream's
+  /// order: stream/buffered.hpp.
+  auto buffered(std::size_t n) && { return detail::buffer_stream<Derived, detail::buffered_adapter>(consumed(), n); }
+  /// The outputs of the futures this stream yields, up to `n` running at once, in completion
+  /// order: stream/buffer_unordered.hpp.
+  auto buffer_unordered(std::size_t n) && {
+    return detail::buffer_stream<Derived, detail::buffer_unordered_adapter>(consumed(), n);
+  }
+  /// A future that runs the futures `f(item)`, up to `limit` at once (0: no limit):
+  /// stream/for_each_concurrent.hpp.
+  template <class F>
+  auto for_each_concurrent(std::size_t limit, F&& f) && {
+    return detail::start_concurrent_for_each<detail::for_each_concurrent_mode>(consumed(), limit, std::forward<F>(f));
+  }
+  /// On a stream of results: for_each_concurrent until the first error:
+  /// stream/try_for_each_concurrent.hpp.
+  template <class F>
+  auto try_for_each_concurrent(std::size_t limit, F&& f) && {
+    return detail::start_concurrent_for_each<detail::try_for_each_concurrent_mode>(consumed(), limit,
+                                                                                   std::forward<F>(f));
+  }
   /// A future of the items folded into `init` by `f`: stream/fold.hpp.
   template <class Acc, class F>
   auto fold(Acc&& init, F&& f) && {
@@ -286,6 +318,27 @@ class stream_ext {
   void for_each(A&&...) & {
     static_assert(detail::dependent_false<A...>,
                   "futura: .for_each consumes the stream: write std::move(s).for_each(f)");
+  }
+  template <class... A>
+  void buffered(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .buffered consumes the stream: write std::move(s).buffered(n)");
+  }
+  template <class... A>
+  void buffer_unordered(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .buffer_unordered consumes the stream: write std::move(s).buffer_unordered(n)");
+  }
+  template <class... A>
+  void for_each_concurrent(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .for_each_concurrent consumes the stream: write std::move(s).for_each_concurrent(limit, f)");
+  }
+  template <class... A>
+  void try_for_each_concurrent(A&&...) & {
+    static_assert(detail::dependent_false<A...>,
+                  "futura: .try_for_each_concurrent consumes the stream: write "
+                  "std::move(s).try_for_each_concurrent(limit, f)");
   }
   template <class... A>
   void fold(A&&...) & {
