@@ -26,6 +26,7 @@
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
 #include <futura/stream/detail/futures_set.hpp>
+#include <futura/stream/detail/result_items.hpp>
 #include <futura/stream/stream_ext.hpp>
 
 #include <boost/system/result.hpp>
@@ -142,11 +143,7 @@ struct try_for_each_concurrent_mode {
   template <class S, class F>
   static constexpr bool check() {
     static_assert(check_stream<S>());
-    if constexpr (!is_result_v<item_t<S>>) {
-      static_assert(
-          dependent_false<S, F>,
-          "futura: .try_for_each_concurrent(limit, f): the stream's items must be boost::system::result<T, E> "
-          "(use .for_each_concurrent(limit, f))");
+    if constexpr (!check_result_items<try_for_each_concurrent_mode, item_t<S>>()) {
       return false;
     } else if constexpr (!value_call<F, result_value_t<item_t<S>>>::callable) {
       static_assert(dependent_false<S, F>,

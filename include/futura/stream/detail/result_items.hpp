@@ -42,8 +42,8 @@ constexpr bool check_result_items() {
   if constexpr (!is_result_v<In>) {
     static_assert(dependent_false<Method, In>,
                   "futura: the stream's items are not boost::system::result<T, E>: the try_ methods (try_next, "
-                  "map_ok, map_err, and_then, try_filter, try_for_each, try_collect) work on streams of results; "
-                  "use next, map, then, filter, for_each or collect");
+                  "map_ok, map_err, and_then, try_filter, try_for_each, try_for_each_concurrent, try_collect) work "
+                  "on streams of results; use next, map, then, filter, for_each, for_each_concurrent or collect");
     return false;
   } else if constexpr (NeedsValue && std::is_void_v<result_value_t<In>>) {
     static_assert(dependent_false<Method, In>,
