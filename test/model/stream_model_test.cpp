@@ -1,6 +1,6 @@
 // Randomized model test of the streams: random pipelines of sources, adapters and a consumer
-// over leaf streams (and the futures of `then` and the async consumers) that a driver feeds in
-// a random order, compared with a reference evaluator after every step: the output (the items,
+// over leaf streams (and the futures of `then`, the async consumers and the sets: buffered,
+// buffer_unordered, for_each_concurrent) that a driver feeds in a random order, compared with a reference evaluator after every step: the output (the items,
 // fold or count, or the exception), the step at which the root completes (it is polled only
 // when woken, so a lost wakeup shows up as a missing completion), what every leaf gave and every
 // logged node saw, drops (also of pipelines dropped mid-way), rule 4 and waker clones.
