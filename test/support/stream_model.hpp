@@ -68,6 +68,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -87,6 +88,8 @@ enum class kind {
   once,
   repeat,
   unfold,
+  futures_unordered,
+  futures_ordered,
   // adapters
   map,
   then,
@@ -174,6 +177,7 @@ inline std::string plus_param(int p) { return "(+" + std::to_string(p + 1) + ")"
 inline std::string pred_param(int p) { return std::string("(") + pred_name(p) + ")"; }
 inline std::string count_param(int p) { return "(" + std::to_string(p) + ")"; }
 inline std::string size_param(int p) { return "(" + std::to_string(p + 1) + ")"; }
+inline std::string pushed_param(int p) { return "(" + std::to_string(p) + " pushed)"; }
 inline std::string no_text(int) { return ""; }
 
 struct kind_info {
@@ -200,6 +204,10 @@ inline constexpr kind_info kind_table[] = {
    demand::keeps},
   {kind::unfold,         "unfold",         role::source,   0, 5,  false, false,
    [](int p) { return "(" + std::to_string(p) + " squares)"; }, demand::keeps},
+  // param futures (gate j: output j), pushed three at the first poll, then two after each item
+  // and one after each time the set answers its end (pushed_set)
+  {kind::futures_unordered, "futures_unordered", role::source, 0, 8, true, false, pushed_param, demand::keeps},
+  {kind::futures_ordered, "futures_ordered", role::source, 0, 8, true, false, pushed_param, demand::keeps},
   {kind::map,            "map",            role::adapter,  1, 5,  false, false, plus_param, demand::keeps},
   {kind::then,           "then",           role::adapter,  1, 5,  true,  false, plus_param, demand::breaks},
   {kind::filter,         "filter",         role::adapter,  1, 4,  false, false, pred_param, demand::keeps},
@@ -617,6 +625,7 @@ class evaluator {
     std::size_t order = 0;           // buffered: the next output, by gate index
     std::size_t live = 0;            // running or kept
     bool taken = false;              // `woken` taken in this poll
+    bool started = false;            // pushed sets: the first pushes made
     unsigned budget = 0;             // the poll's cooperative budget left
     bool ended = false;              // the upstream ended
     bool stalled = false;            // the upstream is pending up to the last step delivered
@@ -738,7 +747,6 @@ class evaluator {
 
   /// One poll of buffer_stream::poll_next (buffered: futures_ordered; else futures_unordered).
   std::optional<pulled> poll_buffer(const node& n, set_state& e, bool& yielded) {
-    const bool ordered = n.k == kind::buffered;
     e.budget = futura::detail::coop_budget;
     while (!e.ended && e.live < static_cast<std::size_t>(n.param + 1)) {
       std::optional<pulled> x = upstream(n, e);
@@ -754,7 +762,15 @@ class evaluator {
         return std::nullopt;
       }
     }
-    if (e.live == 0) return e.ended ? std::optional<pulled>(end()) : std::nullopt;
+    if (e.live == 0 && !e.ended) return std::nullopt;  // the upstream is pending
+    return set_next(n, e, yielded);
+  }
+
+  /// futures_unordered / futures_ordered::poll_next (ordered: buffered, futures_ordered), within
+  /// the budget left.
+  std::optional<pulled> set_next(const node& n, set_state& e, bool& yielded) {
+    const bool ordered = n.k == kind::buffered || n.k == kind::futures_ordered;
+    if (e.live == 0) return end();
     if (ordered && e.futures[e.order].kept) {
       --e.live;
       return item(log(n)[e.order++]);
@@ -770,6 +786,28 @@ class evaluator {
         return finished(n, *j);
       }
       e.futures[*j].kept = true;  // a younger future: its output waits for its turn
+    }
+  }
+
+  /// One poll of pushed_set::poll_next (a futures_unordered or futures_ordered source).
+  std::optional<pulled> poll_pushed(const node& n, set_state& e, bool& yielded) {
+    auto push_one = [&] {
+      if (e.futures.size() < static_cast<std::size_t>(n.param)) push(n, e, static_cast<value>(e.futures.size()));
+    };
+    if (!e.started) {
+      e.started = true;
+      for (int i = 0; i < 3; ++i) push_one();
+    }
+    for (;;) {
+      e.budget = futura::detail::coop_budget;  // each poll_next of the set has its own
+      std::optional<pulled> x = set_next(n, e, yielded);
+      if (!x || x->what == pulled::thrown) return x;
+      if (x->what == pulled::item) {
+        push_one();
+        push_one();
+      }
+      if (x->what == pulled::item || e.futures.size() == static_cast<std::size_t>(n.param)) return x;
+      push_one();  // the set answered its end: one more push makes it run again
     }
   }
 
@@ -951,6 +989,9 @@ class evaluator {
       case kind::buffered:
       case kind::buffer_unordered:
         return emulate(n, s, &evaluator::poll_buffer);
+      case kind::futures_unordered:
+      case kind::futures_ordered:
+        return emulate(n, s, &evaluator::poll_pushed);
       default:
         break;  // the consumers: run()
     }
@@ -1094,6 +1135,45 @@ class next_loop : public futura::future_ext<next_loop> {
   bool fused_;
 };
 
+/// futures_unordered or futures_ordered fed by pushes of `count` futures made by `make(j)`: three
+/// at the first poll, two after each item (so that futures polled before wait beside new ones),
+/// and one (then the set is polled again) each time the set answers its end while some are left;
+/// the end once all were pushed and answered.
+template <template <class> class Set, class Make>
+class pushed_set : public futura::stream_ext<pushed_set<Set, Make>> {
+ public:
+  using item_type = value;
+  pushed_set(Make make, std::size_t count) : make_(std::move(make)), count_(count) {}
+
+  futura::poll_result<std::optional<value>> poll_next(futura::waker& w) {
+    if (!started_) {
+      started_ = true;
+      for (int i = 0; i < 3; ++i) push();
+    }
+    for (;;) {
+      futura::poll_result<std::optional<value>> r = set_.poll_next(w);
+      if (r.is_pending()) return futura::pending;
+      if (r.value()) {
+        push();
+        push();
+      }
+      if (r.value() || pushed_ == count_) return r;
+      push();
+    }
+  }
+
+ private:
+  void push() {
+    if (pushed_ < count_) set_.push(make_(static_cast<value>(pushed_++)));
+  }
+
+  Make make_;
+  Set<std::invoke_result_t<Make&, value>> set_;
+  std::size_t count_;
+  std::size_t pushed_ = 0;
+  bool started_ = false;
+};
+
 /// What the driver keeps of a node while its pipeline runs.
 struct node_handles {
   std::shared_ptr<fed_state> fed = std::make_shared<fed_state>();
@@ -1226,6 +1306,12 @@ class builder {
         return erase(child(0).chunks(static_cast<std::size_t>(p + 1)).map(chunk_value));
       case kind::boxed:
         return erase(child(0).boxed());
+      case kind::futures_unordered:
+        return erase(pushed_set<futura::stream::futures_unordered, decltype(gate_for(n, nh))>(
+            gate_for(n, nh), static_cast<std::size_t>(p)));
+      case kind::futures_ordered:
+        return erase(pushed_set<futura::stream::futures_ordered, decltype(gate_for(n, nh))>(
+            gate_for(n, nh), static_cast<std::size_t>(p)));
       case kind::buffered:
         return erase(child(0).map(gate_for(n, nh)).buffered(static_cast<std::size_t>(p + 1)));
       case kind::buffer_unordered:
