@@ -586,6 +586,7 @@ class evaluator {
       }
       switch (x.what) {
         case pulled::stall:
+        case pulled::yield:  // only a set's upstream yields
           return {};
         case pulled::thrown:
           return {true, x.message, {}};
@@ -604,7 +605,7 @@ class evaluator {
 
  private:
   struct pulled {
-    enum what_t { item, end, thrown, stall } what = stall;
+    enum what_t { item, end, thrown, stall, yield } what = stall;  // yield: see `meter`
     value v = 0;
     std::string message;  // thrown: the exception's
   };
@@ -637,11 +638,13 @@ class evaluator {
     bool flag = false;               // ended, passing, second stream...
     std::optional<value> held;       // then: the item its future was made from; zip: a's item
     std::unique_ptr<set_state> set;  // the sets: made at the first pull
+    values chunk;                    // chunks: the items of the chunk being filled
   };
 
   static pulled item(value v) { return {pulled::item, v, {}}; }
   static pulled end() { return {pulled::end, 0, {}}; }
   static pulled stall() { return {}; }
+  static pulled yield() { return {pulled::yield, 0, {}}; }
   std::vector<value>& log(const node& n) { return traces_.logs[static_cast<std::size_t>(n.index)]; }
 
   /// The gate future made for item `v` of a gated node, whose output is `out`.
@@ -686,21 +689,42 @@ class evaluator {
 
   /// The upstream's next answer at the set's step, or nothing (pending). An answer due at a
   /// later step is pulled once and kept until then.
-  std::optional<pulled> upstream(const node& n, set_state& e) {
-    if (e.stalled) return std::nullopt;
-    if (!e.ahead) {
+  /// A yield of the upstream (a poll in it spent its budget) makes it pending for one poll, at
+  /// its step, and the set polled again at that step (`yielded`); the next poll resumes it.
+  std::optional<pulled> upstream(const node& n, set_state& e, bool& yielded) {
+    if (!e.ahead && !e.stalled) {
       const int asked = std::exchange(now_, e.step);
+      ++in_upstream_;
       pulled x = next(n.children[0]);
+      --in_upstream_;
       std::swap(now_, e.ahead_at);
       now_ = asked;
       if (x.what == pulled::stall) {
         e.stalled = true;  // never pulled again: nothing more is delivered in this evaluation
-        return std::nullopt;
+      } else {
+        e.ahead = std::move(x);
       }
-      e.ahead = std::move(x);
     }
-    if (e.ahead_at > e.step) return std::nullopt;
+    if (e.stalled || e.ahead_at > e.step) return std::nullopt;
+    if (e.ahead->what == pulled::yield) {
+      e.ahead.reset();
+      yielded = true;
+      return std::nullopt;
+    }
     return std::exchange(e.ahead, std::nullopt);
+  }
+
+  /// The cooperative budget of one poll of filter, filter_map, skip, skip_while or flatten: one
+  /// unit per item dropped (flatten: per inner stream ended). Spent, the poll yields: it wakes
+  /// its waker and answers pending, and the next poll goes on where it stopped. Only a set sees
+  /// that (its upstream pending for one poll), so only a set's upstream yields here.
+  struct meter {
+    unsigned left = futura::detail::coop_budget;
+  };
+  bool spend(meter& m) {
+    if (--m.left != 0) return false;
+    m.left = futura::detail::coop_budget;
+    return in_upstream_ > 0;
   }
 
   /// Pushes item `v`'s future (its gate, the next one).
@@ -749,7 +773,7 @@ class evaluator {
   std::optional<pulled> poll_buffer(const node& n, set_state& e, bool& yielded) {
     e.budget = futura::detail::coop_budget;
     while (!e.ended && e.live < static_cast<std::size_t>(n.param + 1)) {
-      std::optional<pulled> x = upstream(n, e);
+      std::optional<pulled> x = upstream(n, e, yielded);
       if (!x) break;
       if (x->what == pulled::end) {
         e.ended = true;
@@ -820,7 +844,7 @@ class evaluator {
     const auto limit = static_cast<std::size_t>(n.param);
     for (;;) {
       while (!e.ended && !upstream_pending && (limit == 0 || e.live < limit)) {
-        std::optional<pulled> x = upstream(n, e);
+        std::optional<pulled> x = upstream(n, e, yielded);
         if (!x) {
           upstream_pending = true;
         } else if (x->what == pulled::end) {
@@ -895,10 +919,11 @@ class evaluator {
       }
       case kind::filter:
       case kind::filter_map:
-        for (;;) {
+        for (meter m;;) {
           pulled x = child(0);
           if (x.what != pulled::item) return x;
           if (pred(n.param, x.v)) return item(n.k == kind::filter ? x.v : x.v * 2);
+          if (spend(m)) return yield();
         }
       case kind::take: {
         if (s.pos == static_cast<std::size_t>(n.param)) return end();
@@ -911,19 +936,21 @@ class evaluator {
         return x.what != pulled::item || pred(n.param, x.v) ? x : end();
       }
       case kind::skip:
-        for (;;) {
+        for (meter m;;) {
           pulled x = child(0);
           if (x.what != pulled::item || s.pos == static_cast<std::size_t>(n.param)) return x;
           ++s.pos;
+          if (spend(m)) return yield();
         }
       case kind::skip_while:
-        for (;;) {
+        for (meter m;;) {
           pulled x = child(0);
           if (x.what != pulled::item || s.flag) return x;
           if (!pred(n.param, x.v)) {
             s.flag = true;  // passing from now on
             return x;
           }
+          if (spend(m)) return yield();
         }
       case kind::enumerate: {
         pulled x = child(0);
@@ -959,11 +986,12 @@ class evaluator {
         return item(pair_value(*std::exchange(s.held, std::nullopt), b.v));
       }
       case kind::flatten:
-        for (;;) {
+        for (meter m;;) {
           if (s.held) {  // the inner stream of outer item `held`, at item `pos`
             const values inner = inner_items(n.param, *s.held);
             if (s.pos < inner.size()) return item(inner[s.pos++]);
             s.held.reset();
+            if (spend(m)) return yield();
           }
           pulled x = child(0);
           if (x.what != pulled::item) return x;
@@ -972,16 +1000,16 @@ class evaluator {
         }
       case kind::chunks: {
         if (s.flag) return end();  // the upstream ended and its last chunk went out
-        values chunk;              // a stall ends the evaluation: no chunk outlives one pull
+        values& chunk = s.chunk;   // kept across a yield of the upstream
         for (;;) {
           pulled x = child(0);
           if (x.what == pulled::end) {
             s.flag = true;
-            return chunk.empty() ? x : item(chunk_value(chunk));
+            return chunk.empty() ? x : item(chunk_value(std::exchange(chunk, {})));
           }
           if (x.what != pulled::item) return x;
           chunk.push_back(x.v);
-          if (chunk.size() == static_cast<std::size_t>(n.param + 1)) return item(chunk_value(chunk));
+          if (chunk.size() == static_cast<std::size_t>(n.param + 1)) return item(chunk_value(std::exchange(chunk, {})));
         }
       }
       case kind::boxed:
@@ -1002,7 +1030,8 @@ class evaluator {
   const delivery& d_;
   traces traces_;
   std::vector<cursor> cursors_;
-  int now_;  // the step of the pull being evaluated
+  int now_;              // the step of the pull being evaluated
+  int in_upstream_ = 0;  // pulling for a set: a poll that spent its budget yields (see `meter`)
 };
 
 // ---- the driver-fed leaves --------------------------------------------------------------------
