@@ -23,18 +23,18 @@
 // exactly once (and never polled after it finished), no leaf polled after its end or its
 // exception (rule 4), no clone of the driver's waker left.
 //
-// The sets (buffered, buffer_unordered, for_each_concurrent) answer by the step at which each of
-// their futures finished, so the evaluator keeps steps and emulates them poll by poll (see
-// `evaluator`); all of the above is checked for them exactly, buffer_unordered's completion order
-// included. The emulation is exact only where the set is polled at every step until it answers,
-// so buffered and buffer_unordered are generated only below adapters that keep that demand
-// (`demand`), and for_each_concurrent is a root.
+// The sets (buffered, buffer_unordered, for_each_concurrent, and futures_unordered and
+// futures_ordered as sources fed by pushes) answer by the step at which each of their futures
+// finished, so the evaluator keeps steps and emulates them poll by poll (see `evaluator`): all of
+// the above is checked for them exactly, buffer_unordered's completion order and which exception
+// wins included. The emulation of a set with an upstream is exact only where the set is polled at
+// every step until it answers, so buffered and buffer_unordered are generated only below adapters
+// that keep that demand (`demand`), and for_each_concurrent is a root. The budgets of the
+// adapters that drop items are modelled too: a set sees their yields.
 //
 // select, select_all and ready_chunks are not kinds: what they yield depends on which of their
-// inputs was ready at each poll, which the pull-based evaluator does not model (their suites in
-// test/stream/ check them over probe streams instead). futures_unordered and futures_ordered are
-// not either (their pushes come from code, not from a stream); buffer_unordered and buffered
-// run them.
+// inputs was ready at each poll, which the evaluator does not model (their suites in test/stream/
+// check them over probe streams instead).
 //
 // Adding a node kind takes four edits in this file:
 //   1. its name in `enum class kind` (before the consumers for a stream, among them for a root);
