@@ -1,6 +1,6 @@
 // Randomized model test of the streams: random pipelines of sources, adapters and a consumer
-// over leaf streams (and the futures of `then` and the async consumers) that a driver feeds in
-// a random order, compared with a reference evaluator after every step: the output (the items,
+// over leaf streams (and the futures of `then`, the async consumers and the sets: buffered,
+// buffer_unordered, for_each_concurrent) that a driver feeds in a random order, compared with a reference evaluator after every step: the output (the items,
 // fold or count, or the exception), the step at which the root completes (it is polled only
 // when woken, so a lost wakeup shows up as a missing completion), what every leaf gave and every
 // logged node saw, drops (also of pipelines dropped mid-way), rule 4 and waker clones.
@@ -119,6 +119,32 @@ BOOST_AUTO_TEST_CASE(the_reference_evaluator_agrees_with_hand_checked_pipelines)
   const result rz = evaluator(z, dz).run();
   BOOST_TEST(rz.complete);
   BOOST_TEST(rz.error == "fed#2 fails");
+
+  // fed#2[1,2,3,end].buffer_unordered#1(2){www}.collect(): at most two futures at once, the
+  // outputs in the order their gates open; item 3's future starts when one of the first two ended.
+  test_case b;
+  b.root = over(kind::collect, 0, over(kind::buffer_unordered, 1, leaf(kind::fed, {1, 2, 3})));
+  b.root.children[0].gates.assign(3, gate_plan{true, false});
+  number(b.root, b.node_count);
+  BOOST_TEST(describe(b.root) == "fed#2[1,2,3,end].buffer_unordered#1(2){www}.collect()");
+  const int set = 1;
+  const int source = 2;
+  b.events = {{source, -1}, {source, -1}, {source, -1}, {source, -1}, {set, 1}, {set, 2}, {set, 0}};
+  delivery db(b);
+  for (int i = 0; i < 4; ++i) db.apply(b.events[static_cast<std::size_t>(i)]);
+  evaluator full(b, db);
+  BOOST_TEST(!full.run().complete);
+  BOOST_TEST((full.seen().logs[set] == values{1, 2}));  // item 3 waits for room
+  db.apply(b.events[4]);                                // gate 1: item 2 out, item 3 in
+  evaluator room(b, db);
+  BOOST_TEST(!room.run().complete);
+  BOOST_TEST((room.seen().logs[set] == values{1, 2, 3}));
+  db.apply(b.events[5]);
+  db.apply(b.events[6]);
+  const result rb = evaluator(b, db).run();
+  BOOST_TEST(rb.complete);
+  BOOST_TEST((rb.output == values{2, 3, 1}));
+  BOOST_TEST(check(b).empty());  // and buffer_unordered itself, step by step
 }
 
 BOOST_AUTO_TEST_CASE(writes_the_fuzz_seed_corpus_when_asked) {

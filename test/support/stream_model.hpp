@@ -9,8 +9,9 @@
 //
 // Two kinds of leaf are fed by the driver, one event per *step*, in a random order:
 // - `fed` streams: their items, then the end or an exception (or nothing: they stay pending);
-// - *gates*: the futures a gated node makes per item (`then`'s f, `once`, the async consumers).
-//   Gate j of a node is ready at once, or waits for its event; then it yields or throws.
+// - *gates*: the futures a gated node makes per item (`then`'s f, `once`, the async consumers,
+//   the futures that buffered, buffer_unordered and for_each_concurrent run). Gate j of a node
+//   is ready at once, or waits for its event; then it yields or throws.
 // The root is polled first after step `first_poll`, and after that only when its waker was woken
 // (so a lost wakeup shows up as a missing completion). After every step from the first poll on,
 // the evaluator runs over the events delivered so far: the root must be complete exactly when the
@@ -22,14 +23,23 @@
 // exactly once (and never polled after it finished), no leaf polled after its end or its
 // exception (rule 4), no clone of the driver's waker left.
 //
-// select, select_all and ready_chunks are not kinds: what they yield depends on which of their
-// inputs was ready at each poll, which the pull-based evaluator does not model (their suites in
-// test/stream/ check them over probe streams instead).
+// The sets (buffered, buffer_unordered, for_each_concurrent, and futures_unordered and
+// futures_ordered as sources fed by pushes) answer by the step at which each of their futures
+// finished, so the evaluator keeps steps and emulates them poll by poll (see `evaluator`): all of
+// the above is checked for them exactly, buffer_unordered's completion order and which exception
+// wins included. The emulation of a set with an upstream is exact only where the set is polled at
+// every step until it answers, so buffered and buffer_unordered are generated only below adapters
+// that keep that demand (`demand`), and for_each_concurrent is a root. The budgets of the
+// adapters that drop items are modelled too: a set sees their yields.
 //
-// Adding a node kind (buffered, ...) takes four edits in this file:
+// select, select_all and ready_chunks are not kinds: what they yield depends on which of their
+// inputs was ready at each poll, which the evaluator does not model (their suites in test/stream/
+// check them over probe streams instead).
+//
+// Adding a node kind takes four edits in this file:
 //   1. its name in `enum class kind` (before the consumers for a stream, among them for a root);
 //   2. its row in `kind_table` (same order): name, role, children, parameter count, whether it
-//      makes gate futures or keeps a log, how its parameter prints;
+//      makes gate futures or keeps a log, how its parameter prints, how it passes demand on;
 //   3. a case in `builder::build` (or `builder::build_root` for a consumer);
 //   4. a case in `evaluator::next` (or `evaluator::run` for a consumer).
 // The generator, the fuzzer's decoder, printing and the checks are generic. New kinds change
@@ -42,9 +52,11 @@
 #include <futura/combinator/boxed.hpp>
 #include <futura/combinator/lazy.hpp>
 #include <futura/combinator/then.hpp>
+#include <futura/core/detail/coop_budget.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/stream.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -56,6 +68,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -75,6 +88,8 @@ enum class kind {
   once,
   repeat,
   unfold,
+  futures_unordered,
+  futures_ordered,
   // adapters
   map,
   then,
@@ -92,6 +107,8 @@ enum class kind {
   flatten,
   chunks,
   boxed,
+  buffered,
+  buffer_unordered,
   // consumers (the root)
   collect,
   fold,
@@ -100,9 +117,18 @@ enum class kind {
   for_each,
   for_each_async,
   next,
+  for_each_concurrent,
 };
 
 enum class role { source, adapter, consumer };
+
+/// Whether a node's child is *demanded* (polled at every step until it answers, from the step it
+/// is asked for its next item on) whenever the node is: `keeps` (the adapters that ask their child
+/// at once and end when it ends, and the consumers that loop over it), `breaks` (a node that
+/// waits on something else meanwhile: then, zip, chain, the async consumers, the sets), `needs`:
+/// the kind itself must be demanded (buffered, buffer_unordered: see their evaluator), and it
+/// breaks the demand for its child.
+enum class demand { keeps, breaks, needs };
 
 /// The predicates of filter, filter_map, take_while and skip_while (the node's parameter).
 inline bool pred(int p, value v) {
@@ -150,6 +176,8 @@ inline std::string no_param(int) { return "()"; }
 inline std::string plus_param(int p) { return "(+" + std::to_string(p + 1) + ")"; }
 inline std::string pred_param(int p) { return std::string("(") + pred_name(p) + ")"; }
 inline std::string count_param(int p) { return "(" + std::to_string(p) + ")"; }
+inline std::string size_param(int p) { return "(" + std::to_string(p + 1) + ")"; }
+inline std::string pushed_param(int p) { return "(" + std::to_string(p) + " pushed)"; }
 inline std::string no_text(int) { return ""; }
 
 struct kind_info {
@@ -161,47 +189,57 @@ struct kind_info {
   bool gated;                // makes gate futures (one per item it handles)
   bool logged;               // records the items it handles (gated kinds do too)
   std::string (*text)(int);  // what follows the name when printed
+  demand d;                  // adapters and consumers: see `demand`
 };
 
 // clang-format off
 inline constexpr kind_info kind_table[] = {
-  {kind::fed,            "fed",            role::source,   0, 1,  false, false, no_text},
-  {kind::iter,           "iter",           role::source,   0, 1,  false, false, no_text},
-  {kind::empty,          "empty",          role::source,   0, 1,  false, false, no_text},
-  {kind::pending,        "pending",        role::source,   0, 1,  false, false, no_text},
-  {kind::once,           "once",           role::source,   0, 10, true,  false, count_param},
+  {kind::fed,            "fed",            role::source,   0, 1,  false, false, no_text, demand::keeps},
+  {kind::iter,           "iter",           role::source,   0, 1,  false, false, no_text, demand::keeps},
+  {kind::empty,          "empty",          role::source,   0, 1,  false, false, no_text, demand::keeps},
+  {kind::pending,        "pending",        role::source,   0, 1,  false, false, no_text, demand::keeps},
+  {kind::once,           "once",           role::source,   0, 10, true,  false, count_param, demand::keeps},
   {kind::repeat,         "repeat",         role::source,   0, 40, false, false,
-   [](int p) { return "(" + std::to_string(repeat_value(p)) + ").take(" + std::to_string(repeat_count(p)) + ")"; }},
+   [](int p) { return "(" + std::to_string(repeat_value(p)) + ").take(" + std::to_string(repeat_count(p)) + ")"; },
+   demand::keeps},
   {kind::unfold,         "unfold",         role::source,   0, 5,  false, false,
-   [](int p) { return "(" + std::to_string(p) + " squares)"; }},
-  {kind::map,            "map",            role::adapter,  1, 5,  false, false, plus_param},
-  {kind::then,           "then",           role::adapter,  1, 5,  true,  false, plus_param},
-  {kind::filter,         "filter",         role::adapter,  1, 4,  false, false, pred_param},
+   [](int p) { return "(" + std::to_string(p) + " squares)"; }, demand::keeps},
+  // param futures (gate j: output j), pushed three at the first poll, then two after each item
+  // and one after each time the set answers its end (pushed_set)
+  {kind::futures_unordered, "futures_unordered", role::source, 0, 8, true, false, pushed_param, demand::keeps},
+  {kind::futures_ordered, "futures_ordered", role::source, 0, 8, true, false, pushed_param, demand::keeps},
+  {kind::map,            "map",            role::adapter,  1, 5,  false, false, plus_param, demand::keeps},
+  {kind::then,           "then",           role::adapter,  1, 5,  true,  false, plus_param, demand::breaks},
+  {kind::filter,         "filter",         role::adapter,  1, 4,  false, false, pred_param, demand::keeps},
   {kind::filter_map,     "filter_map",     role::adapter,  1, 4,  false, false,
-   [](int p) { return std::string("(") + pred_name(p) + " ? x*2)"; }},
-  {kind::take,           "take",           role::adapter,  1, 4,  false, false, count_param},
-  {kind::take_while,     "take_while",     role::adapter,  1, 4,  false, false, pred_param},
-  {kind::skip,           "skip",           role::adapter,  1, 4,  false, false, count_param},
-  {kind::skip_while,     "skip_while",     role::adapter,  1, 4,  false, false, pred_param},
-  {kind::enumerate,      "enumerate",      role::adapter,  1, 1,  false, false, no_param},
-  {kind::inspect,        "inspect",        role::adapter,  1, 1,  false, true,  no_param},
-  {kind::fuse,           "fuse",           role::adapter,  1, 1,  false, false, no_param},
-  {kind::chain,          "chain",          role::adapter,  2, 1,  false, false, no_text},
-  {kind::zip,            "zip",            role::adapter,  2, 1,  false, false, no_text},
+   [](int p) { return std::string("(") + pred_name(p) + " ? x*2)"; }, demand::keeps},
+  {kind::take,           "take",           role::adapter,  1, 4,  false, false, count_param, demand::keeps},
+  {kind::take_while,     "take_while",     role::adapter,  1, 4,  false, false, pred_param, demand::keeps},
+  {kind::skip,           "skip",           role::adapter,  1, 4,  false, false, count_param, demand::keeps},
+  {kind::skip_while,     "skip_while",     role::adapter,  1, 4,  false, false, pred_param, demand::keeps},
+  {kind::enumerate,      "enumerate",      role::adapter,  1, 1,  false, false, no_param, demand::keeps},
+  {kind::inspect,        "inspect",        role::adapter,  1, 1,  false, true,  no_param, demand::keeps},
+  {kind::fuse,           "fuse",           role::adapter,  1, 1,  false, false, no_param, demand::keeps},
+  {kind::chain,          "chain",          role::adapter,  2, 1,  false, false, no_text, demand::breaks},
+  {kind::zip,            "zip",            role::adapter,  2, 1,  false, false, no_text, demand::breaks},
   {kind::flatten,        "flatten",        role::adapter,  1, 3,  false, false,
-   [](int p) { return "(" + std::to_string(p) + " inner)"; }},
-  {kind::chunks,         "chunks",         role::adapter,  1, 3,  false, false,
-   [](int p) { return "(" + std::to_string(p + 1) + ")"; }},
-  {kind::boxed,          "boxed",          role::adapter,  1, 1,  false, false, no_param},
-  {kind::collect,        "collect",        role::consumer, 1, 1,  false, false, no_param},
-  {kind::fold,           "fold",           role::consumer, 1, 1,  false, false, no_param},
-  {kind::fold_async,     "fold_async",     role::consumer, 1, 1,  true,  false, no_param},
-  {kind::count,          "count",          role::consumer, 1, 1,  false, false, no_param},
-  {kind::for_each,       "for_each",       role::consumer, 1, 1,  false, true,  no_param},
-  {kind::for_each_async, "for_each_async", role::consumer, 1, 1,  true,  false, no_param},
+   [](int p) { return "(" + std::to_string(p) + " inner)"; }, demand::keeps},
+  {kind::chunks,         "chunks",         role::adapter,  1, 3,  false, false, size_param, demand::keeps},
+  {kind::boxed,          "boxed",          role::adapter,  1, 1,  false, false, no_param, demand::keeps},
+  // the sets: each item v becomes gate future j (output v), at most n = param + 1 of them at once
+  {kind::buffered,       "buffered",       role::adapter,  1, 3,  true,  false, size_param, demand::needs},
+  {kind::buffer_unordered, "buffer_unordered", role::adapter, 1, 3, true, false, size_param, demand::needs},
+  {kind::collect,        "collect",        role::consumer, 1, 1,  false, false, no_param, demand::keeps},
+  {kind::fold,           "fold",           role::consumer, 1, 1,  false, false, no_param, demand::keeps},
+  {kind::fold_async,     "fold_async",     role::consumer, 1, 1,  true,  false, no_param, demand::breaks},
+  {kind::count,          "count",          role::consumer, 1, 1,  false, false, no_param, demand::keeps},
+  {kind::for_each,       "for_each",       role::consumer, 1, 1,  false, true,  no_param, demand::keeps},
+  {kind::for_each_async, "for_each_async", role::consumer, 1, 1,  true,  false, no_param, demand::breaks},
   // next: a loop of next() futures; param 1: each poll drops the pending next() and makes another
   {kind::next,           "next",           role::consumer, 1, 2,  false, false,
-   [](int p) { return std::string(p ? "()* (remade every poll)" : "()*"); }},
+   [](int p) { return std::string(p ? "()* (remade every poll)" : "()*"); }, demand::keeps},
+  // limit = param (0: none); each item v becomes gate future j; the output is the items, in order
+  {kind::for_each_concurrent, "for_each_concurrent", role::consumer, 1, 4, true, false, count_param, demand::breaks},
 };
 // clang-format on
 inline constexpr int kind_count = static_cast<int>(sizeof(kind_table) / sizeof(kind_table[0]));
@@ -362,18 +400,33 @@ inline void choose_details(node& n, const chooser& choose) {
   }
 }
 
-inline node choose_stream(const chooser& choose, int depth, int& nodes) {
+/// The adapters that may stand where the stream is demanded (`demanded`) or not.
+inline const std::vector<kind>& adapters(bool demanded) {
+  static const auto pools = [] {
+    std::vector<std::vector<kind>> out(2);
+    for (kind k : kinds_of(role::adapter)) {
+      out[1].push_back(k);
+      if (info(k).d != demand::needs) out[0].push_back(k);
+    }
+    return out;
+  }();
+  return pools[demanded ? 1 : 0];
+}
+
+/// `demanded`: the new node is demanded whenever the root is (see `demand`).
+inline node choose_stream(const chooser& choose, int depth, int& nodes, bool demanded) {
   node n;
   ++nodes;
   const bool leaf = depth >= max_depth || nodes >= max_nodes || choose(5) == 0;
   if (leaf && choose(3) != 0) {
     n.k = kind::fed;  // most sources are fed by the driver
   } else {
-    const std::vector<kind>& pool = kinds_of(leaf ? role::source : role::adapter);
+    const std::vector<kind>& pool = leaf ? kinds_of(role::source) : adapters(demanded);
     n.k = pool[static_cast<std::size_t>(choose(static_cast<int>(pool.size())))];
   }
   choose_details(n, choose);
-  for (int c = 0; c < info(n.k).arity; ++c) n.children.push_back(choose_stream(choose, depth + 1, nodes));
+  demanded = demanded && info(n.k).d == demand::keeps;
+  for (int c = 0; c < info(n.k).arity; ++c) n.children.push_back(choose_stream(choose, depth + 1, nodes, demanded));
   return n;
 }
 
@@ -398,7 +451,7 @@ inline test_case generate(const chooser& choose) {
   c.root.k = consumers[static_cast<std::size_t>(choose(static_cast<int>(consumers.size())))];
   choose_details(c.root, choose);
   int nodes = 1;
-  c.root.children.push_back(choose_stream(choose, 1, nodes));
+  c.root.children.push_back(choose_stream(choose, 1, nodes, info(c.root.k).d == demand::keeps));
   number(c.root, c.node_count);
 
   std::vector<std::vector<event>> queues;
@@ -417,27 +470,33 @@ inline test_case generate(const chooser& choose) {
 
 // ---- reference evaluator ----------------------------------------------------------------------
 
-/// What the driver has delivered so far.
+/// What the driver has delivered so far, and at which step.
 struct delivery {
-  std::vector<std::size_t> fed;           // per node: events of the fed leaf delivered
-  std::vector<std::vector<bool>> opened;  // per node: gates opened
+  int steps = 0;                         // events delivered
+  std::vector<std::vector<int>> fed;     // per node: the step of each event of the fed leaf delivered
+  std::vector<std::vector<int>> opened;  // per node: the step each gate was opened at (0: not yet)
 
   explicit delivery(const test_case& c)
       : fed(static_cast<std::size_t>(c.node_count)), opened(static_cast<std::size_t>(c.node_count)) {}
   void apply(const event& e) {
     const auto n = static_cast<std::size_t>(e.node);
+    ++steps;
     if (e.gate < 0) {
-      ++fed[n];
+      fed[n].push_back(steps);
       return;
     }
     const auto j = static_cast<std::size_t>(e.gate);
     if (opened[n].size() <= j) opened[n].resize(j + 1);
-    opened[n][j] = true;
+    opened[n][j] = steps;
   }
-  bool is_open(const node& n, std::size_t j) const {
-    const std::vector<bool>& o = opened[static_cast<std::size_t>(n.index)];
-    return !n.gate(j).wait || (j < o.size() && o[j]);
+  /// The step from which gate j of `n` is open: 0 when it is ready as it is made, `never` when
+  /// its event was not delivered yet.
+  int open_step(const node& n, std::size_t j) const {
+    if (!n.gate(j).wait) return 0;
+    const std::vector<int>& o = opened[static_cast<std::size_t>(n.index)];
+    return j < o.size() && o[j] != 0 ? o[j] : never;
   }
+  bool is_open(const node& n, std::size_t j) const { return open_step(n, j) != never; }
 };
 
 /// The root's output: complete or not; then the exception's message, or the values (collect,
@@ -475,13 +534,33 @@ struct traces {
 /// Pulls items through the pipeline as plain synchronous iterators over what was delivered: a
 /// pull answers an item, the end, an exception, or `stall` (the stream would be pending). A
 /// stall ends the evaluation: the driver evaluates again from the start after the next event.
+///
+/// The sets (buffered, buffer_unordered, for_each_concurrent) are not pull-shaped: what they
+/// answer, and what they pulled meanwhile, depends on the step at which each of their futures
+/// finished. So the evaluator also keeps time: `now_`, the step at which the pull being evaluated
+/// happens (a pull answers at the step of the last event it needed, or at once); and a set is
+/// emulated poll by poll, step by step from the step it was asked on, as futures_set.hpp polls:
+/// each poll first pulls items while there is room (a pull that answers at a later step leaves
+/// the upstream pending until that step), then polls the futures pushed or woken since the
+/// last poll, in that order (a future's gate opening at a step wakes it if it was polled), once
+/// each per poll, within the cooperative budget. This is exact (outputs, their step, which
+/// exception wins, what was pulled) when the set is polled at every step until it answers, as
+/// the root consumer is, and its upstream from the step it was asked on (it is, while it is
+/// pending: the set has room until it answers). So buffered and buffer_unordered are generated
+/// only where their parent demands them at every step (see `demand`: not below then, zip,
+/// chain, another set or an async consumer), and for_each_concurrent is a root.
 class evaluator {
  public:
   evaluator(const test_case& c, const delivery& d)
-      : c_(c), d_(d), traces_(c.node_count), cursors_(static_cast<std::size_t>(c.node_count)) {}
+      : c_(c), d_(d), traces_(c.node_count), cursors_(static_cast<std::size_t>(c.node_count)), now_(c.first_poll) {}
 
   result run() {
     const node& root = c_.root;
+    if (root.k == kind::for_each_concurrent) {
+      const pulled x = emulate(root, cursors_[static_cast<std::size_t>(root.index)], &evaluator::poll_for_each);
+      if (x.what == pulled::stall) return {};
+      return {true, x.message, x.what == pulled::end ? log(root) : values{}};
+    }
     values items;
     value acc = 0;
     for (;;) {
@@ -507,6 +586,7 @@ class evaluator {
       }
       switch (x.what) {
         case pulled::stall:
+        case pulled::yield:  // only a set's upstream yields
           return {};
         case pulled::thrown:
           return {true, x.message, {}};
@@ -525,19 +605,46 @@ class evaluator {
 
  private:
   struct pulled {
-    enum what_t { item, end, thrown, stall } what = stall;
+    enum what_t { item, end, thrown, stall, yield } what = stall;  // yield: see `meter`
     value v = 0;
     std::string message;  // thrown: the exception's
   };
+  /// The state of an emulated set (see the class comment): what futures_set.hpp keeps, with the
+  /// futures as their gate indices (the j-th item pushed makes gate j).
+  struct set_state {
+    struct future {
+      bool running = true;
+      bool kept = false;        // buffered: finished, its output waits for its turn
+      bool registered = false;  // polled pending: its gate's opening wakes it
+      bool queued = true;       // pushed or woken, not polled since
+    };
+    int step = 0;                    // the step whose polls are emulated
+    int woken_up_to = 0;             // wakes of the steps up to this one applied
+    std::vector<future> futures;     // by gate index
+    std::deque<std::size_t> list;    // to poll: pushed, or taken from `woken`
+    std::vector<std::size_t> woken;  // woken since the last take, in wake order
+    std::size_t order = 0;           // buffered: the next output, by gate index
+    std::size_t live = 0;            // running or kept
+    bool taken = false;              // `woken` taken in this poll
+    bool started = false;            // pushed sets: the first pushes made
+    unsigned budget = 0;             // the poll's cooperative budget left
+    bool ended = false;              // the upstream ended
+    bool stalled = false;            // the upstream is pending up to the last step delivered
+    std::optional<pulled> ahead;     // the upstream's next answer, due at step `ahead_at`
+    int ahead_at = 0;
+  };
   struct cursor {
-    std::size_t pos = 0;        // items seen / given / left, depending on the kind
-    bool flag = false;          // ended, passing, second stream...
-    std::optional<value> held;  // then: the item its future was made from; zip: a's item
+    std::size_t pos = 0;             // items seen / given / left, depending on the kind
+    bool flag = false;               // ended, passing, second stream...
+    std::optional<value> held;       // then: the item its future was made from; zip: a's item
+    std::unique_ptr<set_state> set;  // the sets: made at the first pull
+    values chunk;                    // chunks: the items of the chunk being filled
   };
 
   static pulled item(value v) { return {pulled::item, v, {}}; }
   static pulled end() { return {pulled::end, 0, {}}; }
   static pulled stall() { return {}; }
+  static pulled yield() { return {pulled::yield, 0, {}}; }
   std::vector<value>& log(const node& n) { return traces_.logs[static_cast<std::size_t>(n.index)]; }
 
   /// The gate future made for item `v` of a gated node, whose output is `out`.
@@ -545,8 +652,223 @@ class evaluator {
     const std::size_t j = log(n).size();
     log(n).push_back(v);
     if (!d_.is_open(n, j)) return stall();
+    now_ = std::max(now_, d_.open_step(n, j));
     if (n.gate(j).throws) return {pulled::thrown, 0, gate_error(n, j)};
     return item(out);
+  }
+
+  // ---- the sets ----
+
+  using set_poll = std::optional<pulled> (evaluator::*)(const node&, set_state&, bool& yielded);
+
+  /// Polls set `n` at its step, and at each later step delivered, until it answers: the answer
+  /// (at `now_`, its step), or a stall.
+  pulled emulate(const node& n, cursor& s, set_poll poll) {
+    if (!s.set) s.set = std::make_unique<set_state>();
+    set_state& e = *s.set;
+    e.step = std::max(e.step, now_);
+    for (;;) {
+      for (; e.woken_up_to < e.step; ++e.woken_up_to) {  // the event of step woken_up_to + 1
+        for (std::size_t j = 0; j < e.futures.size(); ++j) {
+          set_state::future& f = e.futures[j];
+          if (d_.open_step(n, j) == e.woken_up_to + 1 && f.running && f.registered && !f.queued) {
+            f.queued = true;
+            e.woken.push_back(j);
+          }
+        }
+      }
+      bool yielded = false;  // the budget is spent: polled again at the same step
+      std::optional<pulled> x = (this->*poll)(n, e, yielded);
+      if (x) {
+        now_ = e.step;
+        return *x;
+      }
+      if (!yielded && ++e.step > d_.steps) return stall();
+    }
+  }
+
+  /// The upstream's next answer at the set's step, or nothing (pending). An answer due at a
+  /// later step is pulled once and kept until then.
+  /// A yield of the upstream (a poll in it spent its budget) makes it pending for one poll, at
+  /// its step, and the set polled again at that step (`yielded`); the next poll resumes it.
+  std::optional<pulled> upstream(const node& n, set_state& e, bool& yielded) {
+    if (!e.ahead && !e.stalled) {
+      const int asked = std::exchange(now_, e.step);
+      ++in_upstream_;
+      pulled x = next(n.children[0]);
+      --in_upstream_;
+      std::swap(now_, e.ahead_at);
+      now_ = asked;
+      if (x.what == pulled::stall) {
+        e.stalled = true;  // never pulled again: nothing more is delivered in this evaluation
+      } else {
+        e.ahead = std::move(x);
+      }
+    }
+    if (e.stalled || e.ahead_at > e.step) return std::nullopt;
+    if (e.ahead->what == pulled::yield) {
+      e.ahead.reset();
+      yielded = true;
+      return std::nullopt;
+    }
+    return std::exchange(e.ahead, std::nullopt);
+  }
+
+  /// The cooperative budget of one poll of filter, filter_map, skip, skip_while or flatten: one
+  /// unit per item dropped (flatten: per inner stream ended). Spent, the poll yields: it wakes
+  /// its waker and answers pending, and the next poll goes on where it stopped. Only a set sees
+  /// that (its upstream pending for one poll), so only a set's upstream yields here.
+  struct meter {
+    unsigned left = futura::detail::coop_budget;
+  };
+  bool spend(meter& m) {
+    if (--m.left != 0) return false;
+    m.left = futura::detail::coop_budget;
+    return in_upstream_ > 0;
+  }
+
+  /// Pushes item `v`'s future (its gate, the next one).
+  void push(const node& n, set_state& e, value v) {
+    e.list.push_back(log(n).size());
+    log(n).push_back(v);
+    e.futures.emplace_back();
+    ++e.live;
+  }
+
+  /// futures_set::poll_woken: a future that finished (its gate index), or nothing (pending or,
+  /// with `yielded`, the budget spent); a future that throws ends the evaluation of the set.
+  std::optional<std::size_t> poll_woken(const node& n, set_state& e, bool& yielded) {
+    for (;;) {
+      while (!e.list.empty()) {
+        const std::size_t j = e.list.front();
+        e.list.pop_front();
+        set_state::future& f = e.futures[j];
+        f.queued = false;
+        if (!f.running) continue;
+        if (d_.open_step(n, j) > e.step) {
+          f.registered = true;
+          if (--e.budget == 0) {
+            yielded = true;
+            return std::nullopt;
+          }
+          continue;
+        }
+        f.running = false;
+        return j;
+      }
+      if (e.taken) return std::nullopt;
+      e.taken = true;
+      e.list.insert(e.list.end(), e.woken.begin(), e.woken.end());
+      e.woken.clear();
+    }
+  }
+
+  /// The future j finished: its output, or its exception.
+  pulled finished(const node& n, std::size_t j) {
+    if (n.gate(j).throws) return {pulled::thrown, 0, gate_error(n, j)};
+    return item(log(n)[j]);
+  }
+
+  /// One poll of buffer_stream::poll_next (buffered: futures_ordered; else futures_unordered).
+  std::optional<pulled> poll_buffer(const node& n, set_state& e, bool& yielded) {
+    e.budget = futura::detail::coop_budget;
+    while (!e.ended && e.live < static_cast<std::size_t>(n.param + 1)) {
+      std::optional<pulled> x = upstream(n, e, yielded);
+      if (!x) break;
+      if (x->what == pulled::end) {
+        e.ended = true;
+        break;
+      }
+      if (x->what == pulled::thrown) return x;
+      push(n, e, x->v);
+      if (--e.budget == 0) {
+        yielded = true;
+        return std::nullopt;
+      }
+    }
+    if (e.live == 0 && !e.ended) return std::nullopt;  // the upstream is pending
+    return set_next(n, e, yielded);
+  }
+
+  /// futures_unordered / futures_ordered::poll_next (ordered: buffered, futures_ordered), within
+  /// the budget left.
+  std::optional<pulled> set_next(const node& n, set_state& e, bool& yielded) {
+    const bool ordered = n.k == kind::buffered || n.k == kind::futures_ordered;
+    if (e.live == 0) return end();
+    if (ordered && e.futures[e.order].kept) {
+      --e.live;
+      return item(log(n)[e.order++]);
+    }
+    e.taken = false;
+    for (;;) {
+      const std::optional<std::size_t> j = poll_woken(n, e, yielded);
+      if (!j) return std::nullopt;
+      if (n.gate(*j).throws) return finished(n, *j);
+      if (!ordered || *j == e.order) {
+        --e.live;
+        e.order += ordered ? 1 : 0;
+        return finished(n, *j);
+      }
+      e.futures[*j].kept = true;  // a younger future: its output waits for its turn
+    }
+  }
+
+  /// One poll of pushed_set::poll_next (a futures_unordered or futures_ordered source).
+  std::optional<pulled> poll_pushed(const node& n, set_state& e, bool& yielded) {
+    auto push_one = [&] {
+      if (e.futures.size() < static_cast<std::size_t>(n.param)) push(n, e, static_cast<value>(e.futures.size()));
+    };
+    if (!e.started) {
+      e.started = true;
+      for (int i = 0; i < 3; ++i) push_one();
+    }
+    for (;;) {
+      e.budget = futura::detail::coop_budget;  // each poll_next of the set has its own
+      std::optional<pulled> x = set_next(n, e, yielded);
+      if (!x || x->what == pulled::thrown) return x;
+      if (x->what == pulled::item) {
+        push_one();
+        push_one();
+      }
+      if (x->what == pulled::item || e.futures.size() == static_cast<std::size_t>(n.param)) return x;
+      push_one();  // the set answered its end: one more push makes it run again
+    }
+  }
+
+  /// One poll of concurrent_for_each_future::poll (limit = the parameter, 0: none); the end when
+  /// it completes.
+  std::optional<pulled> poll_for_each(const node& n, set_state& e, bool& yielded) {
+    e.budget = futura::detail::coop_budget;
+    e.taken = false;
+    bool upstream_pending = false;
+    const auto limit = static_cast<std::size_t>(n.param);
+    for (;;) {
+      while (!e.ended && !upstream_pending && (limit == 0 || e.live < limit)) {
+        std::optional<pulled> x = upstream(n, e, yielded);
+        if (!x) {
+          upstream_pending = true;
+        } else if (x->what == pulled::end) {
+          e.ended = true;
+        } else if (x->what == pulled::thrown) {
+          return x;
+        } else {
+          push(n, e, x->v);
+          if (--e.budget == 0) {
+            yielded = true;
+            return std::nullopt;
+          }
+        }
+      }
+      if (e.live == 0) return e.ended ? std::optional<pulled>(end()) : std::nullopt;
+      const std::optional<std::size_t> j = poll_woken(n, e, yielded);
+      if (!j) return std::nullopt;
+      if (n.gate(*j).throws) return finished(n, *j);
+      --e.live;
+      if (--e.budget == 0) {
+        yielded = true;
+        return std::nullopt;
+      }
+    }
   }
 
   pulled next(const node& n) {
@@ -554,7 +876,9 @@ class evaluator {
     auto child = [&](std::size_t i) { return next(n.children[i]); };
     switch (n.k) {
       case kind::fed: {
-        if (s.pos == d_.fed[static_cast<std::size_t>(n.index)]) return stall();
+        const std::vector<int>& steps = d_.fed[static_cast<std::size_t>(n.index)];
+        if (s.pos == steps.size()) return stall();
+        now_ = std::max(now_, steps[s.pos]);
         traces_.consumed[static_cast<std::size_t>(n.index)] = ++s.pos;
         if (s.pos <= n.items.size()) return item(n.items[s.pos - 1]);
         if (n.term == terminator::end) return end();
@@ -595,10 +919,11 @@ class evaluator {
       }
       case kind::filter:
       case kind::filter_map:
-        for (;;) {
+        for (meter m;;) {
           pulled x = child(0);
           if (x.what != pulled::item) return x;
           if (pred(n.param, x.v)) return item(n.k == kind::filter ? x.v : x.v * 2);
+          if (spend(m)) return yield();
         }
       case kind::take: {
         if (s.pos == static_cast<std::size_t>(n.param)) return end();
@@ -611,19 +936,21 @@ class evaluator {
         return x.what != pulled::item || pred(n.param, x.v) ? x : end();
       }
       case kind::skip:
-        for (;;) {
+        for (meter m;;) {
           pulled x = child(0);
           if (x.what != pulled::item || s.pos == static_cast<std::size_t>(n.param)) return x;
           ++s.pos;
+          if (spend(m)) return yield();
         }
       case kind::skip_while:
-        for (;;) {
+        for (meter m;;) {
           pulled x = child(0);
           if (x.what != pulled::item || s.flag) return x;
           if (!pred(n.param, x.v)) {
             s.flag = true;  // passing from now on
             return x;
           }
+          if (spend(m)) return yield();
         }
       case kind::enumerate: {
         pulled x = child(0);
@@ -659,11 +986,12 @@ class evaluator {
         return item(pair_value(*std::exchange(s.held, std::nullopt), b.v));
       }
       case kind::flatten:
-        for (;;) {
+        for (meter m;;) {
           if (s.held) {  // the inner stream of outer item `held`, at item `pos`
             const values inner = inner_items(n.param, *s.held);
             if (s.pos < inner.size()) return item(inner[s.pos++]);
             s.held.reset();
+            if (spend(m)) return yield();
           }
           pulled x = child(0);
           if (x.what != pulled::item) return x;
@@ -672,20 +1000,26 @@ class evaluator {
         }
       case kind::chunks: {
         if (s.flag) return end();  // the upstream ended and its last chunk went out
-        values chunk;              // a stall ends the evaluation: no chunk outlives one pull
+        values& chunk = s.chunk;   // kept across a yield of the upstream
         for (;;) {
           pulled x = child(0);
           if (x.what == pulled::end) {
             s.flag = true;
-            return chunk.empty() ? x : item(chunk_value(chunk));
+            return chunk.empty() ? x : item(chunk_value(std::exchange(chunk, {})));
           }
           if (x.what != pulled::item) return x;
           chunk.push_back(x.v);
-          if (chunk.size() == static_cast<std::size_t>(n.param + 1)) return item(chunk_value(chunk));
+          if (chunk.size() == static_cast<std::size_t>(n.param + 1)) return item(chunk_value(std::exchange(chunk, {})));
         }
       }
       case kind::boxed:
         return child(0);
+      case kind::buffered:
+      case kind::buffer_unordered:
+        return emulate(n, s, &evaluator::poll_buffer);
+      case kind::futures_unordered:
+      case kind::futures_ordered:
+        return emulate(n, s, &evaluator::poll_pushed);
       default:
         break;  // the consumers: run()
     }
@@ -696,6 +1030,8 @@ class evaluator {
   const delivery& d_;
   traces traces_;
   std::vector<cursor> cursors_;
+  int now_;              // the step of the pull being evaluated
+  int in_upstream_ = 0;  // pulling for a set: a poll that spent its budget yields (see `meter`)
 };
 
 // ---- the driver-fed leaves --------------------------------------------------------------------
@@ -828,6 +1164,45 @@ class next_loop : public futura::future_ext<next_loop> {
   bool fused_;
 };
 
+/// futures_unordered or futures_ordered fed by pushes of `count` futures made by `make(j)`: three
+/// at the first poll, two after each item (so that futures polled before wait beside new ones),
+/// and one (then the set is polled again) each time the set answers its end while some are left;
+/// the end once all were pushed and answered.
+template <template <class> class Set, class Make>
+class pushed_set : public futura::stream_ext<pushed_set<Set, Make>> {
+ public:
+  using item_type = value;
+  pushed_set(Make make, std::size_t count) : make_(std::move(make)), count_(count) {}
+
+  futura::poll_result<std::optional<value>> poll_next(futura::waker& w) {
+    if (!started_) {
+      started_ = true;
+      for (int i = 0; i < 3; ++i) push();
+    }
+    for (;;) {
+      futura::poll_result<std::optional<value>> r = set_.poll_next(w);
+      if (r.is_pending()) return futura::pending;
+      if (r.value()) {
+        push();
+        push();
+      }
+      if (r.value() || pushed_ == count_) return r;
+      push();
+    }
+  }
+
+ private:
+  void push() {
+    if (pushed_ < count_) set_.push(make_(static_cast<value>(pushed_++)));
+  }
+
+  Make make_;
+  Set<std::invoke_result_t<Make&, value>> set_;
+  std::size_t count_;
+  std::size_t pushed_ = 0;
+  bool started_ = false;
+};
+
 /// What the driver keeps of a node while its pipeline runs.
 struct node_handles {
   std::shared_ptr<fed_state> fed = std::make_shared<fed_state>();
@@ -860,6 +1235,11 @@ class builder {
  public:
   explicit builder(std::vector<node_handles>& h) : h_(h) {}
 
+  /// The function that makes item v's gate future, whose output is v.
+  static auto gate_for(const node& n, node_handles& nh) {
+    return [&n, &nh](value v) { return nh.future_for(n, v, v); };
+  }
+
   root_future build_root(const node& n) {
     int_stream s = build(n.children[0]);
     node_handles& nh = handles(n);
@@ -881,9 +1261,14 @@ class builder {
       case kind::for_each:
         return std::move(s).for_each(log_item).then(the_log).boxed();
       case kind::for_each_async:
-        return std::move(s).for_each([&n, &nh](value v) { return nh.future_for(n, v, v); }).then(the_log).boxed();
+        return std::move(s).for_each(gate_for(n, nh)).then(the_log).boxed();
       case kind::next:
         return next_loop(std::move(s), n.param == 1, n.children[0].k == kind::fuse).boxed();
+      case kind::for_each_concurrent:
+        return std::move(s)
+            .for_each_concurrent(static_cast<std::size_t>(n.param), gate_for(n, nh))
+            .then(the_log)
+            .boxed();
       default:
         throw std::logic_error("stream_model: the root is not a consumer");
     }
@@ -950,6 +1335,16 @@ class builder {
         return erase(child(0).chunks(static_cast<std::size_t>(p + 1)).map(chunk_value));
       case kind::boxed:
         return erase(child(0).boxed());
+      case kind::futures_unordered:
+        return erase(pushed_set<futura::stream::futures_unordered, decltype(gate_for(n, nh))>(
+            gate_for(n, nh), static_cast<std::size_t>(p)));
+      case kind::futures_ordered:
+        return erase(pushed_set<futura::stream::futures_ordered, decltype(gate_for(n, nh))>(
+            gate_for(n, nh), static_cast<std::size_t>(p)));
+      case kind::buffered:
+        return erase(child(0).map(gate_for(n, nh)).buffered(static_cast<std::size_t>(p + 1)));
+      case kind::buffer_unordered:
+        return erase(child(0).map(gate_for(n, nh)).buffer_unordered(static_cast<std::size_t>(p + 1)));
       default:
         break;  // the consumers: build_root
     }
