@@ -1,7 +1,7 @@
 // futura/stream/detail/ready_queue.hpp — which children of a set of futures were woken since its
 // last poll, and when the set's own waker must hear of it: the wake protocol of
-// futures_unordered, futures_ordered and the adapters built on them (the wake tree's protocol,
-// docs/design.md 2.5, with a stack of woken nodes in place of bits, because a set grows).
+// futures_unordered, futures_ordered and the adapters built on them (docs/design.md 2.5b: the
+// wake tree's protocol of 2.5, with a stack of woken nodes in place of bits, because a set grows).
 //
 // Each child sits in a node with a `queued` flag and a link. The shared state holds a stack of
 // woken nodes (one atomic head) and the parent's waker (atomic_waker):
