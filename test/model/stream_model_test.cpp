@@ -47,6 +47,7 @@ test_case make_case(unsigned seed, std::string* record = nullptr) {
 /// The features a case has, for the corpus: its node kinds and kinds of event.
 void features(const node& n, std::set<std::string>& out) {
   out.insert(info(n.k).name);
+  if (n.throw_at >= 0) out.insert("callable-throws");
   if (n.fed() && n.term != terminator::end) out.insert(n.term == terminator::error ? "fed-throws" : "fed-never");
   for (const gate_plan& g : n.gates) {
     if (g.wait) out.insert("gate-waits");
