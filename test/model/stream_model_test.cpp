@@ -61,6 +61,7 @@ std::set<std::string> features(const test_case& c) {
   features(c.root, out);
   if (c.drop_step != never) out.insert("dropped");
   if (c.first_poll > 0) out.insert("late-first-poll");
+  if (c.spurious) out.insert("spurious-wakes");
   return out;
 }
 

@@ -17,7 +17,8 @@
 // the exception propagates out of the root's poll like a leaf's, and the evaluator says which
 // exception comes first and at which step (the root is not polled after it).
 // The root is polled first after step `first_poll`, and after that only when its waker was woken
-// (so a lost wakeup shows up as a missing completion). After every step from the first poll on,
+// (so a lost wakeup shows up as a missing completion); in a quarter of the cases (`spurious`)
+// the driver also wakes it at every step, event or not, which must change nothing. After every step from the first poll on,
 // the evaluator runs over the events delivered so far: the root must be complete exactly when the
 // evaluator completes, with the same output (the items, fold or count, or the exception's
 // message); and, when the root completes or is dropped, every fed leaf must have given exactly as
@@ -308,6 +309,8 @@ struct test_case {
   std::vector<event> events;  // events[i] happens at step i + 1
   int first_poll = 0;         // the root is first polled after this step (0: before any event)
   int drop_step = never;      // the pipeline is dropped after this step's poll
+  bool spurious = false;      // from the first poll on, the driver wakes the root at every step,
+                              // event or not: extra polls must change neither output nor step
 };
 
 /// The kinds whose own callable may throw (a node's `throw_at`): map's f, filter's, take_while's
@@ -377,6 +380,7 @@ inline std::string describe(const test_case& c) {
   std::ostringstream out;
   out << "  pipeline: " << describe(c.root) << "\n  first poll after step " << c.first_poll;
   if (c.drop_step != never) out << "; dropped after step " << c.drop_step;
+  if (c.spurious) out << "; spurious wakes";
   out << "\n  events:";
   std::vector<std::size_t> fed_seen(static_cast<std::size_t>(c.node_count));
   for (std::size_t s = 0; s < c.events.size(); ++s) {
@@ -494,6 +498,7 @@ inline test_case generate(const chooser& choose) {
   const int steps = static_cast<int>(c.events.size());
   c.first_poll = choose(steps / 2 + 1);
   if (choose(8) == 7) c.drop_step = choose(steps + 1);
+  c.spurious = choose(4) == 0;
   return c;
 }
 
@@ -1427,6 +1432,7 @@ class driver {
       if (t > 0) deliver(c_.events[static_cast<std::size_t>(t - 1)]);
       if (!root_) continue;
       if (!done_ && t >= c_.first_poll) {
+        if (c_.spurious) w_->wake();  // a wake without an event: the root is polled for nothing
         poll_root(t == c_.first_poll);
         check_against_evaluator(t);
       }
