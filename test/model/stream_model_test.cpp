@@ -3,7 +3,8 @@
 // buffer_unordered, for_each_concurrent) that a driver feeds in a random order, compared with a reference evaluator after every step: the output (the items,
 // fold or count, or the exception), the step at which the root completes (it is polled only
 // when woken, so a lost wakeup shows up as a missing completion), what every leaf gave and every
-// logged node saw, drops (also of pipelines dropped mid-way), rule 4 and waker clones.
+// logged node saw, drops (also of pipelines dropped mid-way), rule 4 and waker clones. The
+// adapters' own callables may throw at a planned call, and the root may be woken for nothing.
 //
 // The kinds, the generator, the evaluator, the leaves and the driver live in
 // support/stream_model.hpp, shared with the fuzzer (test/fuzz/stream_pipeline_fuzz.cpp).
