@@ -10,8 +10,8 @@
 // Input format: every byte is one decision of `stream_model::generate`, in the order it makes
 // them: a decision among n choices takes `byte % n` (a missing byte reads as 0, so every input
 // is valid and a short one decodes to a small pipeline). The kinds and their parameters, a fed
-// leaf's items and terminator, a gate's plan, the interleaving of the events, the first poll and
-// the drop are each one byte; the shape is capped (support/stream_model.hpp: max_depth,
+// leaf's items and terminator, a gate's plan, a callable's throw plan, the interleaving of the
+// events, the first poll, the drop and the spurious wakes are each one byte; the shape is capped (support/stream_model.hpp: max_depth,
 // max_nodes). `stream_model_test -- --write-corpus=DIR` writes seeds as such bytes.
 //
 // Set FUTURA_FUZZ_PRINT=1 to print each decoded case (e.g. when replaying one input file);

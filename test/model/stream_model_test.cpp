@@ -3,7 +3,8 @@
 // buffer_unordered, for_each_concurrent) that a driver feeds in a random order, compared with a reference evaluator after every step: the output (the items,
 // fold or count, or the exception), the step at which the root completes (it is polled only
 // when woken, so a lost wakeup shows up as a missing completion), what every leaf gave and every
-// logged node saw, drops (also of pipelines dropped mid-way), rule 4 and waker clones.
+// logged node saw, drops (also of pipelines dropped mid-way), rule 4 and waker clones. The
+// adapters' own callables may throw at a planned call, and the root may be woken for nothing.
 //
 // The kinds, the generator, the evaluator, the leaves and the driver live in
 // support/stream_model.hpp, shared with the fuzzer (test/fuzz/stream_pipeline_fuzz.cpp).
@@ -47,6 +48,7 @@ test_case make_case(unsigned seed, std::string* record = nullptr) {
 /// The features a case has, for the corpus: its node kinds and kinds of event.
 void features(const node& n, std::set<std::string>& out) {
   out.insert(info(n.k).name);
+  if (n.throw_at >= 0) out.insert("callable-throws");
   if (n.fed() && n.term != terminator::end) out.insert(n.term == terminator::error ? "fed-throws" : "fed-never");
   for (const gate_plan& g : n.gates) {
     if (g.wait) out.insert("gate-waits");
@@ -60,6 +62,7 @@ std::set<std::string> features(const test_case& c) {
   features(c.root, out);
   if (c.drop_step != never) out.insert("dropped");
   if (c.first_poll > 0) out.insert("late-first-poll");
+  if (c.spurious) out.insert("spurious-wakes");
   return out;
 }
 

@@ -12,8 +12,13 @@
 // - *gates*: the futures a gated node makes per item (`then`'s f, `once`, the async consumers,
 //   the futures that buffered, buffer_unordered and for_each_concurrent run). Gate j of a node
 //   is ready at once, or waits for its event; then it yields or throws.
+// The callables of map, filter, filter_map, take_while, skip_while, inspect, then (the f that
+// makes the future) and fold may throw at their k-th call (`throw_at`, printed `!k`): rule 6,
+// the exception propagates out of the root's poll like a leaf's, and the evaluator says which
+// exception comes first and at which step (the root is not polled after it).
 // The root is polled first after step `first_poll`, and after that only when its waker was woken
-// (so a lost wakeup shows up as a missing completion). After every step from the first poll on,
+// (so a lost wakeup shows up as a missing completion); in a quarter of the cases (`spurious`)
+// the driver also wakes it at every step, event or not, which must change nothing. After every step from the first poll on,
 // the evaluator runs over the events delivered so far: the root must be complete exactly when the
 // evaluator completes, with the same output (the items, fold or count, or the exception's
 // message); and, when the root completes or is dropped, every fed leaf must have given exactly as
@@ -281,6 +286,7 @@ struct node {
   std::vector<value> items;           // fed and iter: the items
   terminator term = terminator::end;  // fed: what follows the items
   std::vector<gate_plan> gates;       // gated kinds: gate j's plan (past the end: ready, yields)
+  int throw_at = -1;                  // kinds with a callable (`has_callable`): it throws at this call
   std::vector<node> children;
 
   bool fed() const { return k == kind::fed; }
@@ -303,7 +309,31 @@ struct test_case {
   std::vector<event> events;  // events[i] happens at step i + 1
   int first_poll = 0;         // the root is first polled after this step (0: before any event)
   int drop_step = never;      // the pipeline is dropped after this step's poll
+  bool spurious = false;      // from the first poll on, the driver wakes the root at every step,
+                              // event or not: extra polls must change neither output nor step
 };
+
+/// The kinds whose own callable may throw (a node's `throw_at`): map's f, filter's, take_while's
+/// and skip_while's predicates, filter_map's, inspect's and then's f, fold's step. Rule 6: the
+/// exception propagates out of the root's poll, which completes with it (the driver stops there).
+inline bool has_callable(kind k) {
+  switch (k) {
+    case kind::map:
+    case kind::then:
+    case kind::filter:
+    case kind::filter_map:
+    case kind::take_while:
+    case kind::skip_while:
+    case kind::inspect:
+    case kind::fold:
+      return true;
+    default:
+      return false;
+  }
+}
+inline std::string call_error(const node& n) {
+  return "call " + std::to_string(n.throw_at) + " of node #" + std::to_string(n.index) + " throws";
+}
 
 inline std::string fed_error(const node& n) { return "fed#" + std::to_string(n.index) + " fails"; }
 inline std::string gate_error(const node& n, std::size_t j) {
@@ -317,7 +347,7 @@ inline std::string describe(const node& n) {
   std::ostringstream out;
   if (i.r != role::source) out << describe(n.children[0]) << ".";
   out << i.name;
-  if (n.fed() || i.gated || i.logged) out << "#" << n.index;
+  if (n.fed() || i.gated || i.logged || n.throw_at >= 0) out << "#" << n.index;
   if (n.k == kind::fed || n.k == kind::iter) {
     out << "[";
     for (std::size_t j = 0; j < n.items.size(); ++j) out << (j ? "," : "") << n.items[j];
@@ -329,6 +359,7 @@ inline std::string describe(const node& n) {
   }
   if (i.arity == 2) out << "(" << describe(n.children[1]) << ")";
   out << i.text(n.param);
+  if (n.throw_at >= 0) out << "!" << n.throw_at;  // its callable throws at this call (from 0)
   if (i.gated) {  // per gate: r ready, w waits for its event, t throws when made, T throws after waiting
     out << "{";
     for (const gate_plan& g : n.gates) out << (g.wait ? (g.throws ? 'T' : 'w') : (g.throws ? 't' : 'r'));
@@ -349,6 +380,7 @@ inline std::string describe(const test_case& c) {
   std::ostringstream out;
   out << "  pipeline: " << describe(c.root) << "\n  first poll after step " << c.first_poll;
   if (c.drop_step != never) out << "; dropped after step " << c.drop_step;
+  if (c.spurious) out << "; spurious wakes";
   out << "\n  events:";
   std::vector<std::size_t> fed_seen(static_cast<std::size_t>(c.node_count));
   for (std::size_t s = 0; s < c.events.size(); ++s) {
@@ -390,6 +422,7 @@ inline void choose_details(node& n, const chooser& choose) {
     const int t = choose(10);
     n.term = t < 8 ? terminator::end : t == 8 ? terminator::error : terminator::never;
   }
+  if (has_callable(n.k) && choose(6) == 0) n.throw_at = choose(4);
   if (i.gated) {
     n.gates.resize(static_cast<std::size_t>(choose(5)));
     for (gate_plan& g : n.gates) {
@@ -465,6 +498,7 @@ inline test_case generate(const chooser& choose) {
   const int steps = static_cast<int>(c.events.size());
   c.first_poll = choose(steps / 2 + 1);
   if (choose(8) == 7) c.drop_step = choose(steps + 1);
+  c.spurious = choose(4) == 0;
   return c;
 }
 
@@ -568,6 +602,7 @@ class evaluator {
       if (x.what == pulled::item) {
         switch (root.k) {
           case kind::fold:
+            if (call_throws(root)) return {true, call_error(root), {}};
             acc = fold_step(acc, x.v);
             break;
           case kind::fold_async:
@@ -639,12 +674,16 @@ class evaluator {
     std::optional<value> held;       // then: the item its future was made from; zip: a's item
     std::unique_ptr<set_state> set;  // the sets: made at the first pull
     values chunk;                    // chunks: the items of the chunk being filled
+    int calls = 0;                   // has_callable kinds: the calls of the callable so far
   };
 
   static pulled item(value v) { return {pulled::item, v, {}}; }
   static pulled end() { return {pulled::end, 0, {}}; }
   static pulled stall() { return {}; }
   static pulled yield() { return {pulled::yield, 0, {}}; }
+  /// A call of `n`'s callable (has_callable): true when this one throws (call_error).
+  bool call_throws(const node& n) { return cursors_[static_cast<std::size_t>(n.index)].calls++ == n.throw_at; }
+  static pulled thrown(const node& n) { return {pulled::thrown, 0, call_error(n)}; }
   std::vector<value>& log(const node& n) { return traces_.logs[static_cast<std::size_t>(n.index)]; }
 
   /// The gate future made for item `v` of a gated node, whose output is `out`.
@@ -904,6 +943,7 @@ class evaluator {
       }
       case kind::map: {
         pulled x = child(0);
+        if (x.what == pulled::item && call_throws(n)) return thrown(n);
         x.v += n.param + 1;
         return x;
       }
@@ -911,6 +951,7 @@ class evaluator {
         if (!s.held) {
           pulled x = child(0);
           if (x.what != pulled::item) return x;
+          if (call_throws(n)) return thrown(n);  // f throws: no future made
           s.held = x.v;
         }
         pulled x = gate(n, *s.held, *s.held + n.param + 1);  // a stall ends the evaluation
@@ -922,6 +963,7 @@ class evaluator {
         for (meter m;;) {
           pulled x = child(0);
           if (x.what != pulled::item) return x;
+          if (call_throws(n)) return thrown(n);
           if (pred(n.param, x.v)) return item(n.k == kind::filter ? x.v : x.v * 2);
           if (spend(m)) return yield();
         }
@@ -933,6 +975,7 @@ class evaluator {
       }
       case kind::take_while: {
         pulled x = child(0);
+        if (x.what == pulled::item && call_throws(n)) return thrown(n);
         return x.what != pulled::item || pred(n.param, x.v) ? x : end();
       }
       case kind::skip:
@@ -946,6 +989,7 @@ class evaluator {
         for (meter m;;) {
           pulled x = child(0);
           if (x.what != pulled::item || s.flag) return x;
+          if (call_throws(n)) return thrown(n);  // pred runs on the leading items only
           if (!pred(n.param, x.v)) {
             s.flag = true;  // passing from now on
             return x;
@@ -959,6 +1003,7 @@ class evaluator {
       }
       case kind::inspect: {
         pulled x = child(0);
+        if (x.what == pulled::item && call_throws(n)) return thrown(n);
         if (x.what == pulled::item) log(n).push_back(x.v);
         return x;
       }
@@ -1208,6 +1253,12 @@ struct node_handles {
   std::shared_ptr<fed_state> fed = std::make_shared<fed_state>();
   std::deque<combinator_model::leaf> gates;  // by index: the gate futures' controlling ends
   values log;                                // logged and gated kinds: the items handled
+  int calls = 0;                             // has_callable kinds: the calls of the callable
+
+  /// One call of `n`'s callable: throws call_error at call n.throw_at (as the evaluator's).
+  void call(const node& n) {
+    if (calls++ == n.throw_at) throw std::runtime_error(call_error(n));
+  }
 
   combinator_model::leaf& gate(std::size_t j) {
     while (gates.size() <= j) gates.emplace_back();
@@ -1250,7 +1301,14 @@ class builder {
       case kind::collect:
         return std::move(s).collect().boxed();
       case kind::fold:
-        return std::move(s).fold(value{0}, fold_step).then(one).boxed();
+        return std::move(s)
+            .fold(value{0},
+                  [&n, &nh](value acc, value v) {
+                    nh.call(n);
+                    return fold_step(acc, v);
+                  })
+            .then(one)
+            .boxed();
       case kind::fold_async:
         return std::move(s)
             .fold(value{0}, [&n, &nh](value acc, value v) { return nh.future_for(n, v, fold_step(acc, v)); })
@@ -1303,26 +1361,31 @@ class builder {
           return std::pair<value, value>(i * i, i + 1);
         }));
       case kind::map:
-        return erase(child(0).map([k](value v) { return v + k; }));
+        return erase(child(0).map([&n, &nh, k](value v) { return nh.call(n), v + k; }));
       case kind::then:
-        return erase(child(0).then([&n, &nh, k](value v) { return nh.future_for(n, v, v + k); }));
+        return erase(child(0).then([&n, &nh, k](value v) { return nh.call(n), nh.future_for(n, v, v + k); }));
       case kind::filter:
-        return erase(child(0).filter([p](const value& v) { return pred(p, v); }));
+        return erase(child(0).filter([&n, &nh, p](const value& v) { return nh.call(n), pred(p, v); }));
       case kind::filter_map:
-        return erase(
-            child(0).filter_map([p](value v) { return pred(p, v) ? std::optional<value>(v * 2) : std::nullopt; }));
+        return erase(child(0).filter_map([&n, &nh, p](value v) {
+          nh.call(n);
+          return pred(p, v) ? std::optional<value>(v * 2) : std::nullopt;
+        }));
       case kind::take:
         return erase(child(0).take(static_cast<std::size_t>(p)));
       case kind::take_while:
-        return erase(child(0).take_while([p](const value& v) { return pred(p, v); }));
+        return erase(child(0).take_while([&n, &nh, p](const value& v) { return nh.call(n), pred(p, v); }));
       case kind::skip:
         return erase(child(0).skip(static_cast<std::size_t>(p)));
       case kind::skip_while:
-        return erase(child(0).skip_while([p](const value& v) { return pred(p, v); }));
+        return erase(child(0).skip_while([&n, &nh, p](const value& v) { return nh.call(n), pred(p, v); }));
       case kind::enumerate:
         return erase(child(0).enumerate().map(to_value));
       case kind::inspect:
-        return erase(child(0).inspect([&nh](const value& v) { nh.log.push_back(v); }));
+        return erase(child(0).inspect([&n, &nh](const value& v) {
+          nh.call(n);
+          nh.log.push_back(v);
+        }));
       case kind::fuse:
         return erase(child(0).fuse());
       case kind::chain:
@@ -1369,6 +1432,7 @@ class driver {
       if (t > 0) deliver(c_.events[static_cast<std::size_t>(t - 1)]);
       if (!root_) continue;
       if (!done_ && t >= c_.first_poll) {
+        if (c_.spurious) w_->wake();  // a wake without an event: the root is polled for nothing
         poll_root(t == c_.first_poll);
         check_against_evaluator(t);
       }
