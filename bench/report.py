@@ -259,10 +259,10 @@ def judge(workload, size, sizes, row, metric):
     text = []
     floor = row.get("floor")
     boosts = [row[b] for b in BOOST if b in row and not row[b].failed]
-    if workload == "W1_then_chain_polled":
+    if workload in ("W1_then_chain_polled", "W8_stream_pipeline"):
         text.append("≤1.5× floor, 0 alloc")
         if floor and not floor.failed:
-            checks.append(("%.1f× floor" % (fut.value / floor.value), fut.value <= 1.5 * floor.value))
+            checks.append(("%.2f× floor" % (fut.value / floor.value), fut.value <= 1.5 * floor.value))
         if fut.allocs is not None:
             checks.append(("%s alloc" % fmt_count(fut.allocs), fut.allocs == 0))
     if workload in ("W1_then_chain_block_on",):
@@ -276,12 +276,6 @@ def judge(workload, size, sizes, row, metric):
         text.append("≤2× floor at the largest N")
         if floor and not floor.failed:
             checks.append(("%.2f× floor" % (fut.value / floor.value), fut.value <= 2 * floor.value))
-    if workload == "W8_stream_pipeline":
-        text.append("≤1.5× floor, 0 alloc")
-        if floor and not floor.failed:
-            checks.append(("%.2f× floor" % (fut.value / floor.value), fut.value <= 1.5 * floor.value))
-        if fut.allocs is not None:
-            checks.append(("%s alloc" % fmt_count(fut.allocs), fut.allocs == 0))
     if workload == "W9_futures_unordered":
         join_all = row.get("join_all")
         text.append("≤1.3× join_all")
