@@ -32,8 +32,11 @@ class future_category_impl final : public boost::system::error_category {
         "aborted",
         "timed out",
         "future already retrieved: get_future() was called twice",
+        "closed: the channel or semaphore was closed",
+        "full: the channel has no room for the value",
+        "empty: nothing is buffered in the channel",
     };
-    static_assert(sizeof(messages) / sizeof(messages[0]) == static_cast<int>(error::future_already_retrieved),
+    static_assert(sizeof(messages) / sizeof(messages[0]) == static_cast<int>(error::empty),
                   "futura::error: one message per error code");
     const bool known = ev >= 1 && ev <= static_cast<int>(sizeof(messages) / sizeof(messages[0]));
     return known ? messages[ev - 1] : "unknown futura error";

@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(every_code_has_its_own_message) {
   using futura::error;
   const error all[] = {
       error::broken_promise, error::promise_already_satisfied, error::polled_after_completion, error::aborted,
-      error::timed_out,      error::future_already_retrieved};
+      error::timed_out,      error::future_already_retrieved, error::closed, error::full, error::empty};
   for (error a : all) {
     boost::system::error_code ca = a;
     BOOST_TEST(!ca.message().empty());

@@ -19,6 +19,7 @@ LAYERS = [
     ("core", ["version.hpp", "core/"]),
     ("combinator", ["combinator/"]),
     ("stream", ["stream/", "stream.hpp"]),
+    ("sync", ["sync/"]),
     ("channel", ["channel/"]),
     ("executor", ["executor/", "core.hpp"]),
     ("asio", ["asio/", "futura.hpp"]),

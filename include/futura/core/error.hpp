@@ -21,6 +21,9 @@ enum class error {
   aborted,                    ///< the task or future was aborted
   timed_out,                  ///< `timeout` fired before the future completed
   future_already_retrieved,   ///< `promise::get_future()` was called twice
+  closed,                     ///< the channel or semaphore was closed (or its receiver dropped)
+  full,                       ///< `try_send`: the channel has no room, or senders wait for it
+  empty,                      ///< `try_recv`: nothing is buffered, but senders remain
 };
 
 /// The Boost.System category of `futura::error` (name "futura").
