@@ -81,6 +81,7 @@ class semaphore_state {
   semaphore_state& operator=(const semaphore_state&) = delete;
 
   /// Takes `k` permits when nobody waits, the state is open and `k` are available. Lock-free.
+  /// `k == 0` takes nothing and succeeds unless the state is closed.
   bool try_acquire(std::size_t k) noexcept;
   /// Returns `k` permits taken earlier (the total is unchanged): to the waiters first, in order.
   void give_back(std::size_t k) noexcept;
