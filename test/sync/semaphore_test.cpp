@@ -3,6 +3,7 @@
 // node pooling, races between a release and a poll), then the public futura::semaphore (permits,
 // acquire futures, FIFO order, cancellation, close, misuse, threads).
 #include <support/allocation_counter.hpp>  // one per program: see the header
+#include <support/chaos_gate.hpp>
 #include <support/executor_support.hpp>
 #include <support/stress.hpp>
 #include <support/strict_waker.hpp>
@@ -18,6 +19,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -51,6 +53,25 @@ struct acquire_future {
   semaphore_acquisition acq;
   acquire_future(semaphore_state& s, std::size_t k) : acq(s, k) {}
   acquire_poll poll(futura::waker& w) { return acq.poll(w); }
+};
+
+/// A waker that runs `on_wake` when woken: a wake that re-enters the semaphore. Not counted:
+/// the object outlives every clone the test lets out.
+struct calling_waker {
+  std::function<void()> on_wake;
+  std::atomic<int> wakes{0};
+  futura::waker make() { return futura::waker(futura::raw_waker{&vtable, this}); }
+
+ private:
+  static futura::raw_waker clone(void* p) noexcept { return {&vtable, p}; }
+  static void wake_by_ref(void* p) noexcept {
+    auto* self = static_cast<calling_waker*>(p);
+    ++self->wakes;
+    if (self->on_wake) self->on_wake();
+  }
+  static void wake(void* p) noexcept { wake_by_ref(p); }
+  static void drop(void*) noexcept {}
+  static constexpr futura::waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 };
 
 }  // namespace
@@ -360,6 +381,131 @@ BOOST_AUTO_TEST_CASE(the_fast_paths_and_a_steady_state_of_waiters_allocate_nothi
   }
   BOOST_TEST(allocations() == 0);
 }
+
+BOOST_AUTO_TEST_CASE(a_wake_may_reenter_the_semaphore_because_it_runs_outside_the_lock) {
+  // Each wake drops another waiter and polls a fresh acquisition of the same state: both take
+  // the lock, so a wake under it would deadlock.
+  semaphore_state s(0);
+  calling_waker reentrant;
+  futura::waker w = reentrant.make();
+  semaphore_acquisition first(s, 1);
+  BOOST_TEST(first.poll(w).is_pending());
+  auto second = std::make_unique<waiting_acquisition>(s, 1);
+  semaphore_acquisition fresh(s, 1);
+  acquire_poll fresh_first = futura::pending;
+  futura::waker noop;
+  reentrant.on_wake = [&] {
+    second.reset();
+    fresh_first = fresh.poll(noop);
+  };
+  s.give_back(1);
+  BOOST_TEST(reentrant.wakes.load() == 1);
+  BOOST_TEST(!second);
+  BOOST_TEST(fresh_first.is_pending());  // queued behind nobody, with nothing available
+  BOOST_TEST(ready_ok(first.poll(w)));
+  // close()'s wakes run outside the lock too.
+  auto third = std::make_unique<waiting_acquisition>(s, 1);
+  reentrant.on_wake = [&] { third.reset(); };
+  BOOST_TEST(fresh.poll(w).is_pending());  // now with the re-entrant waker
+  s.close();
+  BOOST_TEST(reentrant.wakes.load() == 2);
+  BOOST_TEST(!third);
+  BOOST_TEST(ready_closed(fresh.poll(w)));
+}
+
+#if FUTURA_CHAOS_ENABLED
+
+BOOST_AUTO_TEST_CASE(a_releaser_that_read_the_word_before_an_enqueue_hands_its_permit_to_that_waiter) {
+  // The releaser read the word (no waiters) and stops before its CAS; a waiter enqueues, setting
+  // `waiters`; the releaser's CAS fails, and it takes the slow path to the waiter.
+  chaos_gates gates;
+  chaos_gate& seen = gates.add("semaphore.give_back.seen");
+  semaphore_state s(0);
+  strict_waker target;
+  futura::waker w = target.make();
+  semaphore_acquisition acq(s, 1);
+  joining_thread releaser([&] {
+    seen.bind_this_thread();
+    s.give_back(1);
+  });
+  BOOST_REQUIRE_MESSAGE(reached_within(seen), "semaphore.give_back.seen never reached");
+  BOOST_TEST(acq.poll(w).is_pending());
+  BOOST_TEST(s.available() == 0u);
+  seen.open();
+  releaser.join();
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(ready_ok(acq.poll(w)));
+  BOOST_TEST(s.available() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_enqueuer_that_read_the_word_before_a_release_takes_that_permit_at_once) {
+  // The enqueuer holds the lock and read an empty count; a releaser's fast path adds a permit
+  // without the lock; the enqueuer's CAS fails, rereads, and takes it: granted, not queued.
+  chaos_gates gates;
+  chaos_gate& seen = gates.add("semaphore.enqueue.seen");
+  semaphore_state s(0);
+  strict_waker target;
+  futura::waker w = target.make();
+  semaphore_acquisition acq(s, 1);
+  acquire_poll first = futura::pending;
+  joining_thread enqueuer([&] {
+    seen.bind_this_thread();
+    first = acq.poll(w);
+  });
+  BOOST_REQUIRE_MESSAGE(reached_within(seen), "semaphore.enqueue.seen never reached");
+  s.give_back(1);  // the fast path: no lock, so no wait for the enqueuer
+  BOOST_TEST(s.available() == 1u);
+  seen.open();
+  enqueuer.join();
+  BOOST_TEST(ready_ok(first));
+  BOOST_TEST(target.wakes() == 0);
+  BOOST_TEST(s.available() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_waiter_is_granted_before_it_is_woken_and_a_poll_between_sees_it) {
+  // The releaser granted the waiter and let go of the lock, and has not woken it yet: a poll
+  // then already returns the permits; the late wake is a spurious one.
+  chaos_gates gates;
+  chaos_gate& unlocked = gates.add("semaphore.hand_out.unlocked");
+  semaphore_state s(0);
+  strict_waker target;
+  futura::waker w = target.make();
+  semaphore_acquisition acq(s, 1);
+  BOOST_TEST(acq.poll(w).is_pending());
+  joining_thread releaser([&] {
+    unlocked.bind_this_thread();
+    s.give_back(1);
+  });
+  BOOST_REQUIRE_MESSAGE(reached_within(unlocked), "semaphore.hand_out.unlocked never reached");
+  BOOST_TEST(target.wakes() == 0);
+  BOOST_TEST(ready_ok(acq.poll(w)));
+  unlocked.open();
+  releaser.join();
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(target.live_clones() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_granted_waiter_dropped_before_its_wake_hands_its_permits_on) {
+  // Granted, its wake still in flight: the drop hands its permits to the next waiter.
+  chaos_gates gates;
+  chaos_gate& unlocked = gates.add("semaphore.hand_out.unlocked");
+  semaphore_state s(0);
+  auto first = std::make_unique<waiting_acquisition>(s, 2);
+  waiting_acquisition next(s, 2);
+  joining_thread releaser([&] {
+    unlocked.bind_this_thread();
+    s.give_back(2);
+  });
+  BOOST_REQUIRE_MESSAGE(reached_within(unlocked), "semaphore.hand_out.unlocked never reached");
+  first.reset();  // its own hand-out passes the same point on this thread, unbound: not stopped
+  BOOST_TEST(next.target.wakes() == 1);
+  unlocked.open();
+  releaser.join();
+  BOOST_TEST(ready_ok(next.poll()));
+  BOOST_TEST(s.available() == 0u);
+}
+
+#endif
 
 BOOST_AUTO_TEST_CASE(a_release_racing_a_first_poll_on_another_thread_is_never_lost) {
   const long n = rounds(20000, 2000);
@@ -731,6 +877,7 @@ BOOST_AUTO_TEST_CASE(eight_threads_of_acquire_release_pairs_never_exceed_the_per
         int seen = most.load();
         while (now > seen && !most.compare_exchange_weak(seen, now)) {
         }
+        if (i % 64 == 0) std::this_thread::yield();  // hold on a while: the others queue up
         holders.fetch_sub(1);
       }  // each permit goes back here, on this thread
     });
