@@ -17,6 +17,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <functional>
@@ -337,6 +338,133 @@ BOOST_AUTO_TEST_CASE(assigning_over_a_waiting_acquisition_gives_up_its_place) {
   BOOST_TEST(target.wakes() == 0);
   BOOST_TEST(target.live_clones() == 1);
   BOOST_TEST(ready_ok(next.poll()));
+}
+
+BOOST_AUTO_TEST_CASE(random_operations_agree_with_a_model_of_the_fifo_queue) {
+  // One thread, random steps (acquire, poll, drop, give back, add, try_acquire, close) checked
+  // after each against a plain model: a count and a queue of (needed, set aside).
+  enum class status { queued, granted, closed, done };
+  struct waiter {
+    std::unique_ptr<strict_waker> target = std::make_unique<strict_waker>();
+    futura::waker w = target->make();
+    std::unique_ptr<semaphore_acquisition> acq;
+    std::size_t needed = 0;
+    std::size_t assigned = 0;  // the model's
+    status model = status::queued;
+    int wakes = 0;  // the model's: one when granted or failed while waiting
+  };
+  const stress_seed seed("random_operations_agree_with_a_model_of_the_fifo_queue");
+  const long n = rounds(400, 100);
+  for (long r = 0; r < n; ++r) {
+    BOOST_TEST_CONTEXT(seed.describe(r)) {
+      auto g = seed.round(r);
+      const std::size_t initial = static_cast<std::size_t>(pick(g, 0, 4));
+      semaphore_state s(initial);
+      std::size_t count = initial;  // the model's available permits
+      std::size_t held = 0;         // permits this test holds, to give back
+      bool closed = false;
+      std::vector<waiter> waiters;
+      std::vector<std::size_t> queue;  // indices into waiters, FIFO
+      auto hand_out = [&](std::size_t k) {
+        while (!queue.empty() && k > 0) {
+          waiter& h = waiters[queue.front()];
+          const std::size_t missing = h.needed - h.assigned;
+          if (k < missing) {
+            h.assigned += k;
+            k = 0;
+          } else {
+            k -= missing;
+            h.assigned = h.needed;
+            h.model = status::granted;
+            h.wakes = 1;
+            queue.erase(queue.begin());
+          }
+        }
+        count += k;
+      };
+      bool ok = true;
+      for (int step = 0; step < 60 && ok; ++step) {
+        const int op = pick(g, 0, 99);
+        if (op < 25) {  // a new acquisition, polled once
+          waiter& w = waiters.emplace_back();
+          w.needed = static_cast<std::size_t>(pick(g, 1, 4));
+          w.acq = std::make_unique<semaphore_acquisition>(s, w.needed);
+          const acquire_poll got = w.acq->poll(w.w);
+          if (closed) {
+            w.model = status::done;
+            ok = ok && ready_closed(got);
+          } else if (queue.empty() && count >= w.needed) {
+            w.model = status::done;
+            count -= w.needed;
+            held += w.needed;
+            ok = ok && ready_ok(got);
+          } else {
+            if (queue.empty()) w.assigned = std::exchange(count, 0);
+            queue.push_back(waiters.size() - 1);
+            ok = ok && got.is_pending();
+          }
+        } else if (op < 45 && !waiters.empty()) {  // poll a waiter that did not finish
+          waiter& w = waiters[static_cast<std::size_t>(pick(g, 0, static_cast<int>(waiters.size()) - 1))];
+          if (w.model == status::done || !w.acq) continue;
+          const acquire_poll got = w.acq->poll(w.w);
+          if (w.model == status::granted) {
+            held += w.needed;
+            w.model = status::done;
+            ok = ok && ready_ok(got);
+          } else if (w.model == status::closed) {
+            w.model = status::done;
+            ok = ok && ready_closed(got);
+          } else {
+            ok = ok && got.is_pending();
+          }
+        } else if (op < 60 && !waiters.empty()) {  // drop one
+          const std::size_t i = static_cast<std::size_t>(pick(g, 0, static_cast<int>(waiters.size()) - 1));
+          waiter& w = waiters[i];
+          if (!w.acq) continue;
+          w.acq.reset();
+          if (w.model == status::queued) {
+            queue.erase(std::find(queue.begin(), queue.end(), i));
+            hand_out(w.assigned);
+          } else if (w.model == status::granted) {
+            hand_out(w.needed);
+          }
+          w.model = status::done;
+        } else if (op < 80 && held > 0) {  // give back some held permits
+          const std::size_t k = static_cast<std::size_t>(pick(g, 1, static_cast<int>(held)));
+          held -= k;
+          s.give_back(k);
+          hand_out(k);
+        } else if (op < 88) {  // add new ones
+          const std::size_t k = static_cast<std::size_t>(pick(g, 1, 3));
+          s.add(k);
+          hand_out(k);
+        } else if (op < 97) {
+          const std::size_t k = static_cast<std::size_t>(pick(g, 1, 3));
+          const bool expected = !closed && queue.empty() && count >= k;
+          ok = ok && s.try_acquire(k) == expected;
+          if (expected) {
+            count -= k;
+            held += k;
+          }
+        } else if (!closed) {
+          s.close();
+          closed = true;
+          for (std::size_t i : queue) {
+            count += std::exchange(waiters[i].assigned, 0);
+            waiters[i].model = status::closed;
+            waiters[i].wakes = 1;
+          }
+          queue.clear();
+        }
+        ok = ok && s.available() == count;
+        for (const waiter& w : waiters) ok = ok && w.target->wakes() == w.wakes;
+        BOOST_TEST_REQUIRE(ok, "step " << step);
+      }
+      waiters.clear();  // drops what still waits
+      s.give_back(held);
+      BOOST_TEST(s.available() == s.total());
+    }
+  }
 }
 
 #if FUTURA_HAS_EXCEPTIONS

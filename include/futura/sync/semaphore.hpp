@@ -144,6 +144,11 @@ class semaphore {
   /// A future of `k` permits (lazy: nothing happens before its first poll). `k` greater than
   /// `total()` throws `std::invalid_argument` (such an acquire could never be granted). `k == 0`
   /// gives an empty permit at the first poll, unless the semaphore is closed.
+  /// @code
+  ///   futura::semaphore budget(10);
+  ///   boost::system::result<futura::semaphore_permit> p = futura::block_on(budget.acquire(3));
+  ///   if (p) use(p->count());  // 3; they go back when *p is destroyed
+  /// @endcode
   semaphore_acquire_future acquire(std::size_t k = 1) {
     if (k > state_.total()) {
       detail::throw_standard<std::invalid_argument>(
@@ -154,7 +159,8 @@ class semaphore {
   }
 
   /// `k` permits now, if nobody waits, the semaphore is open and `k` are available; otherwise
-  /// `std::nullopt`. Never waits, takes no lock, allocates nothing.
+  /// `std::nullopt` (`k == 0`: an empty permit unless closed). Never waits, takes no lock,
+  /// allocates nothing.
   std::optional<semaphore_permit> try_acquire(std::size_t k = 1) noexcept {
     if (!state_.try_acquire(k)) return std::nullopt;
     return semaphore_permit(&state_, k);

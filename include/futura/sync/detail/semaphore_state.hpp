@@ -29,10 +29,11 @@
 //
 // Ordering: FIFO. A waiter is granted only when every waiter ahead of it was, and try_acquire fails
 // while anyone waits, so a large request is never overtaken by later small ones.
-// Threads: every member may be called from any thread. Wakers are woken outside the lock (at most
-// `wake_batch` at a time: a release that completes more waiters drops the lock between batches),
-// so a wake that runs user code (an executor's, or a waker whose drop destroys a task holding an
-// acquisition of this same state) never runs under it.
+// Threads: every member may be called from any thread. Wakers are woken and dropped outside the
+// lock (at most `wake_batch` at a time: a release that completes more waiters drops the lock
+// between batches), so a wake that runs user code (an executor's, or a waker whose drop destroys
+// a task holding an acquisition of this same state) never runs under it; under the lock a waker
+// is only moved, or cloned when a poll brings a new one (a clone takes a reference).
 // Destruction: the state must outlive every acquisition that waits on it; the pool's nodes are
 // freed with the state.
 // Allocation: none on the fast paths; a waiter takes a node from the state's pool, and allocates
