@@ -4,6 +4,7 @@
 #include <futura/core.hpp>
 
 #include <support/allocation_counter.hpp>  // one per program: see the header
+#include <support/chaos_gate.hpp>
 #include <support/probe.hpp>
 #include <support/stress.hpp>
 #include <support/strict_waker.hpp>
@@ -534,31 +535,33 @@ BOOST_AUTO_TEST_CASE(cancel_from_another_thread_ends_block_on_of_with_cancellati
 }
 
 BOOST_AUTO_TEST_CASE(cancel_racing_a_poll_is_never_lost) {
-  // The test thread polls by hand; another thread cancels at a random moment. After the cancel
-  // returns, either a poll saw it or the registered waker was woken: never neither.
+  // One thread polls (at most twice), another cancels, both released together. Afterwards
+  // either a poll saw the cancel or the waker it registered was woken: never neither.
   const long rounds_n = rounds(3000, 300);
   stress_seed seeds("cancel_racing_a_poll_is_never_lost");
+  thread_team team(2);
   for (long r = 0; r < rounds_n; ++r) {
     auto g = seeds.round(r);
-    const int delay = pick(g, 0, 200);
+    const int poll_delay = pick(g, 0, 200);
+    const int cancel_delay = pick(g, 0, 200);
     cancellation_token root;
     cancellation_token t = chance(g, 50) ? root.child() : root;
     strict_waker sw;
     auto f = t.cancelled();
-    std::atomic<bool> cancelled{false};
-    joining_thread canceller([&, delay] {
-      spin_for(delay);
-      root.cancel();
-      cancelled.store(true, std::memory_order_release);
-    });
     bool ready = false;
-    for (int polls = 0; polls < 2 && !ready; ++polls) {
-      futura::waker w = sw.make();
-      ready = f.poll(w).is_ready();
-    }
-    canceller.join();
+    team.run({[&] {
+                spin_for(poll_delay);
+                for (int polls = 0; polls < 2 && !ready; ++polls) {
+                  futura::waker w = sw.make();
+                  ready = f.poll(w).is_ready();
+                }
+              },
+              [&] {
+                spin_for(cancel_delay);
+                root.cancel();
+              }});
     if (!ready) {
-      BOOST_TEST_REQUIRE(sw.wakes() >= 1, seeds.describe(r));
+      BOOST_TEST_REQUIRE(sw.wakes() == 1, seeds.describe(r));
       futura::waker w = sw.make();
       BOOST_TEST_REQUIRE(f.poll(w).is_ready(), seeds.describe(r));
     }
@@ -576,9 +579,12 @@ BOOST_AUTO_TEST_CASE(cancel_racing_drops_of_children_and_of_cancelled_futures_an
   const long rounds_n = rounds(1000, 100);
   stress_seed seeds("cancel_racing_drops_of_children_and_of_cancelled_futures_and_child_calls");
   failure_log failures;
+  thread_team team(3);
   for (long r = 0; r < rounds_n; ++r) {
     auto g = seeds.round(r);
     const int cancel_delay = pick(g, 0, 400);
+    const int drop_delay = pick(g, 0, 400);
+    const int make_delay = pick(g, 0, 400);
     const int drops = pick(g, 1, 16);
     cancellation_token root;
     std::vector<cancellation_token> doomed;
@@ -596,26 +602,26 @@ BOOST_AUTO_TEST_CASE(cancel_racing_drops_of_children_and_of_cancelled_futures_an
     std::vector<futura::cancelled_future> born_futures;
     std::vector<std::unique_ptr<strict_waker>> born_wakers;
     for (int i = 0; i < 8; ++i) born_wakers.push_back(std::make_unique<strict_waker>());
-    {
-      joining_thread canceller([&, cancel_delay] {
-        spin_for(cancel_delay);
-        root.cancel();
-      });
-      joining_thread dropper([&] {
-        while (!doomed.empty()) {
-          doomed.pop_back();
-          doomed_futures.pop_back();
-        }
-      });
-      joining_thread maker([&] {
-        for (int i = 0; i < 8; ++i) {
-          born.push_back((i % 2 ? survivor_parent : root).child());
-          born_futures.push_back(born.back().cancelled());
-          futura::waker w = born_wakers[static_cast<std::size_t>(i)]->make();
-          if (born_futures.back().poll(w).is_ready()) born_futures.pop_back();
-        }
-      });
-    }
+    team.run({[&] {
+                spin_for(cancel_delay);
+                root.cancel();
+              },
+              [&] {
+                spin_for(drop_delay);
+                while (!doomed.empty()) {
+                  doomed.pop_back();
+                  doomed_futures.pop_back();
+                }
+              },
+              [&] {
+                spin_for(make_delay);
+                for (int i = 0; i < 8; ++i) {
+                  born.push_back((i % 2 ? survivor_parent : root).child());
+                  born_futures.push_back(born.back().cancelled());
+                  futura::waker w = born_wakers[static_cast<std::size_t>(i)]->make();
+                  if (born_futures.back().poll(w).is_ready()) born_futures.pop_back();
+                }
+              }});
     if (!root.is_cancelled()) failures.add("root not cancelled: " + seeds.describe(r));
     if (!survivor_parent.is_cancelled()) failures.add("a descendant not cancelled: " + seeds.describe(r));
     for (const auto& t : born) {
@@ -641,6 +647,7 @@ BOOST_AUTO_TEST_CASE(cancel_racing_drops_of_children_and_of_cancelled_futures_an
 
 BOOST_AUTO_TEST_CASE(cancelling_two_overlapping_subtrees_at_once_wakes_each_future_once) {
   const long rounds_n = rounds(1000, 100);
+  thread_team team(3);
   for (long r = 0; r < rounds_n; ++r) {
     cancellation_token root;
     cancellation_token mid = root.child();
@@ -651,16 +658,65 @@ BOOST_AUTO_TEST_CASE(cancelling_two_overlapping_subtrees_at_once_wakes_each_futu
       futura::waker w = sw.make();
       BOOST_TEST_REQUIRE(f.poll(w).is_pending());
     }
-    {
-      joining_thread a([&] { root.cancel(); });
-      joining_thread b([&] { mid.cancel(); });
-      joining_thread c([&] { leaf.cancel(); });
-    }
+    team.run({[&] { root.cancel(); }, [&] { mid.cancel(); }, [&] { leaf.cancel(); }});
     BOOST_TEST_REQUIRE(sw.wakes() == 1);
     BOOST_TEST_REQUIRE(sw.live_clones() == 0);
     futura::waker w = futura::noop_waker();
     BOOST_TEST_REQUIRE(f.poll(w).is_ready());
   }
 }
+
+#if FUTURA_CHAOS_ENABLED
+BOOST_AUTO_TEST_CASE(a_future_and_its_token_dropped_while_the_cancel_is_about_to_wake_it_are_woken_once_and_freed) {
+  // The canceller has taken the waiter out of the list and left the lock; the future and every
+  // token go before it wakes. The waiter lives on through the canceller's reference.
+  chaos_gates gates;
+  chaos_gate& waking = gates.add("token.cancel.waking");
+  strict_waker sw;
+  std::optional<cancellation_token> t(std::in_place);
+  std::optional<futura::cancelled_future> f(t->cancelled());
+  {
+    futura::waker w = sw.make();
+    BOOST_TEST_REQUIRE(f->poll(w).is_pending());
+  }
+  joining_thread canceller([&waking, token = *t] {
+    waking.bind_this_thread();
+    token.cancel();
+  });
+  BOOST_TEST_REQUIRE(reached_within(waking));
+  f.reset();
+  t.reset();
+  BOOST_TEST(sw.wakes() == 0);
+  waking.open();
+  canceller.join();
+  BOOST_TEST(sw.wakes() == 1);
+  BOOST_TEST(sw.live_clones() == 0);
+  BOOST_TEST(sw.underflows() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(children_dropped_and_made_while_a_cancel_holds_the_lock_wait_for_it_and_see_it) {
+  chaos_gates gates;
+  chaos_gate& locked = gates.add("token.cancel.locked");
+  cancellation_token root;
+  std::optional<cancellation_token> mid(root.child());
+  cancellation_token leaf = mid->child();
+  joining_thread canceller([&locked, root] {
+    locked.bind_this_thread();
+    root.cancel();
+  });
+  BOOST_TEST_REQUIRE(reached_within(locked));
+  std::optional<cancellation_token> late;
+  joining_thread other([&] {
+    mid.reset();                 // waits for the lock: the cancel walks the tree first
+    late.emplace(leaf.child());  // made after the cancel: starts cancelled
+  });
+  locked.open();
+  canceller.join();
+  other.join();
+  BOOST_TEST(leaf.is_cancelled());
+  BOOST_TEST(late->is_cancelled());
+  BOOST_TEST(tokens::registered_children(root) == 0u);
+}
+#endif  // FUTURA_CHAOS_ENABLED
 
 BOOST_AUTO_TEST_SUITE_END()
