@@ -96,6 +96,7 @@ void token_node::cancel() noexcept {
 
 bool token_node::register_waiter(token_waiter& waiter, const waker& w) noexcept {
   waker replaced;  // declared before the lock: an old waker is dropped after unlocking
+  FUTURA_CHAOS_POINT("token.register.before_lock");  // a cancel may complete here: look again below
   std::lock_guard<spin_lock> lock(tree_lock());
   FUTURA_CHAOS_POINT("token.register.locked");
   if (cancelled_.load(std::memory_order_relaxed)) return false;

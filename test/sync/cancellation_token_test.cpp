@@ -694,6 +694,30 @@ BOOST_AUTO_TEST_CASE(a_future_and_its_token_dropped_while_the_cancel_is_about_to
   BOOST_TEST(sw.underflows() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_cancel_completed_between_a_polls_first_look_and_its_registration_is_seen_by_that_poll) {
+  for (int kind = 0; kind < 2; ++kind) {  // cancelled(), then with_cancellation
+    chaos_gates gates;
+    chaos_gate& registering = gates.add("token.register.before_lock");
+    cancellation_token t;
+    strict_waker sw;
+    auto f = t.cancelled();
+    auto g = futura::with_cancellation(t, futura::pending_forever<int>());
+    bool ready = false;
+    joining_thread poller([&] {
+      registering.bind_this_thread();
+      futura::waker w = sw.make();
+      ready = kind == 0 ? f.poll(w).is_ready() : g.poll(w).is_ready();
+    });
+    BOOST_TEST_REQUIRE(reached_within(registering));  // past its look at the flag
+    t.cancel();
+    registering.open();
+    poller.join();
+    BOOST_TEST(ready);  // the poll looks again under the lock: no waiter left behind
+    BOOST_TEST(tokens::registered_waiters(t) == 0u);
+    BOOST_TEST(sw.live_clones() == 0);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(children_dropped_and_made_while_a_cancel_holds_the_lock_wait_for_it_and_see_it) {
   chaos_gates gates;
   chaos_gate& locked = gates.add("token.cancel.locked");
