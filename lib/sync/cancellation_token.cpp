@@ -177,14 +177,4 @@ namespace futura {
 
 cancellation_token::cancellation_token() : node_(detail::token_node::make_root()) {}
 
-cancellation_token cancellation_token::child() const {
-  if (!node_) detail::empty_token("futura::cancellation_token::child: the token is empty (moved from)");
-  return cancellation_token(detail::token_ref(node_->make_child()));
-}
-
-cancelled_future cancellation_token::cancelled() const {
-  if (!node_) detail::empty_token("futura::cancellation_token::cancelled: the token is empty (moved from)");
-  return cancelled_future(detail::token_wait(node_));
-}
-
 }  // namespace futura

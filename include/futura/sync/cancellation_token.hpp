@@ -53,10 +53,13 @@ namespace futura {
 class cancellation_token;
 
 namespace detail {
-/// Reports the use of an empty (moved-from) token where its state is needed.
+inline namespace FUTURA_EXCEPTION_MODE {
+/// Reports the use of an empty (moved-from) token where its state is needed, in the caller's
+/// mode: std::logic_error, or the error handler without exceptions.
 [[noreturn]] inline void empty_token(const char* what) {
   throw_standard<std::logic_error>(boost::system::errc::invalid_argument, what);
 }
+}  // namespace FUTURA_EXCEPTION_MODE
 
 /// A token's state, for with_cancellation and for tests (what they may look at).
 struct token_access {
@@ -113,11 +116,17 @@ class cancellation_token {
 
   /// A new token cancelled when this one is (but whose own cancel leaves this one alone); it
   /// starts cancelled when this one is. Allocates one node.
-  [[nodiscard]] cancellation_token child() const;
+  [[nodiscard]] cancellation_token child() const {
+    if (!node_) detail::empty_token("futura::cancellation_token::child: the token is empty (moved from)");
+    return cancellation_token(detail::token_ref(node_->make_child()));
+  }
 
   /// A future of `unit`, ready once this token is cancelled. It shares the token's state, so it
   /// may outlive the token.
-  [[nodiscard]] cancelled_future cancelled() const;
+  [[nodiscard]] cancelled_future cancelled() const {
+    if (!node_) detail::empty_token("futura::cancellation_token::cancelled: the token is empty (moved from)");
+    return cancelled_future(detail::token_wait(node_));
+  }
 
  private:
   friend struct detail::token_access;
