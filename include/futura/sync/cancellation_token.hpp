@@ -16,9 +16,12 @@
 // token and every descendant, on every thread, and a `cancelled()` future polled afterwards is
 // ready at that poll without registering its waker.
 //
-// Threads: every member of a token may be called from any thread at any time. A future of
-// `cancelled()` is polled by one thread at a time, as every future; a cancel may race its poll
-// (rule 3: the poll registers under the lock and looks at the flag there).
+// Threads: the members of a token (`cancel`, `is_cancelled`, `child`, `cancelled`, all const)
+// may be called from any thread, concurrently, also on one token object; copies of a token may
+// be made, used and dropped on any thread (assigning to one object while another thread reads
+// it is a data race, as for any object). A future of `cancelled()` is polled by one thread at a
+// time, as every future; a cancel may race its poll (rule 3: the poll registers under the lock
+// and looks at the flag there).
 //
 // Destruction: a token or future costs its tree nothing once dropped. A dropped child token
 // unlinks itself (its own children are handed to its parent); a dropped pending `cancelled()`
