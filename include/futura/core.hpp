@@ -38,7 +38,9 @@
 
 #include <futura/stream.hpp>
 
+#include <futura/sync/cancellation_token.hpp>
 #include <futura/sync/semaphore.hpp>
+#include <futura/sync/with_cancellation.hpp>
 
 #include <futura/channel/from_callback.hpp>
 #include <futura/channel/promise.hpp>
