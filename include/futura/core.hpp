@@ -39,6 +39,8 @@
 #include <futura/stream.hpp>
 
 #include <futura/channel/from_callback.hpp>
+#include <futura/channel/from_callback_stream.hpp>
+#include <futura/channel/mpsc.hpp>
 #include <futura/channel/promise.hpp>
 
 #include <futura/executor/block_on.hpp>

@@ -1,0 +1,177 @@
+// futura/channel/detail/mpsc_state.hpp — the shared state of the mpsc channels, bounded and
+// unbounded (docs/design.md, "The mpsc channel").
+//
+//   open --rx.close() / receiver dropped--> closed (sends fail with their value back)
+//   open --the last sender (or send future) leaves--> senders_gone
+//   items flow: sender --push under the lock--> incoming --receiver swaps it whole--> its batch
+//   receiver: batch empty --take: incoming empty--> register waker, take again --still empty--> parked
+//   sender:   push --parked was set--> clear parked, wake the receiver (after the lock)
+//
+// One lock (a spin lock: every critical section is a push_back, a swap or a few flags) guards
+// `incoming_`, `closed_`, `senders_gone_` and `parked_`. Senders push one item per lock; the
+// receiver takes every item pushed so far in one swap with its own, emptied, batch vector and then
+// hands them out without touching the state, so a burst costs the receiver one lock per batch and
+// the two vectors trade places (and capacity): a steady state allocates nothing. A send wakes the
+// receiver only when the receiver said, under the lock, that it parks with its waker registered
+// (registered before that lock, so the sender that reads `parked_` finds the waker; no lost
+// wakeup, rule 3); any take clears `parked_`, so a burst of sends after a park wakes once.
+//
+// Ownership: one atomic word, `owners_`: bit 0 is the receiver, the bits above count the senders
+// (every sender handle, every pending send future, every from_callback_stream callback), with
+// the reference-count policy of core/detail/ref_count.hpp (adding is relaxed, leaving acq_rel).
+// Whoever leaves last deletes the state. The last sender announces the end (`senders_gone_`, and a
+// wake) *before* it leaves, while it still owns the state: it knows it is the last one because
+// nobody can add a sender without copying a live one, and it is the only live one.
+//
+// Places: the bounded channel's capacity is a semaphore of places (`bounded_places`), the unbounded
+// channel's is nothing (`unbounded_places`); the receiver gives one place back per item it hands to
+// the user, and closing closes the semaphore.
+#pragma once
+
+#include <futura/core/detail/atomic_waker.hpp>
+#include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/ref_count.hpp>
+#include <futura/core/detail/spin_lock.hpp>
+#include <futura/core/waker.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace futura::detail {
+
+/// The places of an unbounded channel: none to count.
+struct unbounded_places {
+  explicit unbounded_places(std::size_t) noexcept {}
+  void give_back_one() noexcept {}
+  void close() noexcept {}
+};
+
+/// What a receiver's take found.
+enum class mpsc_take { items, empty, ended };
+
+template <class T, class Places>
+class mpsc_state {
+ public:
+  using places_type = Places;
+
+  /// A new channel owned by one sender and the receiver. `capacity` is the bounded channel's:
+  /// both buffers are reserved for it, once.
+  explicit mpsc_state(std::size_t capacity, std::size_t reserve) : places_(capacity) { incoming_.reserve(reserve); }
+  mpsc_state(const mpsc_state&) = delete;
+  mpsc_state& operator=(const mpsc_state&) = delete;
+
+  Places& places() noexcept { return places_; }
+
+  // --- senders ---
+
+  void add_sender() noexcept { senders::add(owners_); }
+
+  /// A sender (or send future) leaves. The last one announces the end to the receiver first.
+  void release_sender() noexcept {
+    std::uint64_t word = owners_.load(std::memory_order_acquire);
+    while (senders::count(word) != 1) {
+      if (owners_.compare_exchange_weak(word, word - senders::one, std::memory_order_acq_rel,
+                                        std::memory_order_acquire)) {
+        return;
+      }
+    }
+    // The last sender: no one can add another (that needs a live sender), so announce, then leave.
+    bool wake = false;
+    {
+      std::lock_guard<spin_lock> guard(lock_);
+      senders_gone_ = true;
+      wake = std::exchange(parked_, false);
+    }
+    FUTURA_CHAOS_POINT("mpsc.last_sender.announced");
+    if (wake) rx_waker_.wake();
+    leave(senders::one);
+  }
+
+  /// Pushes `v` (moved from) unless the channel is closed; false (and `v` untouched) then.
+  bool push(T& v) {
+    bool wake = false;
+    {
+      std::lock_guard<spin_lock> guard(lock_);
+      if (closed_.load(std::memory_order_relaxed)) return false;
+      incoming_.push_back(std::move(v));
+      wake = std::exchange(parked_, false);
+    }
+    if (wake) {
+      FUTURA_CHAOS_POINT("mpsc.send.wake");
+      rx_waker_.wake();
+    }
+    return true;
+  }
+
+  bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+
+  // --- the receiver ---
+
+  /// Swaps the (empty) `batch` with every item pushed so far. With `park`, an empty take also
+  /// records that the receiver parks (its waker must be registered already).
+  mpsc_take take(std::vector<T>& batch, bool park) {
+    std::lock_guard<spin_lock> guard(lock_);
+    batch.swap(incoming_);
+    if (!batch.empty()) {
+      parked_ = false;
+      return mpsc_take::items;
+    }
+    if (closed_.load(std::memory_order_relaxed) || senders_gone_) {
+      parked_ = false;
+      return mpsc_take::ended;
+    }
+    parked_ = park;
+    return mpsc_take::empty;
+  }
+
+  void register_receiver(const waker& w) noexcept { rx_waker_.register_waker(w); }
+
+  /// rx.close(): no new item enters; what is buffered stays for the receiver.
+  void close() noexcept {
+    {
+      std::lock_guard<spin_lock> guard(lock_);
+      closed_.store(true, std::memory_order_release);
+    }
+    places_.close();
+  }
+
+  /// The receiver is dropped: closes the channel, destroys what is buffered (outside the lock),
+  /// and leaves.
+  void release_receiver() noexcept {
+    std::vector<T> left;
+    {
+      std::lock_guard<spin_lock> guard(lock_);
+      closed_.store(true, std::memory_order_release);
+      left.swap(incoming_);
+    }
+    places_.close();
+    left.clear();
+    FUTURA_CHAOS_POINT("mpsc.receiver.leaving");
+    leave(receiver_bit);
+  }
+
+ private:
+  using senders = ref_count_field<std::uint64_t, 1>;
+  static constexpr std::uint64_t receiver_bit = 1;
+
+  void leave(std::uint64_t mine) noexcept {
+    const std::uint64_t before = owners_.fetch_sub(mine, std::memory_order_acq_rel);
+    if (before == mine) delete this;
+  }
+
+  // One sender and the receiver.
+  std::atomic<std::uint64_t> owners_{senders::one | receiver_bit};
+  spin_lock lock_;
+  bool senders_gone_ = false;        // under lock_
+  bool parked_ = false;              // under lock_
+  std::atomic<bool> closed_{false};  // written under lock_; read without it by is_closed()
+  std::vector<T> incoming_;          // under lock_
+  atomic_waker rx_waker_;
+  Places places_;
+};
+
+}  // namespace futura::detail

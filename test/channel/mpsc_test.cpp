@@ -1,0 +1,449 @@
+// The mpsc channels: order per sender, exactly-once delivery, the end of the stream, close and the
+// receiver's drop (every unsent value handed back), wake counts, cancel safety of next(),
+// try_recv codes, moved-from handles, allocation in a steady state, and senders on many threads.
+#include <support/allocation_counter.hpp>  // one per program: see the header
+#include <support/chaos_gate.hpp>
+#include <support/probe.hpp>
+#include <support/stress.hpp>
+#include <support/strict_waker.hpp>
+
+#include <futura/core.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+using namespace futura_test;
+
+namespace {
+
+/// True when `r` is an item equal to `v`.
+template <class T>
+bool yields(const futura::poll_result<std::optional<T>>& r, const T& v) {
+  return r.is_ready() && r.value().has_value() && *r.value() == v;
+}
+/// True when `r` is the end of the stream.
+template <class T>
+bool ends(const futura::poll_result<std::optional<T>>& r) {
+  return r.is_ready() && !r.value().has_value();
+}
+
+/// An item that counts its own destruction while armed: armed items are those still "in
+/// flight" (not yet received by the consumer, nor handed back to a sender), so the count of
+/// armed destructions is the number of items the channel destroyed.
+class armed_item {
+ public:
+  armed_item(std::uint64_t id, std::atomic<long>* destroyed) : id_(id), destroyed_(destroyed) {}
+  armed_item(armed_item&& o) noexcept : id_(o.id_), destroyed_(std::exchange(o.destroyed_, nullptr)) {}
+  armed_item& operator=(armed_item&&) = delete;
+  armed_item(const armed_item&) = delete;
+  ~armed_item() {
+    if (destroyed_) destroyed_->fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t id() const { return id_; }
+  /// The item reached its owner (the consumer, or the sender it was handed back to).
+  void disarm() { destroyed_ = nullptr; }
+
+ private:
+  std::uint64_t id_;
+  std::atomic<long>* destroyed_;
+};
+
+constexpr std::uint64_t item_id(std::uint64_t sender, std::uint64_t seq) { return sender << 32 | seq; }
+constexpr std::size_t sender_of(std::uint64_t id) { return static_cast<std::size_t>(id >> 32); }
+constexpr std::uint64_t seq_of(std::uint64_t id) { return id & 0xffffffffu; }
+
+/// Checks per-sender order of received ids: each sender's sequence numbers strictly increase,
+/// so no id is received twice either. Thread-free: call on the consumer.
+class order_check {
+ public:
+  explicit order_check(std::size_t senders) : next_(senders, 0) {}
+  /// False when `id` is out of order for its sender (a repeat counts as out of order).
+  bool accept(std::uint64_t id) {
+    const std::size_t s = sender_of(id);
+    if (s >= next_.size() || seq_of(id) < next_[s]) return false;
+    next_[s] = seq_of(id) + 1;
+    ++received_;
+    return true;
+  }
+  long received() const { return received_; }
+
+ private:
+  std::vector<std::uint64_t> next_;
+  long received_ = 0;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(send_result_type)
+
+BOOST_AUTO_TEST_CASE(a_sent_result_is_true_with_an_empty_code_and_converts_to_success) {
+  futura::mpsc::send_result<std::string> r;
+  BOOST_TEST(static_cast<bool>(r));
+  BOOST_TEST(!r.code());
+  boost::system::result<void> plain = r;
+  BOOST_TEST(plain.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_result_holds_the_value_and_its_code) {
+  futura::mpsc::send_result<std::string> r(futura::error::full, std::string("back"));
+  BOOST_TEST(!r);
+  BOOST_TEST((r.code() == futura::error::full));
+  BOOST_TEST(r.value() == "back");
+  boost::system::result<void> plain = r;
+  BOOST_TEST((plain.error() == futura::error::full));
+  std::string taken = std::move(r).value();
+  BOOST_TEST(taken == "back");
+}
+
+#if FUTURA_HAS_EXCEPTIONS
+BOOST_AUTO_TEST_CASE(value_of_a_sent_result_throws_logic_error) {
+  futura::mpsc::send_result<int> r;
+  BOOST_CHECK_THROW(r.value(), std::logic_error);
+}
+#endif
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(unbounded_channel)
+
+BOOST_AUTO_TEST_CASE(items_arrive_in_send_order_and_the_stream_ends_when_every_sender_is_gone) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  auto tx2 = tx;
+  for (int i = 0; i < 5; ++i) BOOST_TEST(static_cast<bool>(tx.send(i)));
+  BOOST_TEST(static_cast<bool>(tx2.send(5)));
+  { auto gone = std::move(tx); }
+  futura::waker w;
+  for (int i = 0; i <= 5; ++i) BOOST_TEST(yields(rx.poll_next(w), i));
+  BOOST_TEST(rx.poll_next(w).is_pending());  // tx2 is alive
+  { auto gone = std::move(tx2); }
+  BOOST_TEST(ends(rx.poll_next(w)));
+}
+
+BOOST_AUTO_TEST_CASE(collect_through_block_on_gets_every_item_of_a_thread) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  std::thread producer([tx = std::move(tx)] {
+    for (int i = 0; i < 1000; ++i) (void)tx.send(i);
+  });
+  std::vector<int> got = futura::block_on(std::move(rx).collect());
+  producer.join();
+  BOOST_REQUIRE_EQUAL(got.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) BOOST_TEST(got[static_cast<std::size_t>(i)] == i);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_of_sends_wakes_a_parked_receiver_once) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  strict_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(rx.poll_next(w).is_pending());
+  BOOST_TEST(target.wakes() == 0);
+  for (int i = 0; i < 100; ++i) BOOST_TEST(static_cast<bool>(tx.send(i)));
+  BOOST_TEST(target.wakes() == 1);
+  for (int i = 0; i < 100; ++i) BOOST_TEST(yields(rx.poll_next(w), i));
+  BOOST_TEST(rx.poll_next(w).is_pending());  // parks again
+  (void)tx.send(100);
+  (void)tx.send(101);
+  BOOST_TEST(target.wakes() == 2);
+  BOOST_TEST(yields(rx.poll_next(w), 100));
+  (void)tx.send(102);  // not parked: the receiver still has work, no wake
+  BOOST_TEST(target.wakes() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(sends_to_a_receiver_that_is_not_parked_wake_nothing) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  strict_waker target;
+  futura::waker w = target.make();
+  (void)tx.send(1);
+  BOOST_TEST(yields(rx.poll_next(w), 1));  // never parked
+  for (int i = 0; i < 10; ++i) (void)tx.send(i);
+  BOOST_TEST(target.wakes() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_last_sender_wakes_a_parked_receiver_and_ends_the_stream) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  auto tx2 = tx;
+  strict_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(rx.poll_next(w).is_pending());
+  { auto gone = std::move(tx); }
+  BOOST_TEST(target.wakes() == 0);  // tx2 remains
+  { auto gone = std::move(tx2); }
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(ends(rx.poll_next(w)));
+}
+
+BOOST_AUTO_TEST_CASE(the_waker_of_the_latest_poll_is_woken_also_after_the_receiver_moved) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  strict_waker first, second;
+  futura::waker w1 = first.make(), w2 = second.make();
+  BOOST_TEST(rx.poll_next(w1).is_pending());
+  auto moved = std::move(rx);
+  BOOST_TEST(moved.poll_next(w2).is_pending());
+  (void)tx.send(7);
+  BOOST_TEST(first.wakes() == 0);
+  BOOST_TEST(second.wakes() == 1);
+  BOOST_TEST(yields(moved.poll_next(w2), 7));
+}
+
+BOOST_AUTO_TEST_CASE(close_refuses_new_sends_with_the_value_back_and_still_delivers_the_buffered_items) {
+  auto [tx, rx] = futura::mpsc::unbounded<std::string>();
+  (void)tx.send("a");
+  (void)tx.send("b");
+  BOOST_TEST(!tx.is_closed());
+  rx.close();
+  BOOST_TEST(tx.is_closed());
+  auto r = tx.send("c");
+  BOOST_TEST(!r);
+  BOOST_TEST((r.code() == futura::error::closed));
+  BOOST_TEST(r.value() == "c");
+  futura::waker w;
+  BOOST_TEST(yields(rx.poll_next(w), std::string("a")));
+  BOOST_TEST(yields(rx.poll_next(w), std::string("b")));
+  BOOST_TEST(ends(rx.poll_next(w)));  // tx is still alive: close ends the stream
+  rx.close();                         // closing again does nothing
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_receiver_destroys_the_buffered_items_and_later_sends_fail) {
+  tracked::reset();
+  auto [tx, rx] = futura::mpsc::unbounded<tracked>();
+  for (int i = 0; i < 10; ++i) (void)tx.send(tracked(i));
+  futura::waker w;
+  BOOST_TEST(rx.poll_next(w).value()->value == 0);  // 1..9 in the receiver's batch
+  (void)tx.send(tracked(10));                       // in the shared buffer
+  { auto gone = std::move(rx); }
+  BOOST_TEST(tracked::alive() == 0);
+  BOOST_TEST(tx.is_closed());
+  auto r = tx.send(tracked(11));
+  BOOST_TEST((r.code() == futura::error::closed));
+  BOOST_TEST(r.value().value == 11);
+}
+
+BOOST_AUTO_TEST_CASE(try_recv_answers_items_then_empty_while_senders_remain_then_closed) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  BOOST_TEST((rx.try_recv().error() == futura::error::empty));
+  (void)tx.send(1);
+  (void)tx.send(2);
+  BOOST_TEST(rx.try_recv().value() == 1);
+  BOOST_TEST(rx.try_recv().value() == 2);
+  BOOST_TEST((rx.try_recv().error() == futura::error::empty));
+  (void)tx.send(3);
+  { auto gone = std::move(tx); }
+  BOOST_TEST(rx.try_recv().value() == 3);  // buffered items outlive the senders
+  BOOST_TEST((rx.try_recv().error() == futura::error::closed));
+  BOOST_TEST((rx.try_recv().error() == futura::error::closed));
+}
+
+BOOST_AUTO_TEST_CASE(try_recv_answers_closed_after_close_once_drained) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  (void)tx.send(1);
+  rx.close();
+  BOOST_TEST(rx.try_recv().value() == 1);
+  BOOST_TEST((rx.try_recv().error() == futura::error::closed));
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_next_future_loses_no_item) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  futura::waker w;
+  {
+    auto next = rx.next();
+    BOOST_TEST(next.poll(w).is_pending());
+  }  // dropped while pending
+  (void)tx.send(1);
+  (void)tx.send(2);
+  {
+    auto unpolled = rx.next();  // dropped before its first poll
+    static_cast<void>(unpolled);
+  }
+  auto next = rx.next();
+  auto r = next.poll(w);
+  BOOST_TEST((r.is_ready() && r.value() == std::optional<int>(1)));
+  BOOST_TEST((futura::block_on(rx.next()) == std::optional<int>(2)));
+}
+
+BOOST_AUTO_TEST_CASE(a_moved_from_sender_is_closed_fails_its_sends_and_keeps_nothing_open) {
+  auto [tx, rx] = futura::mpsc::unbounded<std::string>();
+  auto moved = std::move(tx);
+  BOOST_TEST(tx.is_closed());  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  auto r = tx.send("x");       // NOLINT(bugprone-use-after-move)
+  BOOST_TEST((r.code() == futura::error::closed));
+  BOOST_TEST(r.value() == "x");
+  futura::waker w;
+  BOOST_TEST(rx.poll_next(w).is_pending());  // `moved` keeps it open
+  { auto gone = std::move(moved); }
+  BOOST_TEST(ends(rx.poll_next(w)));  // the moved-from tx does not
+  futura::mpsc::unbounded_sender<std::string> empty;
+  BOOST_TEST(empty.is_closed());
+  BOOST_TEST(!empty.send("y"));
+}
+
+BOOST_AUTO_TEST_CASE(a_moved_from_receiver_answers_closed_to_try_recv_and_its_close_does_nothing) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  (void)tx.send(1);
+  auto moved = std::move(rx);
+  BOOST_TEST((rx.try_recv().error() == futura::error::closed));  // NOLINT(bugprone-use-after-move)
+  rx.close();                                                    // NOLINT(bugprone-use-after-move)
+  BOOST_TEST(!tx.is_closed());
+  BOOST_TEST(moved.try_recv().value() == 1);
+}
+
+#if FUTURA_HAS_EXCEPTIONS
+BOOST_AUTO_TEST_CASE(polling_a_moved_from_receiver_or_one_that_ended_is_a_contract_violation) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  auto moved = std::move(rx);
+  futura::waker w;
+  BOOST_CHECK_EXCEPTION((void)rx.poll_next(w), futura::future_error, [](const futura::future_error& e) {  // NOLINT
+    return e.code() == futura::error::polled_after_completion;
+  });
+  { auto gone = std::move(tx); }
+  BOOST_TEST(ends(moved.poll_next(w)));
+  BOOST_CHECK_EXCEPTION((void)moved.poll_next(w), futura::future_error, [](const futura::future_error& e) {
+    return e.code() == futura::error::polled_after_completion;
+  });
+}
+#endif
+
+BOOST_AUTO_TEST_CASE(a_steady_state_allocates_nothing) {
+  auto channel = futura::mpsc::unbounded<std::uint64_t>();
+  auto& tx = channel.first;
+  auto& rx = channel.second;
+  futura::waker w;
+  auto round = [&](bool& ok) {
+    for (std::uint64_t i = 0; i < 64; ++i) ok = static_cast<bool>(tx.send(i)) && ok;
+    for (std::uint64_t i = 0; i < 64; ++i) ok = yields(rx.poll_next(w), i) && ok;
+    ok = rx.poll_next(w).is_pending() && ok;
+  };
+  bool ok = true;
+  for (int i = 0; i < 3; ++i) round(ok);  // both vectors grow to the burst
+  long allocations = 0;
+  {
+    allocation_count count;
+    for (int i = 0; i < 100; ++i) round(ok);
+    allocations = count.this_thread();
+  }
+  BOOST_TEST(ok);
+  BOOST_TEST(allocations == 0);
+}
+
+#if FUTURA_CHAOS_ENABLED
+BOOST_AUTO_TEST_CASE(a_send_between_the_receivers_registration_and_its_second_take_is_received) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  strict_waker target;
+  chaos_gates gates;
+  chaos_gate& g = gates.add("mpsc.receiver.registered");
+  std::optional<int> got;
+  bool pending = false;
+  std::thread consumer([&, &rx = rx] {
+    g.bind_this_thread();
+    futura::waker w = target.make();
+    auto r = rx.poll_next(w);
+    pending = r.is_pending();
+    if (r.is_ready()) got = r.value();
+  });
+  g.wait_reached();
+  (void)tx.send(5);  // the receiver is registered but not parked: no wake needed
+  g.open();
+  consumer.join();
+  BOOST_TEST(!pending);
+  BOOST_TEST((got == std::optional<int>(5)));
+  BOOST_TEST(target.wakes() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(the_receiver_may_end_and_go_while_the_last_sender_is_between_its_announcement_and_leaving) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  chaos_gates gates;
+  chaos_gate& g = gates.add("mpsc.last_sender.announced");
+  std::thread dropper([&g, tx = std::move(tx)]() mutable {
+    g.bind_this_thread();
+    auto gone = std::move(tx);
+  });
+  g.wait_reached();
+  futura::waker w;
+  BOOST_TEST(ends(rx.poll_next(w)));
+  { auto gone = std::move(rx); }  // the state survives: the sender still owns it
+  g.open();
+  dropper.join();  // the sender deletes it (ASan: no leak, no use after free)
+}
+#endif
+
+BOOST_AUTO_TEST_CASE(four_threads_of_senders_into_one_consumer_keep_order_per_sender_and_lose_nothing) {
+  constexpr int threads = 4;
+  const long per_thread = rounds(1000000, 20000);
+  auto [tx, rx] = futura::mpsc::unbounded<std::uint64_t>();
+  std::deque<joining_thread> producers;
+  for (int t = 0; t < threads; ++t) {
+    producers.emplace_back([t, per_thread, tx = tx] {
+      for (long i = 0; i < per_thread; ++i) {
+        (void)tx.send(item_id(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(i)));
+      }
+    });
+  }
+  { auto gone = std::move(tx); }
+  order_check order(threads);
+  bool in_order = true;
+  futura::block_on(std::move(rx).for_each([&](std::uint64_t id) { in_order = order.accept(id) && in_order; }));
+  BOOST_TEST(in_order);
+  BOOST_TEST(order.received() == threads * per_thread);
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_receiver_midway_hands_every_unsent_value_back_to_the_racing_senders) {
+  constexpr int threads = 4;
+  const long per_thread = rounds(200000, 5000);
+  const long rounds_n = rounds(20, 4);
+  stress_seed seed("unbounded receiver drop midway");
+  for (long round = 0; round < rounds_n; ++round) {
+    auto g = seed.round(round);
+    const long receive_first = pick(g, 0, static_cast<int>(threads * per_thread / 2));
+    std::atomic<long> destroyed{0};
+    std::atomic<long> handed_back{0};
+    std::atomic<bool> order_kept{true};
+    auto [tx, rx] = futura::mpsc::unbounded<armed_item>();
+    std::deque<joining_thread> producers;
+    for (int t = 0; t < threads; ++t) {
+      producers.emplace_back([&, t, tx = tx] {
+        bool failed = false;
+        for (long i = 0; i < per_thread; ++i) {
+          auto r =
+              tx.send(armed_item(item_id(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(i)), &destroyed));
+          if (!r) {
+            if (r.code() != futura::error::closed) order_kept = false;
+            r.value().disarm();
+            handed_back.fetch_add(1, std::memory_order_relaxed);
+            failed = true;
+          } else if (failed) {
+            order_kept = false;  // a send succeeded after one failed: closing is for good
+          }
+        }
+      });
+    }
+    { auto gone = std::move(tx); }
+    order_check order(threads);
+    bool in_order = true;
+    for (long i = 0; i < receive_first; ++i) {
+      std::optional<armed_item> item = futura::block_on(rx.next());
+      if (!item) break;
+      item->disarm();
+      in_order = order.accept(item->id()) && in_order;
+    }
+    { auto gone = std::move(rx); }
+    producers.clear();  // joins
+    BOOST_TEST_CONTEXT(seed.describe(round)) {
+      BOOST_TEST(in_order);
+      BOOST_TEST(order_kept.load());
+      BOOST_TEST(order.received() == receive_first);
+      BOOST_TEST(order.received() + handed_back.load() + destroyed.load() == threads * per_thread);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
