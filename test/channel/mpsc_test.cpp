@@ -11,6 +11,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -46,7 +47,14 @@ class armed_item {
  public:
   armed_item(std::uint64_t id, std::atomic<long>* destroyed) : id_(id), destroyed_(destroyed) {}
   armed_item(armed_item&& o) noexcept : id_(o.id_), destroyed_(std::exchange(o.destroyed_, nullptr)) {}
-  armed_item& operator=(armed_item&&) = delete;
+  armed_item& operator=(armed_item&& o) noexcept {
+    if (this != &o) {
+      if (destroyed_) destroyed_->fetch_add(1, std::memory_order_relaxed);
+      id_ = o.id_;
+      destroyed_ = std::exchange(o.destroyed_, nullptr);
+    }
+    return *this;
+  }
   armed_item(const armed_item&) = delete;
   ~armed_item() {
     if (destroyed_) destroyed_->fetch_add(1, std::memory_order_relaxed);
@@ -437,6 +445,423 @@ BOOST_AUTO_TEST_CASE(dropping_the_receiver_midway_hands_every_unsent_value_back_
     }
     { auto gone = std::move(rx); }
     producers.clear();  // joins
+    BOOST_TEST_CONTEXT(seed.describe(round)) {
+      BOOST_TEST(in_order);
+      BOOST_TEST(order_kept.load());
+      BOOST_TEST(order.received() == receive_first);
+      BOOST_TEST(order.received() + handed_back.load() + destroyed.load() == threads * per_thread);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+using bounded_send = futura::mpsc::send_future<int>;
+
+/// Polls `f` once with `w`; true when it completed with success.
+template <class F>
+bool sent_now(F& f, futura::waker& w) {
+  auto r = f.poll(w);
+  return r.is_ready() && static_cast<bool>(r.value());
+}
+
+/// How many try_sends a bounded channel accepts before it answers full (then drains them): the
+/// places free now, as the senders see them.
+int free_places(futura::mpsc::sender<int>& tx, futura::mpsc::receiver<int>& rx, int at_most) {
+  int n = 0;
+  while (n < at_most && tx.try_send(n)) ++n;
+  for (int i = 0; i < n; ++i) (void)rx.try_recv();
+  return n;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(bounded_channel)
+
+#if FUTURA_HAS_EXCEPTIONS
+BOOST_AUTO_TEST_CASE(capacity_zero_throws_invalid_argument) {
+  BOOST_CHECK_THROW(futura::mpsc::channel<int>(0), std::invalid_argument);
+}
+#endif
+
+BOOST_AUTO_TEST_CASE(it_holds_exactly_its_capacity_and_try_send_answers_full_beyond) {
+  auto [tx, rx] = futura::mpsc::channel<int>(2);
+  BOOST_TEST(static_cast<bool>(tx.try_send(1)));
+  BOOST_TEST(static_cast<bool>(tx.try_send(2)));
+  auto r = tx.try_send(3);
+  BOOST_TEST((r.code() == futura::error::full));
+  BOOST_TEST(r.value() == 3);
+  BOOST_TEST(rx.try_recv().value() == 1);  // frees a place
+  BOOST_TEST(static_cast<bool>(tx.try_send(3)));
+  futura::waker w;
+  BOOST_TEST(yields(rx.poll_next(w), 2));
+  BOOST_TEST(yields(rx.poll_next(w), 3));
+  BOOST_TEST((rx.try_recv().error() == futura::error::empty));
+}
+
+BOOST_AUTO_TEST_CASE(a_send_completes_at_its_first_poll_when_there_is_room) {
+  auto [tx, rx] = futura::mpsc::channel<int>(1);
+  futura::waker w;
+  auto f = tx.send(7);
+  BOOST_TEST(sent_now(f, w));
+  BOOST_TEST(rx.try_recv().value() == 7);
+}
+
+BOOST_AUTO_TEST_CASE(waiting_sends_are_served_in_fifo_order_and_a_freed_place_wakes_only_the_oldest) {
+  auto [tx, rx] = futura::mpsc::channel<int>(1);
+  BOOST_TEST(static_cast<bool>(tx.try_send(0)));
+  strict_waker t1, t2, t3;
+  futura::waker w1 = t1.make(), w2 = t2.make(), w3 = t3.make();
+  auto f1 = tx.send(1);
+  auto f2 = tx.send(2);
+  auto f3 = tx.send(3);
+  BOOST_TEST(f1.poll(w1).is_pending());
+  BOOST_TEST(f2.poll(w2).is_pending());
+  BOOST_TEST(f3.poll(w3).is_pending());
+  BOOST_TEST((tx.try_send(9).code() == futura::error::full));  // others wait
+  futura::waker rw;
+  BOOST_TEST(yields(rx.poll_next(rw), 0));  // the place goes to f1, set aside
+  BOOST_TEST(t1.wakes() == 1);
+  BOOST_TEST(t2.wakes() == 0);
+  BOOST_TEST(t3.wakes() == 0);
+  BOOST_TEST((rx.try_recv().error() == futura::error::empty));  // f1's value enters at its next poll
+  BOOST_TEST(f3.poll(w3).is_pending());                         // polling a later one does not jump the queue
+  BOOST_TEST(sent_now(f1, w1));
+  BOOST_TEST(yields(rx.poll_next(rw), 1));
+  BOOST_TEST(t2.wakes() == 1);
+  BOOST_TEST(t3.wakes() == 0);
+  BOOST_TEST(sent_now(f2, w2));
+  BOOST_TEST(yields(rx.poll_next(rw), 2));
+  BOOST_TEST(sent_now(f3, w3));
+  BOOST_TEST(yields(rx.poll_next(rw), 3));
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_send_with_a_place_set_aside_destroys_its_value_and_hands_the_place_on) {
+  tracked::reset();
+  auto [tx, rx] = futura::mpsc::channel<tracked>(1);
+  BOOST_TEST(static_cast<bool>(tx.try_send(tracked(0))));
+  strict_waker t1, t2;
+  futura::waker w1 = t1.make(), w2 = t2.make();
+  std::optional<futura::mpsc::send_future<tracked>> f1(tx.send(tracked(1)));
+  auto f2 = tx.send(tracked(2));
+  BOOST_TEST(f1->poll(w1).is_pending());
+  BOOST_TEST(f2.poll(w2).is_pending());
+  BOOST_TEST(rx.try_recv().value().value == 0);  // the place is set aside for f1
+  BOOST_TEST(t1.wakes() == 1);
+  const int destroyed_before = tracked::destroyed.load();
+  f1.reset();  // dropped with its place
+  BOOST_TEST(tracked::destroyed.load() - destroyed_before == 1);
+  BOOST_TEST(t2.wakes() == 1);
+  auto r = f2.poll(w2);
+  BOOST_TEST((r.is_ready() && static_cast<bool>(r.value())));
+  BOOST_TEST(rx.try_recv().value().value == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_waiting_send_destroys_its_value_and_the_others_keep_their_turn) {
+  tracked::reset();
+  auto [tx, rx] = futura::mpsc::channel<tracked>(1);
+  BOOST_TEST(static_cast<bool>(tx.try_send(tracked(0))));
+  futura::waker w;
+  auto f1 = tx.send(tracked(1));
+  std::optional<futura::mpsc::send_future<tracked>> f2(tx.send(tracked(2)));
+  auto f3 = tx.send(tracked(3));
+  BOOST_TEST(f1.poll(w).is_pending());
+  BOOST_TEST(f2->poll(w).is_pending());
+  BOOST_TEST(f3.poll(w).is_pending());
+  f2.reset();
+  BOOST_TEST(rx.try_recv().value().value == 0);
+  auto r1 = f1.poll(w);
+  BOOST_TEST((r1.is_ready() && static_cast<bool>(r1.value())));
+  BOOST_TEST(f3.poll(w).is_pending());
+  BOOST_TEST(rx.try_recv().value().value == 1);
+  auto r3 = f3.poll(w);
+  BOOST_TEST((r3.is_ready() && static_cast<bool>(r3.value())));
+  BOOST_TEST(rx.try_recv().value().value == 3);
+}
+
+BOOST_AUTO_TEST_CASE(close_fails_waiting_and_later_sends_with_their_value_and_delivers_the_buffered_items) {
+  auto [tx, rx] = futura::mpsc::channel<std::string>(1);
+  BOOST_TEST(static_cast<bool>(tx.try_send("a")));
+  strict_waker target;
+  futura::waker w = target.make();
+  auto f = tx.send("b");
+  BOOST_TEST(f.poll(w).is_pending());
+  rx.close();
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(tx.is_closed());
+  auto r = f.poll(w);
+  BOOST_REQUIRE(r.is_ready());
+  BOOST_TEST((r.value().code() == futura::error::closed));
+  BOOST_TEST(r.value().value() == "b");
+  BOOST_TEST((tx.try_send("c").code() == futura::error::closed));
+  auto later = tx.send("d");
+  auto rd = later.poll(w);
+  BOOST_TEST((rd.is_ready() && rd.value().code() == futura::error::closed && rd.value().value() == "d"));
+  futura::waker rw;
+  BOOST_TEST(yields(rx.poll_next(rw), std::string("a")));
+  BOOST_TEST(ends(rx.poll_next(rw)));
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_receiver_fails_waiting_sends_with_their_value_and_destroys_the_buffered_items) {
+  tracked::reset();
+  auto [tx, rx] = futura::mpsc::channel<tracked>(2);
+  BOOST_TEST(static_cast<bool>(tx.try_send(tracked(0))));
+  BOOST_TEST(static_cast<bool>(tx.try_send(tracked(1))));
+  strict_waker target;
+  futura::waker w = target.make();
+  auto f = tx.send(tracked(2));
+  BOOST_TEST(f.poll(w).is_pending());
+  { auto gone = std::move(rx); }
+  BOOST_TEST(target.wakes() == 1);
+  auto r = f.poll(w);
+  BOOST_REQUIRE(r.is_ready());
+  BOOST_TEST((r.value().code() == futura::error::closed));
+  BOOST_TEST(r.value().value().value == 2);
+  BOOST_TEST(tracked::alive() == 1);  // only the value handed back
+}
+
+BOOST_AUTO_TEST_CASE(a_pending_send_keeps_the_channel_open_after_every_sender_is_gone_and_needs_no_sender) {
+  auto [tx, rx] = futura::mpsc::channel<int>(1);
+  BOOST_TEST(static_cast<bool>(tx.try_send(1)));
+  futura::waker w;
+  auto f = tx.send(2);
+  BOOST_TEST(f.poll(w).is_pending());
+  { auto gone = std::move(tx); }  // the future does not refer to it
+  BOOST_TEST(yields(rx.poll_next(w), 1));
+  BOOST_TEST(rx.poll_next(w).is_pending());  // the send future is a sender
+  BOOST_TEST(sent_now(f, w));
+  BOOST_TEST(yields(rx.poll_next(w), 2));
+  BOOST_TEST(ends(rx.poll_next(w)));  // it left when it completed
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_last_pending_send_ends_the_stream) {
+  auto [tx, rx] = futura::mpsc::channel<int>(1);
+  BOOST_TEST(static_cast<bool>(tx.try_send(1)));
+  std::optional<bounded_send> f(tx.send(2));
+  futura::waker w;
+  BOOST_TEST(f->poll(w).is_pending());
+  { auto gone = std::move(tx); }
+  strict_waker target;
+  futura::waker rw = target.make();
+  BOOST_TEST(yields(rx.poll_next(rw), 1));
+  BOOST_TEST(rx.poll_next(rw).is_pending());
+  f.reset();
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(ends(rx.poll_next(rw)));
+}
+
+BOOST_AUTO_TEST_CASE(a_moved_from_sender_fails_its_sends_with_the_value_back) {
+  auto [tx, rx] = futura::mpsc::channel<int>(4);
+  auto moved = std::move(tx);
+  BOOST_TEST(tx.is_closed());                                    // NOLINT(bugprone-use-after-move)
+  BOOST_TEST((tx.try_send(1).code() == futura::error::closed));  // NOLINT(bugprone-use-after-move)
+  auto f = tx.send(2);                                           // NOLINT(bugprone-use-after-move)
+  futura::waker w;
+  auto r = f.poll(w);
+  BOOST_TEST((r.is_ready() && r.value().code() == futura::error::closed && r.value().value() == 2));
+  BOOST_TEST(!moved.is_closed());
+  futura::mpsc::sender<int> empty;
+  BOOST_TEST(empty.is_closed());
+}
+
+#if FUTURA_HAS_EXCEPTIONS
+BOOST_AUTO_TEST_CASE(polling_a_completed_send_is_a_contract_violation) {
+  auto [tx, rx] = futura::mpsc::channel<int>(1);
+  auto f = tx.send(1);
+  futura::waker w;
+  BOOST_TEST(sent_now(f, w));
+  BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error, [](const futura::future_error& e) {
+    return e.code() == futura::error::polled_after_completion;
+  });
+}
+#endif
+
+BOOST_AUTO_TEST_CASE(a_burst_of_sends_wakes_a_parked_receiver_once) {
+  auto [tx, rx] = futura::mpsc::channel<int>(16);
+  strict_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(rx.poll_next(w).is_pending());
+  for (int i = 0; i < 16; ++i) BOOST_TEST(static_cast<bool>(tx.try_send(i)));
+  BOOST_TEST(target.wakes() == 1);
+  for (int i = 0; i < 16; ++i) BOOST_TEST(yields(rx.poll_next(w), i));
+  BOOST_TEST(rx.poll_next(w).is_pending());
+}
+
+BOOST_AUTO_TEST_CASE(try_recv_codes_and_places_coming_back_per_item) {
+  auto [tx, rx] = futura::mpsc::channel<int>(3);
+  BOOST_TEST((rx.try_recv().error() == futura::error::empty));
+  for (int i = 0; i < 3; ++i) BOOST_TEST(static_cast<bool>(tx.try_send(i)));
+  BOOST_TEST(rx.try_recv().value() == 0);
+  BOOST_TEST(free_places(tx, rx, 10) == 1);  // one item handed out: one place back
+  { auto gone = std::move(tx); }
+  BOOST_TEST(rx.try_recv().value() == 2);  // free_places sent 0 again, after 1 and 2
+  BOOST_TEST(rx.try_recv().value() == 0);
+  BOOST_TEST((rx.try_recv().error() == futura::error::closed));
+}
+
+BOOST_AUTO_TEST_CASE(it_allocates_at_creation_only_and_a_steady_state_allocates_nothing) {
+  long at_creation = 0;
+  long steady = 0;
+  bool ok = true;
+  {
+    allocation_count count;
+    auto channel = futura::mpsc::channel<std::uint64_t>(64);
+    at_creation = count.this_thread();
+    auto& tx = channel.first;
+    auto& rx = channel.second;
+    futura::waker w;
+    auto round = [&] {
+      for (std::uint64_t i = 0; i < 64; ++i) ok = static_cast<bool>(tx.try_send(i)) && ok;
+      auto waiting = tx.send(64);  // full: waits, with a queue node from the semaphore's pool
+      ok = waiting.poll(w).is_pending() && ok;
+      for (std::uint64_t i = 0; i < 32; ++i) ok = yields(rx.poll_next(w), i) && ok;
+      ok = sent_now(waiting, w) && ok;
+      for (std::uint64_t i = 0; i < 31; ++i) {
+        auto f = tx.send(i);
+        ok = sent_now(f, w) && ok;
+      }
+      for (std::uint64_t i = 32; i < 64; ++i) ok = yields(rx.poll_next(w), i) && ok;
+      ok = yields(rx.poll_next(w), std::uint64_t{64}) && ok;
+      for (std::uint64_t i = 0; i < 31; ++i) ok = yields(rx.poll_next(w), i) && ok;
+      ok = rx.poll_next(w).is_pending() && ok;
+    };
+    round();  // the semaphore's pool gets its node
+    allocation_count steady_count;
+    for (int i = 0; i < 50; ++i) round();
+    steady = steady_count.this_thread();
+  }
+  BOOST_TEST(ok);
+  BOOST_TEST(at_creation == 3);  // the state and the two buffers
+  BOOST_TEST(steady == 0);
+}
+
+BOOST_AUTO_TEST_CASE(dropping_waiting_sends_at_random_leaks_no_place_keeps_fifo_and_accounts_for_every_item) {
+  const long rounds_n = rounds(300, 60);
+  stress_seed seed("bounded random drops of waiting sends");
+  for (long round = 0; round < rounds_n; ++round) {
+    auto g = seed.round(round);
+    const int capacity = pick(g, 1, 4);
+    const int total = pick(g, 1, 40);
+    auto [tx, rx] = futura::mpsc::channel<int>(static_cast<std::size_t>(capacity));
+    futura::waker w;
+    std::vector<std::optional<bounded_send>> sends;
+    for (int i = 0; i < total; ++i) sends.emplace_back(tx.send(i));
+    int resolved = 0, dropped = 0;
+    std::vector<int> received;
+    bool ok = true;
+    auto poll_all = [&] {
+      for (auto& f : sends) {
+        if (!f) continue;
+        auto r = f->poll(w);
+        if (r.is_pending()) continue;
+        ok = static_cast<bool>(r.value()) && ok;
+        f.reset();
+        ++resolved;
+      }
+    };
+    poll_all();
+    for (int step = 0; step < 10 * total + 100 && (resolved < total || !received.empty()); ++step) {
+      const int action = pick(g, 0, 2);
+      if (action == 0) {
+        auto item = rx.try_recv();
+        if (item) received.push_back(*item);
+      } else if (action == 1) {
+        std::vector<std::size_t> live;
+        for (std::size_t i = 0; i < sends.size(); ++i) {
+          if (sends[i]) live.push_back(i);
+        }
+        if (!live.empty()) {
+          sends[live[static_cast<std::size_t>(pick(g, 0, static_cast<int>(live.size()) - 1))]].reset();
+          ++dropped;
+          ++resolved;
+        }
+      } else {
+        poll_all();
+      }
+      if (resolved == total) break;
+    }
+    for (auto item = rx.try_recv(); item; item = rx.try_recv()) received.push_back(*item);
+    BOOST_TEST_CONTEXT(seed.describe(round) << " capacity " << capacity << " sends " << total) {
+      BOOST_TEST(ok);
+      BOOST_TEST(resolved == total);
+      BOOST_TEST(static_cast<int>(received.size()) + dropped == total);
+      BOOST_TEST(std::is_sorted(received.begin(), received.end()));  // FIFO among the survivors
+      BOOST_TEST(free_places(tx, rx, capacity + 1) == capacity);     // every place came back
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(four_threads_of_waiting_senders_into_one_consumer_keep_order_per_sender_and_lose_nothing) {
+  constexpr int threads = 4;
+  const long per_thread = rounds(1000000, 20000);
+  auto [tx, rx] = futura::mpsc::channel<std::uint64_t>(1024);
+  std::atomic<long> failed{0};
+  std::deque<joining_thread> producers;
+  for (int t = 0; t < threads; ++t) {
+    producers.emplace_back([t, per_thread, &failed, tx = tx] {
+      for (long i = 0; i < per_thread; ++i) {
+        auto r = futura::block_on(tx.send(item_id(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(i))));
+        if (!r) failed.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  { auto gone = std::move(tx); }
+  order_check order(threads);
+  bool in_order = true;
+  futura::block_on(std::move(rx).for_each([&](std::uint64_t id) { in_order = order.accept(id) && in_order; }));
+  producers.clear();
+  BOOST_TEST(in_order);
+  BOOST_TEST(failed.load() == 0);
+  BOOST_TEST(order.received() == threads * per_thread);
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_receiver_midway_hands_every_unsent_value_back_to_the_waiting_senders) {
+  constexpr int threads = 4;
+  const long per_thread = rounds(50000, 2000);
+  const long rounds_n = rounds(10, 3);
+  stress_seed seed("bounded receiver drop midway");
+  for (long round = 0; round < rounds_n; ++round) {
+    auto g = seed.round(round);
+    const long receive_first = pick(g, 0, static_cast<int>(threads * per_thread / 2));
+    const auto capacity = static_cast<std::size_t>(pick(g, 1, 64));
+    std::atomic<long> destroyed{0};
+    std::atomic<long> handed_back{0};
+    std::atomic<bool> order_kept{true};
+    auto [tx, rx] = futura::mpsc::channel<armed_item>(capacity);
+    std::deque<joining_thread> producers;
+    for (int t = 0; t < threads; ++t) {
+      producers.emplace_back([&, t, tx = tx] {
+        bool failed = false;
+        for (long i = 0; i < per_thread; ++i) {
+          armed_item item(item_id(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(i)), &destroyed);
+          auto r = (i % 3 == 0) ? tx.try_send(std::move(item)) : futura::block_on(tx.send(std::move(item)));
+          if (!r && r.code() == futura::error::full) {
+            r = futura::block_on(tx.send(std::move(r).value()));  // try_send said full: wait instead
+          }
+          if (!r) {
+            if (r.code() != futura::error::closed) order_kept = false;
+            r.value().disarm();
+            handed_back.fetch_add(1, std::memory_order_relaxed);
+            failed = true;
+          } else if (failed) {
+            order_kept = false;  // a send succeeded after one failed: closing is for good
+          }
+        }
+      });
+    }
+    { auto gone = std::move(tx); }
+    order_check order(threads);
+    bool in_order = true;
+    for (long i = 0; i < receive_first; ++i) {
+      std::optional<armed_item> item = futura::block_on(rx.next());
+      if (!item) break;
+      item->disarm();
+      in_order = order.accept(item->id()) && in_order;
+    }
+    { auto gone = std::move(rx); }
+    producers.clear();  // joins: the waiting senders were failed, none hangs
     BOOST_TEST_CONTEXT(seed.describe(round)) {
       BOOST_TEST(in_order);
       BOOST_TEST(order_kept.load());

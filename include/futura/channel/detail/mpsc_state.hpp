@@ -33,6 +33,7 @@
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/core/detail/spin_lock.hpp>
 #include <futura/core/waker.hpp>
+#include <futura/sync/detail/semaphore_state.hpp>
 
 #include <atomic>
 #include <cstddef>
@@ -50,6 +51,20 @@ struct unbounded_places {
   void close() noexcept {}
 };
 
+/// The places of a bounded channel: a semaphore of `capacity` permits. A send acquires one (FIFO
+/// among waiting sends, through a semaphore_acquisition); the receiver gives one back per item it
+/// hands to the user; closing the channel closes it, which fails the waiting sends.
+class bounded_places {
+ public:
+  explicit bounded_places(std::size_t capacity) noexcept : semaphore_(capacity) {}
+  void give_back_one() noexcept { semaphore_.give_back(1); }
+  void close() noexcept { semaphore_.close(); }
+  semaphore_state& semaphore() noexcept { return semaphore_; }
+
+ private:
+  semaphore_state semaphore_;
+};
+
 /// What a receiver's take found.
 enum class mpsc_take { items, empty, ended };
 
@@ -58,8 +73,9 @@ class mpsc_state {
  public:
   using places_type = Places;
 
-  /// A new channel owned by one sender and the receiver. `capacity` is the bounded channel's:
-  /// both buffers are reserved for it, once.
+  /// A new channel owned by one sender and the receiver, with the places of `capacity` items and
+  /// room for `reserve` items in the shared buffer (the bounded channel reserves its capacity
+  /// here, and the receiver's batch as much, once).
   explicit mpsc_state(std::size_t capacity, std::size_t reserve) : places_(capacity) { incoming_.reserve(reserve); }
   mpsc_state(const mpsc_state&) = delete;
   mpsc_state& operator=(const mpsc_state&) = delete;
