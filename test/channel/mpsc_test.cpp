@@ -747,6 +747,7 @@ BOOST_AUTO_TEST_CASE(dropping_waiting_sends_at_random_leaks_no_place_keeps_fifo_
     auto [tx, rx] = futura::mpsc::channel<int>(static_cast<std::size_t>(capacity));
     futura::waker w;
     std::vector<std::optional<bounded_send>> sends;
+    sends.reserve(static_cast<std::size_t>(total));
     for (int i = 0; i < total; ++i) sends.emplace_back(tx.send(i));
     int resolved = 0, dropped = 0;
     std::vector<int> received;

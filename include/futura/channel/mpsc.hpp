@@ -206,13 +206,21 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
   poll_result<send_result<T>> poll(waker& w) {
     if (!value_) detail::polled_after_completion("futura::mpsc::send_future");
     if (!state_) return finish(false);
-    if (!place_.is_active()) place_ = detail::semaphore_acquisition(state_->places().semaphore(), 1);
-    poll_result<boost::system::error_code> got = place_.poll(w);
-    if (got.is_pending()) return pending;
-    if (got.value()) return finish(false);
+    detail::semaphore_state& places = state_->places().semaphore();
+    if (!place_.is_active()) {
+      // First poll. The fast path takes a place only when nobody waits (FIFO); otherwise the
+      // acquisition queues behind the waiting sends.
+      if (!places.try_acquire(1)) {
+        place_ = detail::semaphore_acquisition(places, 1);
+        if (!try_take_place(w)) return pending;
+      }
+    } else if (!try_take_place(w)) {
+      return pending;
+    }
+    if (failed_) return finish(false);
     // The place is ours: the value enters the channel now, or the channel closed meanwhile.
     if (state_->push(*value_)) return finish(true);
-    state_->places().give_back_one();
+    places.give_back(1);
     return finish(false);
   }
 
@@ -221,8 +229,16 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
   send_future(detail::mpsc_sender_ref<state_type> state, T v)
       : state_(std::move(state)), value_(std::in_place, std::move(v)) {}
 
+  // Polls the waiting acquisition: false while it waits; true once it is finished, with
+  // `failed_` set when the channel closed first.
+  bool try_take_place(waker& w) {
+    poll_result<boost::system::error_code> got = place_.poll(w);
+    if (got.is_pending()) return false;
+    failed_ = static_cast<bool>(got.value());
+    return true;
+  }
+
   send_result<T> finish(bool sent) {
-    place_ = detail::semaphore_acquisition();
     state_.reset();  // a sender no more
     send_result<T> r = sent ? send_result<T>() : send_result<T>(error::closed, std::move(*value_));
     value_.reset();
@@ -232,6 +248,7 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
   detail::mpsc_sender_ref<state_type> state_;  // declared before place_, which refers into it
   detail::semaphore_acquisition place_;
   std::optional<T> value_;  // empty once done
+  bool failed_ = false;     // the acquisition answered error::closed
 };
 
 /// The sending end of a bounded channel. Copyable: every copy is a sender; the channel stays
