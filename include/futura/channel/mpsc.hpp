@@ -207,11 +207,11 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
     if (!value_) detail::polled_after_completion("futura::mpsc::send_future");
     if (!state_) return finish(false);
     detail::semaphore_state& places = state_->places().semaphore();
-    if (!place_.is_active()) {
+    if (!place_) {
       // First poll. The fast path takes a place only when nobody waits (FIFO); otherwise the
       // acquisition queues behind the waiting sends.
       if (!places.try_acquire(1)) {
-        place_ = detail::semaphore_acquisition(places, 1);
+        place_.emplace(places, 1);
         if (!try_take_place(w)) return pending;
       }
     } else if (!try_take_place(w)) {
@@ -232,7 +232,7 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
   // Polls the waiting acquisition: false while it waits; true once it is finished, with
   // `failed_` set when the channel closed first.
   bool try_take_place(waker& w) {
-    poll_result<boost::system::error_code> got = place_.poll(w);
+    poll_result<boost::system::error_code> got = place_->poll(w);
     if (got.is_pending()) return false;
     failed_ = static_cast<bool>(got.value());
     return true;
@@ -246,7 +246,8 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
   }
 
   detail::mpsc_sender_ref<state_type> state_;  // declared before place_, which refers into it
-  detail::semaphore_acquisition place_;
+  // Made only when the send must wait (a finished acquisition gives nothing back when dropped).
+  std::optional<detail::semaphore_acquisition> place_;
   std::optional<T> value_;  // empty once done
   bool failed_ = false;     // the acquisition answered error::closed
 };
