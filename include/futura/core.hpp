@@ -38,6 +38,8 @@
 
 #include <futura/stream.hpp>
 
+#include <futura/sync/semaphore.hpp>
+
 #include <futura/channel/from_callback.hpp>
 #include <futura/channel/from_callback_stream.hpp>
 #include <futura/channel/mpsc.hpp>

@@ -221,7 +221,7 @@ poll_result<boost::system::error_code> semaphore_acquisition::first_poll(waker& 
   if (s.try_acquire(needed_)) return finish({});
   if (s.is_closed()) return finish(make_error_code(error::closed));
 
-  waker registered = w;  // cloned before the lock: only moves happen under it
+  waker registered = w;  // cloned before the lock, which is held for as short as can be
   semaphore_state::guard lock(s.lock_);
   semaphore_waiter* node = s.take_pooled();
   if (node == nullptr) {

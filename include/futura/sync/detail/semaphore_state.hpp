@@ -14,13 +14,13 @@
 // count is 0: every permit given back goes to the head waiter, set aside in its node (`assigned`)
 // until it has all it asked for. So only the head is ever partly assigned.
 //
-// A waiter's node:
+// A waiter's node (taken from the state's pool at the first poll that must wait):
 //
-//   (pool) --enqueue--> queued --all k assigned (give_back/add/drop of another)--> granted
-//                         |                                                          |
-//                         |--close(): set-aside permits go back-------------> closed |
-//                         |--acquisition dropped: set-aside permits go on--> (pool)   |
-//                       granted/closed --the acquisition's poll reports it--> (pool) <'
+//   queued --its last permit set aside (give_back, add, a waiter ahead dropped)--> granted
+//   queued --close(): its set-aside permits go back to the word--------------------> closed
+//   queued --acquisition dropped: its set-aside permits go to the next waiters----> (pool)
+//   granted --acquisition dropped before it saw the grant: all k go to the next---> (pool)
+//   granted / closed --the acquisition's poll reports it---------------------------> (pool)
 //
 // The race between a waiter enqueueing and a releaser adding to the word is settled by the word:
 // the enqueuer (holding the lock) takes the count and sets `waiters` in one CAS. A releaser whose
@@ -29,12 +29,13 @@
 //
 // Ordering: FIFO. A waiter is granted only when every waiter ahead of it was, and try_acquire fails
 // while anyone waits, so a large request is never overtaken by later small ones.
-// Threads: every member may be called from any thread. Wakers are woken outside the lock (at most
-// `wake_batch` at a time: a release that completes more waiters drops the lock between batches),
-// so a wake that runs user code (an executor's, or a waker whose drop destroys a task holding an
-// acquisition of this same state) never runs under it.
-// Destruction: the state must outlive every acquisition that waits on it; the pool's nodes are
-// freed with the state.
+// Threads: every member may be called from any thread. Wakers are woken and dropped outside the
+// lock (at most `wake_batch` at a time: a release that completes more waiters drops the lock
+// between batches), so a wake that runs user code (an executor's, or a waker whose drop destroys
+// a task holding an acquisition of this same state) never runs under it; under the lock a waker
+// is only moved, or cloned when a poll brings a new one (a clone takes a reference).
+// Destruction: the state must outlive every acquisition that holds a node (polled, and not yet
+// finished or dropped); the pool's nodes are freed with the state.
 // Allocation: none on the fast paths; a waiter takes a node from the state's pool, and allocates
 // one only when the pool is empty (so a steady state allocates nothing).
 #pragma once
@@ -81,6 +82,7 @@ class semaphore_state {
   semaphore_state& operator=(const semaphore_state&) = delete;
 
   /// Takes `k` permits when nobody waits, the state is open and `k` are available. Lock-free.
+  /// `k == 0` takes nothing and succeeds unless the state is closed.
   bool try_acquire(std::size_t k) noexcept;
   /// Returns `k` permits taken earlier (the total is unchanged): to the waiters first, in order.
   void give_back(std::size_t k) noexcept;
