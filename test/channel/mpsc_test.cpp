@@ -873,3 +873,49 @@ BOOST_AUTO_TEST_CASE(dropping_the_receiver_midway_hands_every_unsent_value_back_
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+#if FUTURA_HAS_EXCEPTIONS
+namespace {
+/// Its move constructor throws while `fail` is set.
+struct fragile {
+  static inline bool fail = false;
+  int value = 0;
+  explicit fragile(int v) : value(v) {}
+  fragile(fragile&& o) : value(o.value) {  // NOLINT(performance-noexcept-move-constructor): on purpose
+    if (fail) throw std::runtime_error("move failed");
+  }
+  fragile& operator=(fragile&&) = default;
+  fragile(const fragile&) = delete;
+};
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(channel_exceptions)
+
+BOOST_AUTO_TEST_CASE(a_send_whose_move_throws_gives_its_place_back_and_is_finished) {
+  auto [tx, rx] = futura::mpsc::channel<fragile>(1);
+  futura::waker w;
+  auto f = tx.send(fragile(1));
+  fragile::fail = true;
+  BOOST_CHECK_THROW((void)f.poll(w), std::runtime_error);
+  BOOST_CHECK_THROW((void)tx.try_send(fragile(2)), std::runtime_error);
+  fragile::fail = false;
+  BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error, [](const futura::future_error& e) {
+    return e.code() == futura::error::polled_after_completion;
+  });
+  BOOST_TEST(static_cast<bool>(tx.try_send(fragile(3))));  // the place came back
+  BOOST_TEST(rx.try_recv().value().value == 3);
+}
+
+BOOST_AUTO_TEST_CASE(an_item_whose_move_throws_out_of_the_receiver_stays_in_the_channel) {
+  auto [tx, rx] = futura::mpsc::unbounded<fragile>();
+  (void)tx.send(fragile(1));
+  futura::waker w;
+  fragile::fail = true;
+  BOOST_CHECK_THROW((void)rx.poll_next(w), std::runtime_error);
+  fragile::fail = false;
+  auto r = rx.poll_next(w);
+  BOOST_TEST((r.is_ready() && r.value() && r.value()->value == 1));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+#endif

@@ -49,6 +49,10 @@
 // comes from the semaphore's pool). Per item: one lock taken by the sender (a bounded send also
 // takes a place: one compare-and-swap when nobody waits); the receiver takes the lock once per
 // batch and gives a place back per item (docs/design.md, "The mpsc channel").
+// Exceptions: if T's move constructor throws into the channel (or an unbounded buffer cannot
+// grow), the exception propagates out of the send and the value is destroyed; a bounded send
+// gives its place back and is finished. If it throws out of the receiver's batch, the exception
+// propagates out of that poll and the item stays in the channel.
 // Cancel safety: a dropped `rx.next()` loses no item (an item leaves the channel only in the
 // poll that returns it); a dropped send future destroys its value, and its place goes on.
 #pragma once
@@ -219,9 +223,16 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
     }
     if (failed_) return finish(false);
     // The place is ours: the value enters the channel now, or the channel closed meanwhile.
-    if (state_->push(*value_)) return finish(true);
-    places.give_back(1);
-    return finish(false);
+    bool pushed = false;
+    FUTURA_TRY {
+      pushed = state_->push_into_place(*value_);
+    }
+    FUTURA_CATCH_ALL {
+      state_.reset();  // finished: the value is destroyed, the place went back
+      value_.reset();
+      FUTURA_RETHROW;
+    }
+    return finish(pushed);
   }
 
  private:
@@ -276,8 +287,7 @@ class sender {
     if (!places.try_acquire(1)) {
       return send_result<T>(places.is_closed() ? error::closed : error::full, std::move(v));
     }
-    if (state_->push(v)) return send_result<T>();
-    places.give_back(1);
+    if (state_->push_into_place(v)) return send_result<T>();
     return send_result<T>(error::closed, std::move(v));
   }
 

@@ -30,6 +30,7 @@
 
 #include <futura/core/detail/atomic_waker.hpp>
 #include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/core/detail/spin_lock.hpp>
 #include <futura/core/waker.hpp>
@@ -121,6 +122,21 @@ class mpsc_state {
       rx_waker_.wake();
     }
     return true;
+  }
+
+  /// Bounded: pushes `v` into the place the caller took. The place goes back when the channel is
+  /// closed (false) or the push throws (T's move constructor), so no place leaks.
+  bool push_into_place(T& v) {
+    bool pushed = false;
+    FUTURA_TRY {
+      pushed = push(v);
+    }
+    FUTURA_CATCH_ALL {
+      places_.give_back_one();
+      FUTURA_RETHROW;
+    }
+    if (!pushed) places_.give_back_one();
+    return pushed;
   }
 
   bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
