@@ -636,6 +636,34 @@ BOOST_AUTO_TEST_CASE(a_pending_send_keeps_the_channel_open_after_every_sender_is
   BOOST_TEST(ends(rx.poll_next(w)));  // it left when it completed
 }
 
+BOOST_AUTO_TEST_CASE(the_stream_ends_after_the_last_sender_was_a_send_that_completed_while_the_receiver_was_busy) {
+  auto [tx, rx] = futura::mpsc::channel<int>(1);
+  BOOST_TEST(static_cast<bool>(tx.try_send(1)));
+  auto f = tx.send(2);
+  futura::waker w;
+  BOOST_TEST(f.poll(w).is_pending());
+  { auto gone = std::move(tx); }
+  BOOST_TEST(rx.try_recv().value() == 1);  // not parked: the send leaves without a wake
+  BOOST_TEST(sent_now(f, w));
+  BOOST_TEST(rx.try_recv().value() == 2);
+  BOOST_TEST((rx.try_recv().error() == futura::error::closed));
+  BOOST_TEST(ends(rx.poll_next(w)));
+}
+
+BOOST_AUTO_TEST_CASE(a_receiver_dropped_after_such_a_send_frees_the_channel) {
+  tracked::reset();
+  auto [tx, rx] = futura::mpsc::channel<tracked>(2);
+  {
+    auto f = tx.send(tracked(1));
+    futura::waker w;
+    BOOST_TEST(sent_now(f, w));  // the receiver never polled: not parked
+  }
+  { auto gone = std::move(tx); }
+  BOOST_TEST(tracked::alive() == 1);
+  { auto gone = std::move(rx); }  // the last owner: the state goes (ASan: no leak)
+  BOOST_TEST(tracked::alive() == 0);
+}
+
 BOOST_AUTO_TEST_CASE(dropping_the_last_pending_send_ends_the_stream) {
   auto [tx, rx] = futura::mpsc::channel<int>(1);
   BOOST_TEST(static_cast<bool>(tx.try_send(1)));
@@ -915,6 +943,29 @@ BOOST_AUTO_TEST_CASE(an_item_whose_move_throws_out_of_the_receiver_stays_in_the_
   fragile::fail = false;
   auto r = rx.poll_next(w);
   BOOST_TEST((r.is_ready() && r.value() && r.value()->value == 1));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+#endif
+
+#if FUTURA_HAS_EXCEPTIONS
+BOOST_AUTO_TEST_SUITE(bounded_send_moves)
+
+BOOST_AUTO_TEST_CASE(a_waiting_send_moved_between_polls_keeps_its_turn_and_the_moved_from_one_is_finished) {
+  auto [tx, rx] = futura::mpsc::channel<int>(1);
+  BOOST_TEST(static_cast<bool>(tx.try_send(0)));
+  strict_waker target;
+  futura::waker w = target.make();
+  auto f = tx.send(1);
+  BOOST_TEST(f.poll(w).is_pending());
+  auto moved = std::move(f);
+  BOOST_TEST(rx.try_recv().value() == 0);
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(sent_now(moved, w));
+  BOOST_TEST(rx.try_recv().value() == 1);
+  BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error, [](const futura::future_error& e) {  // NOLINT
+    return e.code() == futura::error::polled_after_completion;
+  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()

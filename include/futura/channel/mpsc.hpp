@@ -41,7 +41,8 @@
 // channel open, `is_closed()` is true and its sends fail with `error::closed` and the value back.
 // A moved-from receiver is empty: polling it is a contract violation (`polled_after_completion`,
 // rule 4), `try_recv()` answers `error::closed`, `close()` does nothing. The send future does not
-// refer to its sender, so the sender may move or go while it is pending (rule 2).
+// refer to its sender, so the sender may move or go while it is pending (rule 2); a moved-from
+// send future is finished (polling it is a contract violation).
 // Allocation: one shared state per channel. Senders push into one vector and the receiver swaps it
 // for its own emptied batch, so the two vectors trade places and keep their capacity. A bounded
 // channel reserves both for its capacity when it is made; an unbounded one grows them to the
@@ -207,6 +208,31 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
  public:
   using output_type = send_result<T>;
 
+  send_future(send_future&& o) noexcept
+      : place_(std::move(o.place_)),
+        value_(std::move(o.value_)),
+        state_(std::exchange(o.state_, nullptr)),
+        failed_(o.failed_) {
+    o.place_.reset();
+    o.value_.reset();
+  }
+  send_future& operator=(send_future&& o) noexcept {
+    if (this != &o) {
+      leave();
+      place_ = std::move(o.place_);
+      o.place_.reset();
+      value_ = std::move(o.value_);
+      o.value_.reset();
+      state_ = std::exchange(o.state_, nullptr);
+      failed_ = o.failed_;
+    }
+    return *this;
+  }
+  send_future(const send_future&) = delete;
+  send_future& operator=(const send_future&) = delete;
+  /// Dropped while pending: the value is destroyed and a place set aside for it goes on.
+  ~send_future() { leave(); }
+
   poll_result<send_result<T>> poll(waker& w) {
     if (!value_) detail::polled_after_completion("futura::mpsc::send_future");
     if (!state_) return finish(false);
@@ -223,22 +249,27 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
     }
     if (failed_) return finish(false);
     // The place is ours: the value enters the channel now, or the channel closed meanwhile.
-    bool pushed = false;
+    detail::mpsc_push pushed = detail::mpsc_push::closed;
     FUTURA_TRY {
-      pushed = state_->push_into_place(*value_);
+      pushed = state_->push_into_place_and_leave(*value_);
     }
     FUTURA_CATCH_ALL {
-      state_.reset();  // finished: the value is destroyed, the place went back
-      value_.reset();
+      leave();  // finished: the value is destroyed, the place went back
       FUTURA_RETHROW;
     }
-    return finish(pushed);
+    if (pushed == detail::mpsc_push::left) state_ = nullptr;  // its count stayed in the channel
+    return finish(pushed != detail::mpsc_push::closed);
   }
 
  private:
   friend class sender<T>;
-  send_future(detail::mpsc_sender_ref<state_type> state, T v)
-      : state_(std::move(state)), value_(std::in_place, std::move(v)) {}
+  // Takes a sender count of `s` (null: a moved-from sender's send, which fails at its first poll).
+  send_future(state_type* s, T v) : value_(std::in_place, std::move(v)) {
+    if (s) {
+      s->add_sender();
+      state_ = s;
+    }
+  }
 
   // Polls the waiting acquisition: false while it waits; true once it is finished, with
   // `failed_` set when the channel closed first.
@@ -250,17 +281,24 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
   }
 
   send_result<T> finish(bool sent) {
-    state_.reset();  // a sender no more
     send_result<T> r = sent ? send_result<T>() : send_result<T>(error::closed, std::move(*value_));
-    value_.reset();
+    leave();
     return r;
   }
 
-  detail::mpsc_sender_ref<state_type> state_;  // declared before place_, which refers into it
+  // Destroys the acquisition (which refers into the state) and the value, then gives up the
+  // sender count, if it still holds one.
+  void leave() noexcept {
+    place_.reset();
+    value_.reset();
+    if (state_type* s = std::exchange(state_, nullptr)) s->release_sender();
+  }
+
   // Made only when the send must wait (a finished acquisition gives nothing back when dropped).
   std::optional<detail::semaphore_acquisition> place_;
-  std::optional<T> value_;  // empty once done
-  bool failed_ = false;     // the acquisition answered error::closed
+  std::optional<T> value_;       // empty once done
+  state_type* state_ = nullptr;  // one sender count of it, until done or dropped
+  bool failed_ = false;          // the acquisition answered error::closed
 };
 
 /// The sending end of a bounded channel. Copyable: every copy is a sender; the channel stays
@@ -277,7 +315,7 @@ class sender {
   /// A future that puts `v` in the channel: pending while the channel is full (waiting sends are
   /// served in FIFO order), done once `v` is in; `error::closed` with `v` back if the channel is
   /// closed first. The future does not refer to this sender, which may move or go meanwhile.
-  send_future<T> send(T v) const { return send_future<T>(state_, std::move(v)); }
+  send_future<T> send(T v) const { return send_future<T>(state_.get(), std::move(v)); }
 
   /// Sends `v` only if that needs no wait: the channel is open, no send waits, and there is room.
   /// Otherwise `error::closed` (closed) or `error::full`, with `v` back.

@@ -21,7 +21,11 @@
 // the reference-count policy of core/detail/ref_count.hpp (adding is relaxed, leaving acq_rel).
 // Whoever leaves last deletes the state. The last sender announces the end (`senders_gone_`, and a
 // wake) *before* it leaves, while it still owns the state: it knows it is the last one because
-// nobody can add a sender without copying a live one, and it is the only live one.
+// nobody can add a sender without copying a live one, and it is the only live one. A bounded send
+// future that completes without a wake to make leaves its count under the lock instead
+// (`left_senders_`): the receiver subtracts such counts at its next take, under the same lock,
+// and announces the end itself if they were the last (it takes the lock before it could park, so
+// it never parks on them); a dropped receiver subtracts them with its own bit.
 //
 // Places: the bounded channel's capacity is a semaphore of places (`bounded_places`), the unbounded
 // channel's is nothing (`unbounded_places`); the receiver gives one place back per item it hands to
@@ -65,6 +69,9 @@ class bounded_places {
  private:
   semaphore_state semaphore_;
 };
+
+/// What a bounded send future's push did with its sender count.
+enum class mpsc_push { closed, pushed, left };
 
 /// What a receiver's take found.
 enum class mpsc_take { items, empty, ended };
@@ -139,6 +146,39 @@ class mpsc_state {
     return pushed;
   }
 
+  /// A bounded send future's push into the place it took, which also ends its sender count:
+  /// `left` when no wake is due (the count is left under the lock, for the receiver's next take
+  /// to subtract: the send leaves without another atomic operation, and must not touch the state
+  /// again); `pushed` when it woke the receiver (it still owns its count); `closed` when the
+  /// channel is closed (the place went back; it still owns its count). An exception from T's move
+  /// constructor gives the place back and leaves the count owned.
+  mpsc_push push_into_place_and_leave(T& v) {
+    bool closed = true;
+    FUTURA_TRY {
+      std::lock_guard<spin_lock> guard(lock_);
+      if (!closed_.load(std::memory_order_relaxed)) {
+        incoming_.push_back(std::move(v));
+        closed = false;
+        if (!parked_) {
+          ++left_senders_;
+          return mpsc_push::left;  // the guard's unlock is this send's last access to the state
+        }
+        parked_ = false;
+      }
+    }
+    FUTURA_CATCH_ALL {
+      places_.give_back_one();  // after the lock: a give_back may wake and drop wakers
+      FUTURA_RETHROW;
+    }
+    if (closed) {
+      places_.give_back_one();
+      return mpsc_push::closed;
+    }
+    FUTURA_CHAOS_POINT("mpsc.send.wake");
+    rx_waker_.wake();
+    return mpsc_push::pushed;
+  }
+
   bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
   // --- the receiver ---
@@ -147,6 +187,13 @@ class mpsc_state {
   /// records that the receiver parks (its waker must be registered already).
   mpsc_take take(std::vector<T>& batch, bool park) {
     std::lock_guard<spin_lock> guard(lock_);
+    if (left_senders_ != 0) {
+      // Sender counts that send futures left here: subtract them now. If they were the last,
+      // nobody announced the end, so the receiver does (it holds the state: it cannot go).
+      const std::uint64_t n = std::exchange(left_senders_, 0);
+      const std::uint64_t before = owners_.fetch_sub(n * senders::one, std::memory_order_acq_rel);
+      if (senders::count(before) == n) senders_gone_ = true;
+    }
     batch.swap(incoming_);
     if (!batch.empty()) {
       parked_ = false;
@@ -175,15 +222,17 @@ class mpsc_state {
   /// and leaves.
   void release_receiver() noexcept {
     std::vector<T> left;
+    std::uint64_t left_counts = 0;
     {
       std::lock_guard<spin_lock> guard(lock_);
-      closed_.store(true, std::memory_order_release);
+      closed_.store(true, std::memory_order_release);  // no send pushes (or leaves a count) after this
       left.swap(incoming_);
+      left_counts = std::exchange(left_senders_, 0);
     }
     places_.close();
     left.clear();
     FUTURA_CHAOS_POINT("mpsc.receiver.leaving");
-    leave(receiver_bit);
+    leave(receiver_bit + left_counts * senders::one);
   }
 
  private:
@@ -199,6 +248,7 @@ class mpsc_state {
   std::atomic<std::uint64_t> owners_{senders::one | receiver_bit};
   spin_lock lock_;
   bool senders_gone_ = false;        // under lock_
+  std::uint64_t left_senders_ = 0;   // under lock_: sender counts send futures left, still in owners_
   bool parked_ = false;              // under lock_
   std::atomic<bool> closed_{false};  // written under lock_; read without it by is_closed()
   std::vector<T> incoming_;          // under lock_
