@@ -139,6 +139,7 @@ std::pair<unbounded_sender<T>, unbounded_receiver<T>> unbounded();
 /// open for its receiver while one exists. Every member may be called from any thread.
 template <class T>
 class unbounded_sender {
+  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
   using state_type = detail::mpsc_state<T, detail::unbounded_places>;
 
  public:
@@ -165,6 +166,7 @@ class unbounded_sender {
 /// The receiving end of an unbounded channel: a stream of `T`. Move-only.
 template <class T>
 class [[nodiscard]] unbounded_receiver : public stream_ext<unbounded_receiver<T>> {
+  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
  public:
   using item_type = T;
 
@@ -203,6 +205,7 @@ std::pair<sender<T>, receiver<T>> channel(std::size_t capacity);
 /// open until it completes or is dropped) and does not refer to the `sender` it came from.
 template <class T>
 class [[nodiscard]] send_future : public future_ext<send_future<T>> {
+  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
   using state_type = detail::mpsc_state<T, detail::bounded_places>;
 
  public:
@@ -306,6 +309,7 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
 /// called from any thread.
 template <class T>
 class sender {
+  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
   using state_type = detail::mpsc_state<T, detail::bounded_places>;
 
  public:
@@ -343,6 +347,7 @@ class sender {
 /// frees its place for the senders.
 template <class T>
 class [[nodiscard]] receiver : public stream_ext<receiver<T>> {
+  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
  public:
   using item_type = T;
 
@@ -381,8 +386,6 @@ class [[nodiscard]] receiver : public stream_ext<receiver<T>> {
 /// @endcode
 template <class T>
 std::pair<sender<T>, receiver<T>> channel(std::size_t capacity) {
-  static_assert(std::is_move_constructible_v<T> && !std::is_reference_v<T>,
-                "futura::mpsc::channel<T>(capacity): T must be a move-constructible object type");
   if (capacity == 0 || capacity > detail::semaphore_state::max_permits) {
     detail::throw_standard<std::invalid_argument>(boost::system::errc::invalid_argument,
                                                   "futura::mpsc::channel<T>(capacity): capacity must be at least 1");
@@ -405,8 +408,6 @@ std::pair<sender<T>, receiver<T>> channel(std::size_t capacity) {
 /// @endcode
 template <class T>
 std::pair<unbounded_sender<T>, unbounded_receiver<T>> unbounded() {
-  static_assert(std::is_move_constructible_v<T> && !std::is_reference_v<T>,
-                "futura::mpsc::unbounded<T>(): T must be a move-constructible object type");
   using state_type = detail::mpsc_state<T, detail::unbounded_places>;
   auto* s = new state_type(0, 0);  // owned by one sender and the receiver
   return {unbounded_sender<T>(s), unbounded_receiver<T>(s)};

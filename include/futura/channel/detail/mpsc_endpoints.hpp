@@ -23,10 +23,20 @@
 
 #include <cstddef>
 #include <optional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace futura::detail {
+
+/// Instantiated first by every mpsc handle, so that an item type a channel cannot carry stops
+/// compilation with this one message before anything else names it.
+template <class T>
+struct mpsc_item_check {
+  static_assert(std::is_object_v<T> && std::is_move_constructible_v<T>,
+                "futura::mpsc: the item type must be a move-constructible object type (not a reference; for "
+                "items that carry nothing, use futura::unit)");
+};
 
 /// How a sender's ref_ptr holds the state: as one of its senders.
 template <class State>
