@@ -211,21 +211,21 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
  public:
   using output_type = send_result<T>;
 
-  send_future(send_future&& o) noexcept
-      : place_(std::move(o.place_)),
-        value_(std::move(o.value_)),
+  send_future(send_future&& o) noexcept(std::is_nothrow_move_constructible_v<T>)
+      : value_(std::move(o.value_)),  // first: if T's move throws, `o` is left as it was
+        place_(std::move(o.place_)),
         state_(std::exchange(o.state_, nullptr)),
         failed_(o.failed_) {
-    o.place_.reset();
     o.value_.reset();
+    o.place_.reset();
   }
-  send_future& operator=(send_future&& o) noexcept {
+  send_future& operator=(send_future&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
     if (this != &o) {
       leave();
+      if (o.value_) value_.emplace(std::move(*o.value_));
+      o.value_.reset();
       place_ = std::move(o.place_);
       o.place_.reset();
-      value_ = std::move(o.value_);
-      o.value_.reset();
       state_ = std::exchange(o.state_, nullptr);
       failed_ = o.failed_;
     }
@@ -297,9 +297,9 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
     if (state_type* s = std::exchange(state_, nullptr)) s->release_sender();
   }
 
+  std::optional<T> value_;  // empty once done
   // Made only when the send must wait (a finished acquisition gives nothing back when dropped).
   std::optional<detail::semaphore_acquisition> place_;
-  std::optional<T> value_;       // empty once done
   state_type* state_ = nullptr;  // one sender count of it, until done or dropped
   bool failed_ = false;          // the acquisition answered error::closed
 };
@@ -388,7 +388,8 @@ template <class T>
 std::pair<sender<T>, receiver<T>> channel(std::size_t capacity) {
   if (capacity == 0 || capacity > detail::semaphore_state::max_permits) {
     detail::throw_standard<std::invalid_argument>(boost::system::errc::invalid_argument,
-                                                  "futura::mpsc::channel<T>(capacity): capacity must be at least 1");
+                                                  "futura::mpsc::channel<T>(capacity): capacity must be at least 1 "
+                                                  "(and at most semaphore_state::max_permits)");
   }
   using state_type = detail::mpsc_state<T, detail::bounded_places>;
   std::vector<T> batch;

@@ -8,7 +8,7 @@
 //   sender:   push --parked was set--> clear parked, wake the receiver (after the lock)
 //
 // One lock (a spin lock: every critical section is a push_back, a swap or a few flags) guards
-// `incoming_`, `closed_`, `senders_gone_` and `parked_`. Senders push one item per lock; the
+// `incoming_`, `closed_`, `senders_gone_`, `parked_` and `left_senders_`. Senders push one item per lock; the
 // receiver takes every item pushed so far in one swap with its own, emptied, batch vector and then
 // hands them out without touching the state, so a burst costs the receiver one lock per batch and
 // the two vectors trade places (and capacity): a steady state allocates nothing. A send wakes the
