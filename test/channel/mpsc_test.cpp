@@ -204,6 +204,27 @@ BOOST_AUTO_TEST_CASE(the_waker_of_the_latest_poll_is_woken_also_after_the_receiv
   BOOST_TEST(yields(moved.poll_next(w2), 7));
 }
 
+BOOST_AUTO_TEST_CASE(a_try_recv_after_a_pending_poll_keeps_that_polls_wake) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  strict_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(rx.poll_next(w).is_pending());
+  BOOST_TEST((rx.try_recv().error() == futura::error::empty));
+  (void)tx.send(1);
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(rx.try_recv().value() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(close_wakes_a_parked_receiver_whose_stream_then_ends) {
+  auto [tx, rx] = futura::mpsc::unbounded<int>();
+  strict_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(rx.poll_next(w).is_pending());
+  rx.close();
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(ends(rx.poll_next(w)));
+}
+
 BOOST_AUTO_TEST_CASE(close_refuses_new_sends_with_the_value_back_and_still_delivers_the_buffered_items) {
   auto [tx, rx] = futura::mpsc::unbounded<std::string>();
   (void)tx.send("a");

@@ -81,11 +81,11 @@ class mpsc_receiver_core {
   poll_result<std::optional<T>> poll_next(waker& w, const char* who) {
     if (!state_ || ended_) polled_after_completion(who);
     if (next_ == batch_.size()) {
-      mpsc_take got = refill(false);
+      mpsc_take got = refill(mpsc_take_mode::poll);
       if (got == mpsc_take::empty) {
         state_->register_receiver(w);
         FUTURA_CHAOS_POINT("mpsc.receiver.registered");
-        got = refill(true);
+        got = refill(mpsc_take_mode::park);
       }
       if (got == mpsc_take::empty) return pending;
       if (got == mpsc_take::ended) {
@@ -99,7 +99,7 @@ class mpsc_receiver_core {
   boost::system::result<T> try_recv() {
     if (!state_) return failure(error::closed);
     if (next_ == batch_.size()) {
-      switch (refill(false)) {
+      switch (refill(mpsc_take_mode::peek)) {
         case mpsc_take::items:
           break;
         case mpsc_take::empty:
@@ -120,10 +120,10 @@ class mpsc_receiver_core {
     return boost::system::result<T>(boost::system::in_place_error, make_error_code(e));
   }
 
-  mpsc_take refill(bool park) {
+  mpsc_take refill(mpsc_take_mode mode) {
     batch_.clear();
     next_ = 0;
-    return state_->take(batch_, park);
+    return state_->take(batch_, mode);
   }
 
   // Moves the next item out of the batch; its place goes back to the senders.

@@ -1,7 +1,7 @@
 // futura/channel/detail/mpsc_state.hpp — the shared state of the mpsc channels, bounded and
 // unbounded (docs/design.md, "The mpsc channel").
 //
-//   open --rx.close() / receiver dropped--> closed (sends fail with their value back)
+//   open --rx.close() (wakes a parked receiver) / receiver dropped--> closed (sends fail, value back)
 //   open --the last sender (or send future) leaves--> senders_gone
 //   items flow: sender --push under the lock--> incoming --receiver swaps it whole--> its batch
 //   receiver: batch empty --take: incoming empty--> register waker, take again --still empty--> parked
@@ -75,6 +75,8 @@ enum class mpsc_push { closed, pushed, left };
 
 /// What a receiver's take found.
 enum class mpsc_take { items, empty, ended };
+/// Why the receiver takes (see mpsc_state::take).
+enum class mpsc_take_mode { poll, park, peek };
 
 template <class T, class Places>
 class mpsc_state {
@@ -183,9 +185,11 @@ class mpsc_state {
 
   // --- the receiver ---
 
-  /// Swaps the (empty) `batch` with every item pushed so far. With `park`, an empty take also
-  /// records that the receiver parks (its waker must be registered already).
-  mpsc_take take(std::vector<T>& batch, bool park) {
+  /// Swaps the (empty) `batch` with every item pushed so far. `poll`: the receiver is being
+  /// polled (a take that finds items clears `parked_`: this poll answers); `park`: also records,
+  /// when nothing is there, that the receiver parks (its waker is registered already); `peek`
+  /// (try_recv): leaves `parked_` alone, so a pending poll's registration keeps its wake.
+  mpsc_take take(std::vector<T>& batch, mpsc_take_mode mode) {
     std::lock_guard<spin_lock> guard(lock_);
     if (left_senders_ != 0) {
       // Sender counts that send futures left here: subtract them now. If they were the last,
@@ -196,26 +200,27 @@ class mpsc_state {
     }
     batch.swap(incoming_);
     if (!batch.empty()) {
-      parked_ = false;
+      if (mode != mpsc_take_mode::peek) parked_ = false;
       return mpsc_take::items;
     }
-    if (closed_.load(std::memory_order_relaxed) || senders_gone_) {
-      parked_ = false;
-      return mpsc_take::ended;
-    }
-    parked_ = park;
+    if (closed_.load(std::memory_order_relaxed) || senders_gone_) return mpsc_take::ended;
+    if (mode == mpsc_take_mode::park) parked_ = true;
     return mpsc_take::empty;
   }
 
   void register_receiver(const waker& w) noexcept { rx_waker_.register_waker(w); }
 
-  /// rx.close(): no new item enters; what is buffered stays for the receiver.
+  /// rx.close(): no new item enters; what is buffered stays for the receiver. A parked receiver
+  /// is woken: its stream ends once it has drained the buffer.
   void close() noexcept {
+    bool wake = false;
     {
       std::lock_guard<spin_lock> guard(lock_);
       closed_.store(true, std::memory_order_release);
+      wake = std::exchange(parked_, false);
     }
     places_.close();
+    if (wake) rx_waker_.wake();
   }
 
   /// The receiver is dropped: closes the channel, destroys what is buffered (outside the lock),
