@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -991,3 +992,75 @@ BOOST_AUTO_TEST_CASE(a_waiting_send_moved_between_polls_keeps_its_turn_and_the_m
 
 BOOST_AUTO_TEST_SUITE_END()
 #endif
+
+BOOST_AUTO_TEST_SUITE(channel_end_races)
+
+// Rounds of two sender threads racing to the end of the stream against a receiver that parks:
+// every item arrives in order per sender, the stream ends (no lost end-of-stream wake), and the
+// state goes (ASan).
+BOOST_AUTO_TEST_CASE(senders_finishing_while_the_receiver_parks_always_end_the_stream_after_every_item) {
+  const long rounds_n = rounds(2000, 200);
+  stress_seed seed("channel end races");
+  thread_team team(2);
+  watchdog dog(60);
+  for (long round = 0; round < rounds_n; ++round) {
+    dog.round(seed.describe(round));
+    auto g = seed.round(round);
+    const int per_sender = pick(g, 0, 20);
+    const bool bounded = chance(g, 50);
+    const auto capacity = static_cast<std::size_t>(pick(g, 1, 4));
+    std::vector<std::uint64_t> got;
+    order_check order(2);
+    bool in_order = true;
+    std::atomic<int> failed{0};
+    if (bounded) {
+      auto [tx, rx] = futura::mpsc::channel<std::uint64_t>(capacity);
+      std::vector<futura::mpsc::sender<std::uint64_t>> txs{tx, tx};
+      { auto gone = std::move(tx); }
+      std::vector<std::function<void()>> jobs;
+      for (std::size_t t = 0; t < 2; ++t) {
+        jobs.emplace_back([&, t, spins = pick(g, 0, 200)] {
+          spin_for(spins);
+          auto mine = std::move(txs[t]);
+          for (int i = 0; i < per_sender; ++i) {
+            if (!futura::block_on(mine.send(item_id(t, static_cast<std::uint64_t>(i))))) ++failed;
+          }
+        });
+      }
+      std::thread consumer([&, rx = std::move(rx)]() mutable {
+        futura::block_on(std::move(rx).for_each([&](std::uint64_t id) { in_order = order.accept(id) && in_order; }));
+      });
+      team.run(std::move(jobs));
+      consumer.join();
+    } else {
+      auto [tx, rx] = futura::mpsc::unbounded<std::uint64_t>();
+      std::vector<futura::mpsc::unbounded_sender<std::uint64_t>> txs{tx, tx};
+      { auto gone = std::move(tx); }
+      std::vector<std::function<void()>> jobs;
+      for (std::size_t t = 0; t < 2; ++t) {
+        jobs.emplace_back([&, t, spins = pick(g, 0, 200)] {
+          spin_for(spins);
+          auto mine = std::move(txs[t]);
+          for (int i = 0; i < per_sender; ++i) {
+            if (!mine.send(item_id(t, static_cast<std::uint64_t>(i)))) ++failed;
+          }
+        });
+      }
+      std::thread consumer([&, rx = std::move(rx)]() mutable {
+        futura::block_on(std::move(rx).for_each([&](std::uint64_t id) { in_order = order.accept(id) && in_order; }));
+      });
+      team.run(std::move(jobs));
+      consumer.join();
+    }
+    if (!in_order || failed.load() != 0 || order.received() != 2 * per_sender) {
+      BOOST_TEST_CONTEXT(seed.describe(round) << (bounded ? " bounded" : " unbounded")) {
+        BOOST_TEST(in_order);
+        BOOST_TEST(failed.load() == 0);
+        BOOST_TEST(order.received() == 2 * per_sender);
+      }
+      break;
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

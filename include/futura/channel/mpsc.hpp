@@ -61,6 +61,7 @@
 #include <futura/channel/detail/mpsc_endpoints.hpp>
 #include <futura/channel/detail/mpsc_state.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/chaos.hpp>
 #include <futura/core/detail/exceptions.hpp>
 #include <futura/core/error.hpp>
 #include <futura/core/poll_result.hpp>
@@ -260,7 +261,10 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
       leave();  // finished: the value is destroyed, the place went back
       FUTURA_RETHROW;
     }
-    if (pushed == detail::mpsc_push::left) state_ = nullptr;  // its count stayed in the channel
+    if (pushed == detail::mpsc_push::left) {
+      state_ = nullptr;  // its count stayed in the channel, which may be gone from now on
+      FUTURA_CHAOS_POINT("mpsc.send.left");
+    }
     return finish(pushed != detail::mpsc_push::closed);
   }
 

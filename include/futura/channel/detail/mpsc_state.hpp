@@ -100,6 +100,7 @@ class mpsc_state {
   void release_sender() noexcept {
     std::uint64_t word = owners_.load(std::memory_order_acquire);
     while (senders::count(word) != 1) {
+      FUTURA_CHAOS_POINT("mpsc.sender.leaving");
       if (owners_.compare_exchange_weak(word, word - senders::one, std::memory_order_acq_rel,
                                         std::memory_order_acquire)) {
         return;
