@@ -1052,11 +1052,11 @@ BOOST_AUTO_TEST_CASE(senders_finishing_while_the_receiver_parks_always_end_the_s
       team.run(std::move(jobs));
       consumer.join();
     }
-    if (!in_order || failed.load() != 0 || order.received() != 2 * per_sender) {
+    if (!in_order || failed.load() != 0 || order.received() != 2L * per_sender) {
       BOOST_TEST_CONTEXT(seed.describe(round) << (bounded ? " bounded" : " unbounded")) {
         BOOST_TEST(in_order);
         BOOST_TEST(failed.load() == 0);
-        BOOST_TEST(order.received() == 2 * per_sender);
+        BOOST_TEST(order.received() == 2L * per_sender);
       }
       break;
     }
