@@ -162,6 +162,9 @@ BOOST_AUTO_TEST_CASE(an_exception_from_init_propagates_out_of_the_first_poll_the
   BOOST_CHECK_THROW((void)s.poll_next(w), std::runtime_error);
   BOOST_TEST(yields(s.poll_next(w), 1));  // what was sent before the throw stays
   BOOST_TEST(ends(s.poll_next(w)));
+  BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, [](const futura::future_error& e) {
+    return e.code() == futura::error::polled_after_completion;
+  });
 }
 #endif
 

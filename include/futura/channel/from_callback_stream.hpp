@@ -80,13 +80,17 @@ class [[nodiscard]] callback_stream : public stream_ext<callback_stream<T, Init>
       rx_ = std::move(channel.second);
       init_(callback_stream_handle<T>(std::move(channel.first)));
     }
-    return rx_.poll_next(w);
+    if (ended_) detail::polled_after_completion("futura::callback_stream");
+    poll_result<std::optional<item_type>> r = rx_.poll_next(w);
+    ended_ = r.is_ready() && !r.value().has_value();
+    return r;
   }
 
  private:
   Init init_;
   mpsc::unbounded_receiver<item_type> rx_;
   bool started_ = false;
+  bool ended_ = false;
 };
 
 /// A stream of the values passed to the callback that `init` receives, until every copy of the
