@@ -373,14 +373,14 @@ BOOST_AUTO_TEST_CASE(a_send_between_the_receivers_registration_and_its_second_ta
   chaos_gate& g = gates.add("mpsc.receiver.registered");
   std::optional<int> got;
   bool pending = false;
-  std::thread consumer([&, &rx = rx] {
+  joining_thread consumer([&, &rx = rx] {
     g.bind_this_thread();
     futura::waker w = target.make();
     auto r = rx.poll_next(w);
     pending = r.is_pending();
     if (r.is_ready()) got = r.value();
   });
-  g.wait_reached();
+  BOOST_REQUIRE_MESSAGE(reached_within(g), "mpsc.receiver.registered never reached");
   (void)tx.send(5);  // the receiver is registered but not parked: no wake needed
   g.open();
   consumer.join();
@@ -393,16 +393,38 @@ BOOST_AUTO_TEST_CASE(the_receiver_may_end_and_go_while_the_last_sender_is_betwee
   auto [tx, rx] = futura::mpsc::unbounded<int>();
   chaos_gates gates;
   chaos_gate& g = gates.add("mpsc.last_sender.announced");
-  std::thread dropper([&g, tx = std::move(tx)]() mutable {
+  joining_thread dropper([&g, tx = std::move(tx)]() mutable {
     g.bind_this_thread();
     auto gone = std::move(tx);
   });
-  g.wait_reached();
+  BOOST_REQUIRE_MESSAGE(reached_within(g), "mpsc.last_sender.announced never reached");
   futura::waker w;
   BOOST_TEST(ends(rx.poll_next(w)));
   { auto gone = std::move(rx); }  // the state survives: the sender still owns it
   g.open();
   dropper.join();  // the sender deletes it (ASan: no leak, no use after free)
+}
+
+BOOST_AUTO_TEST_CASE(the_channel_may_go_while_a_send_that_left_its_count_there_finishes) {
+  auto [tx, rx] = futura::mpsc::channel<std::string>(1);
+  auto f = tx.send("last");
+  { auto gone = std::move(tx); }  // f holds the only sender count
+  chaos_gates gates;
+  chaos_gate& g = gates.add("mpsc.send.left");
+  bool sent = false;
+  joining_thread sender_thread([&] {
+    g.bind_this_thread();
+    futura::waker w;
+    auto r = f.poll(w);  // the receiver is not parked: the count stays in the channel
+    sent = r.is_ready() && static_cast<bool>(r.value());
+  });
+  BOOST_REQUIRE_MESSAGE(reached_within(g), "mpsc.send.left never reached");
+  BOOST_TEST(rx.try_recv().value() == "last");
+  BOOST_TEST((rx.try_recv().error() == futura::error::closed));  // the left count was the last
+  { auto gone = std::move(rx); }  // the last owner: the state goes while the send is still in poll
+  g.open();
+  sender_thread.join();  // ASan: the send touches nothing of the channel any more
+  BOOST_TEST(sent);
 }
 #endif
 
