@@ -43,6 +43,8 @@
 #include <futura/sync/with_cancellation.hpp>
 
 #include <futura/channel/from_callback.hpp>
+#include <futura/channel/from_callback_stream.hpp>
+#include <futura/channel/mpsc.hpp>
 #include <futura/channel/promise.hpp>
 
 #include <futura/executor/block_on.hpp>
