@@ -35,17 +35,10 @@ FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*
 
 all: build
 
+# Waits (bounded, saying so) while another apt or dpkg process holds the package lock, as
+# unattended upgrades do on a fresh machine: scripts/install-deps.sh.
 deps:
-	@missing=""; \
-	for p in $(DEBIAN_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "futura: installing Debian packages:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	@bash scripts/install-deps.sh $(DEBIAN_PACKAGES)
 
 build: deps
 	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++

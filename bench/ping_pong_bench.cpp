@@ -5,17 +5,21 @@
 //   futura  two spawned tasks (hand-written futures) passing an int back and forth through
 //           two one-slot mailboxes: a send stores the message and wakes the receiving task
 //           (one post); the task's next poll takes the message and sends the reply
+//   futura_channels  the same two tasks written with the library's vocabulary: two
+//           mpsc::channel(1), one per direction; the pinger is a loop_fn of send-then-next, the
+//           ponger a for_each over its receiver that sends each answer
 //   asio    the same exchange as raw Asio callbacks: each message is one asio::post of a
 //           handler that receives it and posts the reply
 // Both run on an io_context with concurrency hint 1, re-run (restart()) for every iteration.
 // Time is per round trip (two messages); counters: allocs and bytes per round trip.
 //
-// futura has no mpsc channel yet (design.md: later): the mailbox below is the least a channel
-// between two tasks of one thread costs (no atomics, no allocation), so the row measures
-// spawn's wake/post/poll path, which is what W4's target is about.
+// The mailbox of the futura column is the least a channel between two tasks of one thread costs
+// (no atomics, no allocation), so that column measures spawn's wake/post/poll path, which is what
+// W4's target is about; futura_channels adds what a real channel costs on top.
 #include <support/bench.hpp>
 
 #include <futura/asio/spawn.hpp>
+#include <futura/channel/mpsc.hpp>
 #include <futura/core.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -142,6 +146,40 @@ void futura_tasks(benchmark::State& state) {
   report_allocations(state, allocs, round_trips);
 }
 
+/// W4 with the library's vocabulary: the pinger sends 0, then answers every pong p with p + 1;
+/// the ponger answers every ping p with p + 1, until the pinger is done and drops its sender.
+void futura_channels(benchmark::State& state) {
+  const int round_trips = round_trips_of(state);
+  boost::asio::io_context ctx(1);
+  int last_pong = -1;
+  auto run = [&] {
+    auto [to_ponger, ponger_rx] = futura::mpsc::channel<int>(1);
+    auto [to_pinger, pinger_rx] = futura::mpsc::channel<int>(1);
+    // The step's captures (the channel ends) live as long as the loop, so `rx.next()` may refer
+    // to them.
+    auto pinger = futura::spawn(
+        ctx, futura::loop_fn(0, [tx = std::move(to_ponger), rx = std::move(pinger_rx), round_trips](int ping) mutable {
+          return tx.send(ping)
+              .then([&rx](const futura::mpsc::send_result<int>&) { return rx.next(); })
+              .then([round_trips](std::optional<int> pong) -> futura::loop_step<int, int> {
+                if (!pong) return futura::loop_break(-1);
+                if ((*pong + 1) / 2 == round_trips) return futura::loop_break(*pong);
+                return futura::loop_continue(*pong + 1);
+              });
+        }));
+    auto ponger = futura::spawn(ctx, std::move(ponger_rx).for_each([tx = std::move(to_pinger)](int ping) {
+      return tx.send(ping + 1).then([](const futura::mpsc::send_result<int>&) {});
+    }));
+    ctx.run();
+    ctx.restart();
+    last_pong = output_of(pinger);
+  };
+  const auto allocs = allocations_per_run(std::string(workload) + "/futura_channels/" + std::to_string(state.range(0)), run);
+  for (auto _ : state) run();
+  check(state, last_pong == 2 * round_trips - 1, "W4 futura_channels: every message was answered, in order");
+  report_allocations(state, allocs, round_trips);
+}
+
 /// The raw Asio exchange: every message is a posted handler.
 struct raw_exchange {
   boost::asio::io_context* ctx;
@@ -183,6 +221,7 @@ void asio_callbacks(benchmark::State& state) {
 void register_w4(const config& cfg) {
   const std::int64_t messages = cfg.smoke ? 2'000 : 1'000'000;
   add(cfg, workload, "futura", &futura_tasks)->Arg(messages)->ArgName("messages");
+  add(cfg, workload, "futura_channels", &futura_channels)->Arg(messages)->ArgName("messages");
   add(cfg, workload, "asio", &asio_callbacks)->Arg(messages)->ArgName("messages");
 }
 

@@ -34,6 +34,7 @@ import tempfile
 # Column order of the table; implementations not listed here come after, in name order.
 IMPLEMENTATIONS = [
     ("futura", "futura"),
+    ("futura_channels", "futura over mpsc channels"),
     ("floor", "floor (by hand)"),
     ("floor_scalar", "floor, one item at a time"),
     ("asio", "raw Asio"),
@@ -59,6 +60,8 @@ WORKLOADS = {
     "W8_stream_pipeline": "W8 stream iter.map.filter.fold",
     "W9_buffer_unordered": "W9 iter of ready futures.buffer_unordered(64).fold",
     "W9_futures_unordered": "W9 futures_unordered, reverse fulfil, drained",
+    "W10_channel_task_to_task": "W10 mpsc::channel(1024), task to task",
+    "W10_channel_4_threads": "W10 mpsc::unbounded, 4 threads to a task",
 }
 
 
@@ -70,6 +73,8 @@ UNITS = {
     "W7_spawn": "task",
     "W8_stream_pipeline": "item",
     "W9_buffer_unordered": "item",
+    "W10_channel_task_to_task": "item",
+    "W10_channel_4_threads": "item",
 }
 
 
@@ -286,6 +291,11 @@ def judge(workload, size, sizes, row, metric):
         text.append("≤1.3× raw Asio")
         if asio and not asio.failed:
             checks.append(("%.2f× Asio" % (fut.value / asio.value), fut.value <= 1.3 * asio.value))
+    if workload.startswith("W10_"):
+        asio = row.get("asio")
+        text.append("≥2× faster than raw Asio")
+        if asio and not asio.failed:
+            checks.append(("%.2f× Asio" % (fut.value / asio.value), 2 * fut.value <= asio.value))
     if boosts and workload.startswith(("W1_then", "W2", "W3")):
         text.append("≥10× ahead of Boost.Thread")
         best = min(boosts, key=lambda r: r.value)

@@ -1,0 +1,196 @@
+// bench/channel_bench.cpp — W10 channels: items from producers to one consumer task.
+//
+// W10 task to task: N = 10M uint64_t (20,000 in smoke mode) from a producer task to a consumer
+// task on one io_context (concurrency hint 1):
+//   futura  a producer task sends 0..N-1 through mpsc::channel(1024) with a loop_fn of
+//           `tx.send(i)`; the consumer task folds the receiver into the sum
+//   asio    the same hand-off as raw Asio callbacks: the producer posts one handler per item to
+//           the consumer, at most 1024 at a time (it posts itself again after every 1024)
+// W10 4 threads: the same N items from 4 producer threads (N/4 each) to one consumer task:
+//   futura  each thread sends through its own copy of an mpsc::unbounded sender
+//   asio    each thread posts one handler per item to the consumer's io_context
+// Both are timed per item, from the first send to the consumer's last item; counters: allocs
+// and bytes per item (sends and receives allocate nothing in a steady state; Asio's post
+// recycles its handler memory per thread).
+#include <support/bench.hpp>
+
+#include <futura/asio/spawn.hpp>
+#include <futura/channel/mpsc.hpp>
+#include <futura/core.hpp>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using futura_bench::add;
+using futura_bench::allocations_per_run;
+using futura_bench::check;
+using futura_bench::config;
+using futura_bench::report_allocations;
+
+const char* const task_to_task = "W10_channel_task_to_task";
+const char* const four_threads = "W10_channel_4_threads";
+
+constexpr std::size_t capacity = 1024;
+constexpr int producer_threads = 4;
+
+// The sum of 0..n-1 that every consumer must reach.
+std::uint64_t expected_sum(std::uint64_t n) { return n * (n - 1) / 2; }
+
+/// The consumer of both futura rows: the receiver folded into the sum of its items.
+template <class Receiver>
+auto sum_of(Receiver rx) {
+  return std::move(rx).fold(std::uint64_t{0}, [](std::uint64_t acc, std::uint64_t v) { return acc + v; });
+}
+
+/// The output of a finished task's handle.
+template <class T>
+T output_of(futura::join_handle<T>& h) {
+  futura::waker w = futura::noop_waker();
+  futura::poll_result<T> r = h.poll(w);
+  return r.is_ready() ? r.take() : T{};
+}
+
+void futura_task_to_task(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  boost::asio::io_context ctx(1);
+  std::uint64_t sum = 0;
+  auto run = [&] {
+    auto [tx, rx] = futura::mpsc::channel<std::uint64_t>(capacity);
+    auto producer = futura::spawn(
+        ctx, futura::loop_fn(std::uint64_t{0}, [tx = std::move(tx), n](std::uint64_t i) {
+          return tx.send(i).then([i, n](futura::mpsc::send_result<std::uint64_t> sent)
+                                     -> futura::loop_step<futura::unit, std::uint64_t> {
+            if (!sent || i + 1 == n) return futura::loop_break();
+            return futura::loop_continue(i + 1);
+          });
+        }));
+    auto consumer = futura::spawn(ctx, sum_of(std::move(rx)));
+    ctx.run();
+    ctx.restart();
+    sum = output_of(consumer);
+  };
+  const auto allocs = allocations_per_run(std::string(task_to_task) + "/futura/" + std::to_string(n), run);
+  for (auto _ : state) run();
+  check(state, sum == expected_sum(n), "W10 futura: every item arrived once");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+/// The raw Asio hand-off: a producer handler posts up to `capacity` item handlers, then itself.
+struct raw_hand_off {
+  boost::asio::io_context* ctx;
+  std::uint64_t n;
+  std::uint64_t next = 0;
+  std::uint64_t sum = 0;
+
+  void produce() {
+    const std::uint64_t end = std::min(n, next + capacity);
+    for (; next < end; ++next) {
+      boost::asio::post(*ctx, [this, v = next] { sum += v; });
+    }
+    if (next < n) boost::asio::post(*ctx, [this] { produce(); });
+  }
+};
+
+void asio_task_to_task(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  boost::asio::io_context ctx(1);
+  std::uint64_t sum = 0;
+  auto run = [&] {
+    raw_hand_off h{&ctx, n};
+    boost::asio::post(ctx, [&h] { h.produce(); });
+    ctx.run();
+    ctx.restart();
+    sum = h.sum;
+  };
+  const auto allocs = allocations_per_run(std::string(task_to_task) + "/asio/" + std::to_string(n), run);
+  for (auto _ : state) run();
+  check(state, sum == expected_sum(n), "W10 asio: every item arrived once");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+/// Items v with v % producer_threads == t, in increasing order: thread t's share of 0..n-1.
+template <class Send>
+void produce_share(int t, std::uint64_t n, Send&& send) {
+  for (std::uint64_t v = static_cast<std::uint64_t>(t); v < n; v += producer_threads) send(v);
+}
+
+void futura_four_threads(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  boost::asio::io_context ctx(1);
+  std::uint64_t sum = 0;
+  bool all_sent = true;
+  auto run = [&] {
+    auto [tx, rx] = futura::mpsc::unbounded<std::uint64_t>();
+    auto consumer = futura::spawn(ctx, sum_of(std::move(rx)));
+    std::vector<std::thread> producers;
+    std::vector<char> sent_ok(producer_threads, 1);
+    for (int t = 0; t < producer_threads; ++t) {
+      producers.emplace_back([t, n, &sent_ok, my_tx = tx] {
+        produce_share(t, n, [&](std::uint64_t v) {
+          if (!my_tx.send(v)) sent_ok[static_cast<std::size_t>(t)] = 0;
+        });
+      });
+    }
+    tx = {};  // the consumer's stream ends when the threads' copies are gone
+    ctx.run();
+    ctx.restart();
+    for (std::thread& p : producers) p.join();
+    for (char ok : sent_ok) all_sent = all_sent && ok;
+    sum = output_of(consumer);
+  };
+  const auto allocs = allocations_per_run(std::string(four_threads) + "/futura/" + std::to_string(n), run);
+  for (auto _ : state) run();
+  check(state, all_sent && sum == expected_sum(n), "W10 futura 4 threads: every item arrived once");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+void asio_four_threads(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  boost::asio::io_context ctx(1);
+  std::uint64_t sum = 0;
+  auto run = [&] {
+    std::uint64_t total = 0;
+    {
+      // The threads' posts keep the context busy; the guard keeps run() waiting for the rest.
+      auto guard = boost::asio::make_work_guard(ctx);
+      std::vector<std::thread> producers;
+      int finished = 0;
+      for (int t = 0; t < producer_threads; ++t) {
+        producers.emplace_back([&, t] {
+          produce_share(t, n, [&](std::uint64_t v) { boost::asio::post(ctx, [&total, v] { total += v; }); });
+          boost::asio::post(ctx, [&] {
+            if (++finished == producer_threads) guard.reset();
+          });
+        });
+      }
+      ctx.run();
+      for (std::thread& p : producers) p.join();
+    }
+    ctx.restart();
+    sum = total;
+  };
+  const auto allocs = allocations_per_run(std::string(four_threads) + "/asio/" + std::to_string(n), run);
+  for (auto _ : state) run();
+  check(state, sum == expected_sum(n), "W10 asio 4 threads: every item arrived once");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+void register_w10(const config& cfg) {
+  const std::int64_t items = cfg.smoke ? 20'000 : 10'000'000;
+  add(cfg, task_to_task, "futura", &futura_task_to_task)->Arg(items)->ArgName("items");
+  add(cfg, task_to_task, "asio", &asio_task_to_task)->Arg(items)->ArgName("items");
+  add(cfg, four_threads, "futura", &futura_four_threads)->Arg(items)->ArgName("items");
+  add(cfg, four_threads, "asio", &asio_four_threads)->Arg(items)->ArgName("items");
+}
+
+const bool registered = futura_bench::add_registrar(&register_w10);
+
+}  // namespace
