@@ -179,7 +179,8 @@ class channel_run {
         senders_change();
         break;
       case 9:
-        if (rng_() % 4 == 0) close();
+        // Rare enough that most schedules run long before it (a closed channel refuses all).
+        if (rng_() % 12 == 0) close();
         else try_recv();
         break;
     }
@@ -572,11 +573,11 @@ class channel_run {
 BOOST_AUTO_TEST_SUITE(channel_model)
 
 BOOST_AUTO_TEST_CASE(bounded_channel_matches_the_model) {
-  futura_test::run_seeds([](unsigned seed) { return channel_run(seed, true).run(); }, 5000, "FUTURA_CHANNEL_MODEL_SEEDS");
+  futura_test::run_seeds([](unsigned seed) { return channel_run(seed, true).run(); }, 10000, "FUTURA_CHANNEL_MODEL_SEEDS");
 }
 
 BOOST_AUTO_TEST_CASE(unbounded_channel_matches_the_model) {
-  futura_test::run_seeds([](unsigned seed) { return channel_run(seed, false).run(); }, 2000, "FUTURA_CHANNEL_MODEL_SEEDS");
+  futura_test::run_seeds([](unsigned seed) { return channel_run(seed, false).run(); }, 3000, "FUTURA_CHANNEL_MODEL_SEEDS");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
