@@ -84,9 +84,10 @@ test-tsan: deps
 
 demo: deps
 	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
-	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback spawn echo select_fetch line_reader
+	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback callback_stream spawn echo select_fetch line_reader
 	./$(BUILD)/gcc/examples/add
 	./$(BUILD)/gcc/examples/legacy_callback
+	./$(BUILD)/gcc/examples/callback_stream
 	./$(BUILD)/gcc/examples/spawn
 	./$(BUILD)/gcc/examples/select_fetch
 	./$(BUILD)/gcc/examples/line_reader
