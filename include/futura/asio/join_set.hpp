@@ -131,16 +131,20 @@ class [[nodiscard]] join_next_future : public future_ext<join_next_future<T>> {
 };
 
 namespace detail {
-/// spawn's checks, then the one of the set: the future's output is the set's T.
+/// spawn's checks, then the one of the set: the future's output is the set's T. False when a
+/// check failed (its message is out; join_set::spawn then compiles nothing more).
 template <class T, class F>
 constexpr bool check_join_set_spawnable() {
   static_assert(check_spawnable<F>());
   if constexpr (is_future_v<std::decay_t<F>>) {
-    static_assert(std::is_same_v<output_t<std::decay_t<F>>, T>,
+    constexpr bool same = std::is_same_v<output_t<std::decay_t<F>>, T>;
+    static_assert(same,
                   "futura::join_set<T>::spawn: the future's output type is not T: every task of a join_set<T> "
                   "yields T (convert the output with .then(...); for futures of nothing use join_set<futura::unit>)");
+    return same;
+  } else {
+    return false;
   }
-  return true;
 }
 }  // namespace detail
 
@@ -186,18 +190,21 @@ class join_set {
   /// @endcode
   template <class ExecutorOrContext, class F>
   task_abort_handle spawn(ExecutorOrContext&& ex, F&& f) {
-    static_assert(detail::check_join_set_spawnable<T, F>());
-    detail::join_entry* e = core_.reserve();
-    detail::task_output<T>* t = nullptr;
-    try {
-      t = detail::spawn_task(detail::spawn_executor_of(ex), std::forward<F>(f));
-    } catch (...) {
-      core_.unreserve(e);
-      throw;
+    if constexpr (detail::check_join_set_spawnable<T, F>()) {
+      detail::join_entry* e = core_.reserve();
+      detail::task_output<T>* t = nullptr;
+      try {
+        t = detail::spawn_task(detail::spawn_executor_of(ex), std::forward<F>(f));
+      } catch (...) {
+        core_.unreserve(e);
+        throw;
+      }
+      task_abort_handle handle(t);
+      core_.adopt(e, t);
+      return handle;
+    } else {
+      return task_abort_handle();  // not reached: a check above failed to compile
     }
-    task_abort_handle handle(t);
-    core_.adopt(e, t);
-    return handle;
   }
 
   /// A future of the next task to finish (see the top of this header). Polling it collects the

@@ -45,9 +45,10 @@ namespace futura::detail {
 
 /// One task of a join_set. The fields beside the node's are the owner's only.
 struct join_entry : ready_node {
+  // (First: it fits in the node's tail padding, which keeps an entry at 40 bytes.)
+  bool abandoned = false;           // abort_all(): the outcome is dropped, never yielded
   task_header* task = nullptr;      // the set's reference to its task; null when free
   join_entry* next_free = nullptr;  // the free list
-  bool abandoned = false;           // abort_all(): the outcome is dropped, never yielded
 };
 
 /// The shared state: the ready queue and the chunks of entries.
