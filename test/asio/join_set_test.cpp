@@ -358,6 +358,51 @@ BOOST_AUTO_TEST_CASE(outputs_left_in_the_set_are_destroyed_with_it) {
   BOOST_TEST(futura_test::tracked::alive() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_set_of_unit_joins_futures_of_nothing) {
+  boost::asio::io_context ctx;
+  int ran = 0;
+  futura::join_set<futura::unit> set;
+  for (int i = 0; i < 4; ++i) set.spawn(ctx, futura::lazy([&ran] { ++ran; }));
+  ctx.run();
+  int joined = 0;
+  for (int k = 0; k < 5 && futura::block_on(set.join_next()).has_value(); ++k) ++joined;
+  BOOST_TEST(ran == 4);
+  BOOST_TEST(joined == 4);
+}
+
+BOOST_AUTO_TEST_CASE(a_copied_handle_aborts_the_same_task_and_may_outlive_the_set) {
+  boost::asio::io_context ctx;
+  gated_tasks tasks(1);
+  futura::task_abort_handle copy;
+  BOOST_TEST(!copy.is_finished());
+  copy.abort();  // an empty handle: nothing
+  {
+    futura::join_set<int> set;
+    futura::task_abort_handle h = set.spawn(ctx, tasks.future(0));
+    copy = h;
+    BOOST_TEST(copy.id() == h.id());
+    ctx.poll();
+    copy.abort();
+    ctx.poll();
+    BOOST_TEST(h.is_finished());
+    BOOST_TEST(set.empty());
+  }
+  BOOST_TEST(copy.is_finished());
+  BOOST_TEST(tasks.counters->destroyed.load() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(tasks_of_a_destroyed_context_leave_the_set_unyielded) {
+  futura::join_set<int> set;
+  {
+    boost::asio::io_context ctx;
+    set.spawn(ctx, futura::pending_forever<int>());  // polled: in the context's live-task list
+    ctx.poll();
+    set.spawn(ctx, futura::ready(1));  // never polled: its queued first run is dropped
+  }
+  BOOST_TEST(set.empty());
+  BOOST_TEST(!futura::block_on(set.join_next()).has_value());
+}
+
 BOOST_AUTO_TEST_CASE(tasks_on_a_thread_pool_are_all_joined_from_another_thread) {
   const int n = static_cast<int>(futura_test::rounds(100000, 5000));
   boost::asio::thread_pool pool(2);

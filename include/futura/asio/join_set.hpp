@@ -113,6 +113,12 @@ class [[nodiscard]] join_next_future : public future_ext<join_next_future<T>> {
  public:
   using output_type = std::optional<T>;
 
+  join_next_future(join_next_future&&) noexcept = default;
+  join_next_future& operator=(join_next_future&&) noexcept = default;
+  join_next_future(const join_next_future&) = delete;
+  join_next_future& operator=(const join_next_future&) = delete;
+  ~join_next_future() = default;
+
   /// The next task of the set to finish (its output, or its exception rethrown); std::nullopt
   /// when the set is empty.
   poll_result<std::optional<T>> poll(waker& w) {
@@ -185,7 +191,7 @@ class join_set {
   /// set. Throws what futura::spawn throws (then the set is unchanged).
   /// @code
   ///   futura::join_set<futura::unit> set;
-  ///   set.spawn(ctx, futura::lazy([] { std::puts("hello"); return futura::unit{}; }));
+  ///   set.spawn(ctx, futura::lazy([] { std::puts("hello"); }));   // void becomes futura::unit
   ///   futura::task_abort_handle h = set.spawn(ctx.get_executor(), std::move(job));
   /// @endcode
   template <class ExecutorOrContext, class F>
