@@ -403,6 +403,9 @@ BOOST_AUTO_TEST_CASE(tasks_of_a_destroyed_context_leave_the_set_unyielded) {
   BOOST_TEST(!futura::block_on(set.join_next()).has_value());
 }
 
+// Also races a spawn's registration in a task's join slot with the task's completion taking that
+// slot (the registration then wakes the entry itself): an entry queued twice would cut the ready
+// queue, and the joins here would hang.
 BOOST_AUTO_TEST_CASE(tasks_on_a_thread_pool_are_all_joined_from_another_thread) {
   const int n = static_cast<int>(futura_test::rounds(100000, 5000));
   boost::asio::thread_pool pool(2);

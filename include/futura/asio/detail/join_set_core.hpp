@@ -9,6 +9,7 @@
 // batch. No second task protocol: the task sees one joiner, whose waker happens to be a node.
 //
 //   adopt(e, t):   register e's waker in t's join slot; t complete already: queue e as finished
+//                  (unless the registration's own wake pushed it: queued is exchanged, never stored)
 //   collect():     take the stack (wake order) and check each entry taken:
 //                    free (a stale wake of a reused entry)       --> unqueue, skip
 //                    task complete                               --> finished list (stays queued)
