@@ -97,7 +97,10 @@ class ready_queue : public intrusive_ref_count<ready_queue> {
   /// Owner only: claims `n` for its queue without a wake (a child pushed to the set). False
   /// when it is queued already (a stale waker of the reused node was faster: the stack has it).
   /// A node whose waker was never cloned has no waker but the owner's borrowed one: nobody else
-  /// can queue it, and a plain store does.
+  /// can queue it, and a plain store does. Only before that borrowed waker was handed to anything:
+  /// a registration may wake it at once, without a clone (atomic_waker.hpp does when a wake is in
+  /// flight), and that wake has queued the node; after a hand-over, exchange `queued` instead, as
+  /// join_set_core.cpp does.
   static bool claim(ready_node* n) noexcept {
     // Relaxed: the first clone of a node's waker is made from the borrowed waker of its poll,
     // inside that poll, so before the owner reads here.
