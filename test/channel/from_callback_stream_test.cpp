@@ -2,6 +2,7 @@
 // when every copy of the callback is gone, calls from several threads, moved-from callbacks, the
 // drop of the stream, unit items, and init's exceptions.
 #include <support/probe.hpp>
+#include <support/probe_stream.hpp>
 #include <support/stress.hpp>
 #include <support/strict_waker.hpp>
 
@@ -21,15 +22,6 @@
 using namespace futura_test;
 
 namespace {
-
-template <class T>
-bool yields(const futura::poll_result<std::optional<T>>& r, const T& v) {
-  return r.is_ready() && r.value().has_value() && *r.value() == v;
-}
-template <class T>
-bool ends(const futura::poll_result<std::optional<T>>& r) {
-  return r.is_ready() && !r.value().has_value();
-}
 
 /// A legacy subscription API: stores its callback; the test fires it.
 struct fake_subscription {

@@ -4,6 +4,7 @@
 #include <support/allocation_counter.hpp>  // one per program: see the header
 #include <support/chaos_gate.hpp>
 #include <support/probe.hpp>
+#include <support/probe_stream.hpp>
 #include <support/stress.hpp>
 #include <support/strict_waker.hpp>
 
@@ -29,17 +30,6 @@
 using namespace futura_test;
 
 namespace {
-
-/// True when `r` is an item equal to `v`.
-template <class T>
-bool yields(const futura::poll_result<std::optional<T>>& r, const T& v) {
-  return r.is_ready() && r.value().has_value() && *r.value() == v;
-}
-/// True when `r` is the end of the stream.
-template <class T>
-bool ends(const futura::poll_result<std::optional<T>>& r) {
-  return r.is_ready() && !r.value().has_value();
-}
 
 /// An item that counts its own destruction while armed: armed items are those still "in
 /// flight" (not yet received by the consumer, nor handed back to a sender), so the count of

@@ -21,11 +21,6 @@ using namespace futura_test;
 
 namespace {
 
-template <class T>
-bool yields(futura::poll_result<std::optional<T>> r, const T& v) {
-  return r.is_ready() && r.value().has_value() && *r.value() == v;
-}
-
 std::vector<probe<int>> make_probes(int n) { return std::vector<probe<int>>(static_cast<std::size_t>(n)); }
 
 /// A stream of the probes' futures, ready at every poll.

@@ -37,12 +37,6 @@ struct self_waking : futura::future_ext<self_waking> {
   }
 };
 
-/// True when `r` is an item equal to `v`.
-template <class T>
-bool yields(futura::poll_result<std::optional<T>> r, const T& v) {
-  return r.is_ready() && r.value().has_value() && *r.value() == v;
-}
-
 std::vector<probe<int>> make_probes(int n) { return std::vector<probe<int>>(static_cast<std::size_t>(n)); }
 
 template <class Set>

@@ -87,6 +87,18 @@ class probe_stream_source {
   std::shared_ptr<probe_stream_state<T>> state_;
 };
 
+/// True when `r` is an item equal to `v`.
+template <class T>
+bool yields(const futura::poll_result<std::optional<T>>& r, const T& v) {
+  return r.is_ready() && r.value().has_value() && *r.value() == v;
+}
+
+/// True when `r` is the end of the stream.
+template <class T>
+bool ends(const futura::poll_result<std::optional<T>>& r) {
+  return r.is_ready() && !r.value().has_value();
+}
+
 /// The answer of one poll_next: the item, or std::nullopt for the end; pending fails the test.
 template <class T>
 std::optional<T> next_of(futura::poll_result<std::optional<T>> r) {

@@ -4,6 +4,7 @@
 //   running(F) --poll: F ready with v-----------------------> done: v
 //   running(F) --poll: F pending, register waker, aborted?--> done: error::aborted (F destroyed)
 //                                               otherwise --> running(F)
+//   (the state machine of detail/stoppable.hpp, with the abort flag as its signal)
 //
 // `auto [fut, handle] = futura::abortable(std::move(f));` returns a
 // `std::pair<abortable_future<F>, abort_handle>`. The future's output is
@@ -28,15 +29,9 @@
 
 #include <futura/combinator/detail/abort_state.hpp>
 #include <futura/combinator/detail/argument_checks.hpp>
-#include <futura/combinator/future_ext.hpp>
-#include <futura/core/detail/exceptions.hpp>
-#include <futura/core/detail/misuse.hpp>
-#include <futura/core/error.hpp>
-#include <futura/core/future_traits.hpp>
+#include <futura/combinator/detail/stoppable.hpp>
+#include <futura/core/waker.hpp>
 
-#include <boost/system/result.hpp>
-
-#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -44,9 +39,6 @@ namespace futura {
 namespace detail {
 struct abortable_combinator;  // abortable's tag (detail/argument_checks.hpp)
 }  // namespace detail
-
-template <class F>
-class abortable_future;
 
 /// Aborts the future made by the same `abortable()` call. Copyable: every copy aborts the same
 /// future. `abort()` and `is_aborted()` are callable from any thread.
@@ -75,67 +67,33 @@ class abort_handle {
   detail::abort_ref state_;
 };
 
-/// The future half of `abortable(f)`: output `boost::system::result<output_t<F>>`.
-template <class F>
-class [[nodiscard]] abortable_future : public future_ext<abortable_future<F>> {
-  static_assert(detail::check_future<F>());
-  using inner_output = output_t<F>;
-
+namespace detail {
+/// abortable's stop signal (detail/stoppable.hpp): the flag of the state it shares with the handles.
+class abort_signal {
  public:
-  using output_type = boost::system::result<inner_output>;
+  static constexpr const char* future_name = "futura::abortable_future";
 
-  abortable_future(abortable_future&&) = default;
-  /// Drops what this future held (as destruction would), then takes over `o`'s.
-  abortable_future& operator=(abortable_future&& o) noexcept(std::is_nothrow_move_constructible_v<F>) {
-    if (this != &o) {
-      release();
-      if (o.inner_) inner_.emplace(std::move(*o.inner_));
-      state_ = std::move(o.state_);  // last: if F's move threw, this future stays complete
-    }
-    return *this;
-  }
-  ~abortable_future() { release(); }
-
-  poll_result<output_type> poll(waker& w) {
-    if (!state_) detail::polled_after_completion("futura::abortable_future");
-    if (state_->is_aborted()) return finish_aborted();
-    FUTURA_TRY {
-      poll_result<inner_output> r = inner_->poll(w);
-      if (r.is_ready()) {
-        release();
-        return poll_result<output_type>(std::in_place, boost::system::in_place_value, std::move(r).value());
-      }
-    }
-    FUTURA_CATCH_ALL {
-      release();
-      FUTURA_RETHROW;
-    }
-    // Register first, then look at the flag again: an abort between the first look and the
-    // registration is seen here; one after it wakes the waker just registered (rule 3).
+  explicit abort_signal(abort_ref state) noexcept : state_(std::move(state)) {}
+  bool active() const noexcept { return static_cast<bool>(state_); }
+  bool is_set() const noexcept { return state_->is_aborted(); }
+  bool register_or_set(const waker& w) noexcept {
     state_->register_waker(w);
-    if (state_->is_aborted()) return finish_aborted();
-    return pending;
+    return state_->is_aborted();
   }
-
- private:
-  template <class G>
-  friend auto abortable(G&& f);
-  abortable_future(F f, detail::abort_ref state) : state_(std::move(state)), inner_(std::in_place, std::move(f)) {}
-
-  /// Completion and destruction alike: F goes first, then the waker and our reference.
+  /// Gives up the waker slot (handles may live on) and the reference.
   void release() noexcept {
-    inner_.reset();
     if (state_) state_->close_future();
     state_.reset();
   }
-  poll_result<output_type> finish_aborted() {
-    release();
-    return poll_result<output_type>(std::in_place, boost::system::in_place_error, make_error_code(error::aborted));
-  }
 
-  detail::abort_ref state_;  // null once complete
-  std::optional<F> inner_;   // destroyed before state_ (declared after it)
+ private:
+  abort_ref state_;
 };
+}  // namespace detail
+
+/// The future half of `abortable(f)`: output `boost::system::result<output_t<F>>`.
+template <class F>
+using abortable_future = detail::stoppable_future<detail::abort_signal, F>;
 
 /// Splits `f` into a future that can be aborted and the handle that aborts it; see the top of
 /// this header. Use structured bindings:
@@ -151,7 +109,8 @@ template <class F>
     detail::abort_ref future_ref(detail::abort_state::make());
     abort_handle handle(future_ref);  // a second reference
     return std::pair<abortable_future<std::decay_t<F>>, abort_handle>(
-        abortable_future<std::decay_t<F>>(std::forward<F>(f), std::move(future_ref)), std::move(handle));
+        abortable_future<std::decay_t<F>>(std::forward<F>(f), detail::abort_signal(std::move(future_ref))),
+        std::move(handle));
   }
 }
 

@@ -4,6 +4,7 @@
 //   running(F) --poll: F ready with v--------------------------------> done: v
 //   running(F) --poll: F pending, register the waker, cancelled?-----> done: error::aborted (F destroyed)
 //                                                        otherwise --> running(F)
+//   (the state machine of combinator/detail/stoppable.hpp, with the token as its signal)
 //
 // `with_cancellation(token, f)` is a future of `boost::system::result<output_t<F>>` (error type
 // `boost::system::error_code`, not flattened when f's output is itself a result): f's value, or
@@ -27,83 +28,39 @@
 #pragma once
 
 #include <futura/combinator/detail/argument_checks.hpp>
-#include <futura/combinator/future_ext.hpp>
-#include <futura/core/detail/exceptions.hpp>
-#include <futura/core/detail/misuse.hpp>
-#include <futura/core/error.hpp>
-#include <futura/core/future_traits.hpp>
+#include <futura/combinator/detail/stoppable.hpp>
+#include <futura/core/waker.hpp>
 #include <futura/sync/cancellation_token.hpp>
+#include <futura/sync/detail/token_state.hpp>
 
-#include <boost/system/result.hpp>
-
-#include <optional>
 #include <type_traits>
 #include <utility>
 
 namespace futura {
 namespace detail {
 struct with_cancellation_combinator;  // with_cancellation's tag (combinator/detail/argument_checks.hpp)
+
+/// with_cancellation's stop signal (combinator/detail/stoppable.hpp): the token's cancel, seen
+/// through a wait on its node.
+class cancellation_signal {
+ public:
+  static constexpr const char* future_name = "futura::with_cancellation_future";
+
+  explicit cancellation_signal(token_ref node) noexcept : wait_(std::move(node)) {}
+  bool active() const noexcept { return wait_.active(); }
+  bool is_set() const noexcept { return wait_.is_cancelled(); }
+  /// Registers `w` and looks at the flag again, both under the token's lock.
+  bool register_or_set(const waker& w) { return wait_.register_or_cancelled(w); }
+  void release() noexcept { wait_.release(); }
+
+ private:
+  token_wait wait_;
+};
 }  // namespace detail
 
 /// The future of `with_cancellation(token, f)`: output `boost::system::result<output_t<F>>`.
 template <class F>
-class [[nodiscard]] with_cancellation_future : public future_ext<with_cancellation_future<F>> {
-  static_assert(detail::check_future<F>());
-  using inner_output = output_t<F>;
-
- public:
-  using output_type = boost::system::result<inner_output>;
-
-  with_cancellation_future(with_cancellation_future&&) = default;
-  /// Drops what this future held (as destruction would), then takes over `o`'s.
-  with_cancellation_future& operator=(with_cancellation_future&& o) noexcept(std::is_nothrow_move_constructible_v<F>) {
-    if (this != &o) {
-      release();
-      if (o.inner_) inner_.emplace(std::move(*o.inner_));
-      wait_ = std::move(o.wait_);  // last: if F's move threw, this future stays complete
-    }
-    return *this;
-  }
-  ~with_cancellation_future() { release(); }
-
-  poll_result<output_type> poll(waker& w) {
-    if (!wait_.active()) detail::polled_after_completion("futura::with_cancellation_future");
-    if (wait_.is_cancelled()) return finish_aborted();
-    FUTURA_TRY {
-      poll_result<inner_output> r = inner_->poll(w);
-      if (r.is_ready()) {
-        release();
-        return poll_result<output_type>(std::in_place, boost::system::in_place_value, std::move(r).value());
-      }
-      // Register, then look at the flag again (both under the token's lock): a cancel before
-      // the registration is seen here, one after it wakes the waker just registered (rule 3).
-      if (wait_.register_or_cancelled(w)) return finish_aborted();
-    }
-    FUTURA_CATCH_ALL {
-      release();
-      FUTURA_RETHROW;
-    }
-    return pending;
-  }
-
- private:
-  template <class G>
-  friend auto with_cancellation(const cancellation_token& token, G&& f);
-  with_cancellation_future(F f, detail::token_ref node) : wait_(std::move(node)), inner_(std::in_place, std::move(f)) {}
-
-  /// Completion and destruction alike: F goes first, then the waiter and the state reference.
-  void release() noexcept {
-    inner_.reset();
-    wait_.release();
-  }
-  poll_result<output_type> finish_aborted() {
-    release();
-    return poll_result<output_type>(std::in_place, boost::system::in_place_error, make_error_code(error::aborted));
-  }
-
-  detail::token_wait wait_;  // inactive once complete
-  std::optional<F> inner_;   // destroyed before wait_ (declared after it)
-};
+using with_cancellation_future = detail::stoppable_future<detail::cancellation_signal, F>;
 
 /// Runs `f` until `token` is cancelled; see the top of this header. `f` is consumed (pass
 /// `std::move(f)` or a temporary); `token` is shared, not consumed. An empty (moved-from) token
@@ -121,7 +78,7 @@ template <class F>
   if constexpr (detail::check_future_argument<detail::with_cancellation_combinator, F>()) {
     const detail::token_ref& node = detail::token_access::node(token);
     if (!node) detail::empty_token("futura::with_cancellation: the token is empty (moved from)");
-    return with_cancellation_future<std::decay_t<F>>(std::forward<F>(f), node);
+    return with_cancellation_future<std::decay_t<F>>(std::forward<F>(f), detail::cancellation_signal(node));
   }
 }
 
