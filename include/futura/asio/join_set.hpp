@@ -14,7 +14,7 @@
 //                          the set is empty  --> ready(std::nullopt)
 //
 // `join_set<T> set; set.spawn(ex, f);` spawns `f` (a future of `T`: `futura::unit` for futures of
-// nothing) on `ex`, exactly as futura::spawn does (docs/guide.md, chapter 17), and returns a
+// nothing) on `ex`, exactly as futura::spawn does (docs/guide.md, chapter 12), and returns a
 // `task_abort_handle` for it: `abort()` and `is_finished()`. Dropping that handle does not abort
 // the task: the set owns it. `join_next()` returns a future of `std::optional<T>` that refers to
 // the set: the output of the next task to finish, in completion order (the order in which the
