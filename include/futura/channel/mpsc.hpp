@@ -129,12 +129,64 @@ class [[nodiscard]] send_result {
   std::optional<T> value_;
 };
 
+template <class T, class Places>
+class basic_receiver;
+/// The receiving end of a bounded channel (`channel<T>(n)`): a stream of `T`.
+template <class T>
+using receiver = basic_receiver<T, detail::bounded_places>;
+/// The receiving end of an unbounded channel (`unbounded<T>()`): a stream of `T`.
+template <class T>
+using unbounded_receiver = basic_receiver<T, detail::unbounded_places>;
+
+template <class T>
+class sender;
 template <class T>
 class unbounded_sender;
 template <class T>
-class unbounded_receiver;
+std::pair<sender<T>, receiver<T>> channel(std::size_t capacity);
 template <class T>
 std::pair<unbounded_sender<T>, unbounded_receiver<T>> unbounded();
+
+/// The receiving end of a channel, as `receiver<T>` (bounded) or `unbounded_receiver<T>`: a
+/// stream of `T`, in send order per sender. Move-only. A bounded channel's receiver frees an
+/// item's place for the senders as it hands the item out.
+template <class T, class Places>
+class [[nodiscard]] basic_receiver : public stream_ext<basic_receiver<T, Places>> {
+  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
+ public:
+  using item_type = T;
+
+  /// An empty receiver (as a moved-from one).
+  basic_receiver() noexcept = default;
+
+  /// The next item; pending while nothing is buffered and senders remain; `std::nullopt` at the
+  /// end (every sender and pending send future gone, or closed, and nothing buffered).
+  poll_result<std::optional<T>> poll_next(waker& w) { return core_.poll_next(w, name()); }
+
+  /// The next item if one is buffered; `error::empty` while senders remain; `error::closed` once
+  /// the channel is closed or every sender is gone, and nothing is buffered.
+  boost::system::result<T> try_recv() { return core_.try_recv(); }
+
+  /// Refuses new sends: waiting and later sends fail with `error::closed` and their value back;
+  /// the items already buffered are still received, then the stream ends.
+  void close() noexcept { core_.close(); }
+
+ private:
+  template <class U>
+  friend std::pair<sender<U>, receiver<U>> channel(std::size_t);
+  template <class U>
+  friend std::pair<unbounded_sender<U>, unbounded_receiver<U>> unbounded();
+  using core_type = detail::mpsc_receiver_core<T, Places>;
+  /// For the report of a poll after the end (rule 4).
+  static constexpr const char* name() noexcept {
+    return std::is_same_v<Places, detail::bounded_places> ? "futura::mpsc::receiver"
+                                                          : "futura::mpsc::unbounded_receiver";
+  }
+  basic_receiver(typename core_type::state_type* adopted, std::vector<T> batch) noexcept
+      : core_(adopted, std::move(batch)) {}
+
+  core_type core_;
+};
 
 /// The sending end of an unbounded channel. Copyable: every copy is a sender; the channel stays
 /// open for its receiver while one exists. Every member may be called from any thread.
@@ -163,43 +215,6 @@ class unbounded_sender {
 
   detail::mpsc_sender_ref<state_type> state_;
 };
-
-/// The receiving end of an unbounded channel: a stream of `T`. Move-only.
-template <class T>
-class [[nodiscard]] unbounded_receiver : public stream_ext<unbounded_receiver<T>> {
-  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
- public:
-  using item_type = T;
-
-  /// An empty receiver (as a moved-from one).
-  unbounded_receiver() noexcept = default;
-
-  /// The next item; pending while nothing is buffered and senders remain; `std::nullopt` at the
-  /// end (every sender gone, or closed, and nothing buffered).
-  poll_result<std::optional<T>> poll_next(waker& w) { return core_.poll_next(w, "futura::mpsc::unbounded_receiver"); }
-
-  /// The next item if one is buffered; `error::empty` while senders remain; `error::closed` once
-  /// the channel is closed or every sender is gone, and nothing is buffered.
-  boost::system::result<T> try_recv() { return core_.try_recv(); }
-
-  /// Refuses new sends (they fail with `error::closed` and their value back); the items already
-  /// buffered are still received, then the stream ends.
-  void close() noexcept { core_.close(); }
-
- private:
-  friend std::pair<unbounded_sender<T>, unbounded_receiver<T>> unbounded<T>();
-  using core_type = detail::mpsc_receiver_core<T, detail::unbounded_places>;
-  explicit unbounded_receiver(typename core_type::state_type* adopted) noexcept : core_(adopted, {}) {}
-
-  core_type core_;
-};
-
-template <class T>
-class sender;
-template <class T>
-class receiver;
-template <class T>
-std::pair<sender<T>, receiver<T>> channel(std::size_t capacity);
 
 /// The future of `tx.send(v)` on a bounded channel: done (true) once `v` is in the channel, or
 /// failed with `error::closed` and `v` back. It owns a sender of its own (it keeps the channel
@@ -347,37 +362,6 @@ class sender {
   detail::mpsc_sender_ref<state_type> state_;
 };
 
-/// The receiving end of a bounded channel: a stream of `T`. Move-only. Each item it hands out
-/// frees its place for the senders.
-template <class T>
-class [[nodiscard]] receiver : public stream_ext<receiver<T>> {
-  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
- public:
-  using item_type = T;
-
-  /// An empty receiver (as a moved-from one).
-  receiver() noexcept = default;
-
-  /// The next item; pending while nothing is buffered and senders remain; `std::nullopt` at the
-  /// end (every sender and send future gone, or closed, and nothing buffered).
-  poll_result<std::optional<T>> poll_next(waker& w) { return core_.poll_next(w, "futura::mpsc::receiver"); }
-
-  /// The next item if one is buffered; `error::empty` while senders remain; `error::closed` once
-  /// the channel is closed or every sender is gone, and nothing is buffered.
-  boost::system::result<T> try_recv() { return core_.try_recv(); }
-
-  /// Refuses new sends: waiting and later sends fail with `error::closed` and their value back;
-  /// the items already buffered are still received, then the stream ends.
-  void close() noexcept { core_.close(); }
-
- private:
-  friend std::pair<sender<T>, receiver<T>> channel<T>(std::size_t);
-  using core_type = detail::mpsc_receiver_core<T, detail::bounded_places>;
-  receiver(typename core_type::state_type* adopted, std::vector<T> batch) noexcept : core_(adopted, std::move(batch)) {}
-
-  core_type core_;
-};
-
 /// A channel that holds up to `capacity` items: a send waits while it is full. Throws
 /// `std::invalid_argument` when `capacity` is 0. Allocates its state and both buffers here, once.
 /// @code
@@ -415,7 +399,7 @@ template <class T>
 std::pair<unbounded_sender<T>, unbounded_receiver<T>> unbounded() {
   using state_type = detail::mpsc_state<T, detail::unbounded_places>;
   auto* s = new state_type(0, 0);  // owned by one sender and the receiver
-  return {unbounded_sender<T>(s), unbounded_receiver<T>(s)};
+  return {unbounded_sender<T>(s), unbounded_receiver<T>(s, {})};
 }
 
 }  // namespace futura::mpsc
