@@ -83,6 +83,60 @@ class order_check {
   long received_ = 0;
 };
 
+/// Four threads send `per_thread` armed items each with `send(tx, item)` (a send_result) while
+/// the consumer receives `receive_first` items and then drops the receiver: per-sender order
+/// holds, no send succeeds after one of the same thread failed (closing is for good), and every
+/// item is received, handed back in its send_result, or destroyed by the channel, exactly once.
+/// `make(g)` makes the channel (from the round's generator).
+template <class MakeChannel, class Send>
+void check_receiver_dropped_midway(const char* name, long per_thread, long rounds_n, MakeChannel make, Send send) {
+  constexpr int threads = 4;
+  stress_seed seed(name);
+  for (long round = 0; round < rounds_n; ++round) {
+    auto g = seed.round(round);
+    const long receive_first = pick(g, 0, static_cast<int>(threads * per_thread / 2));
+    std::atomic<long> destroyed{0};
+    std::atomic<long> handed_back{0};
+    std::atomic<bool> order_kept{true};
+    auto [tx, rx] = make(g);
+    std::deque<joining_thread> producers;
+    for (int t = 0; t < threads; ++t) {
+      producers.emplace_back([&, t, tx = tx] {
+        bool failed = false;
+        for (long i = 0; i < per_thread; ++i) {
+          auto r = send(
+              tx, armed_item(item_id(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(i)), &destroyed), i);
+          if (!r) {
+            if (r.code() != futura::error::closed) order_kept = false;
+            r.value().disarm();
+            handed_back.fetch_add(1, std::memory_order_relaxed);
+            failed = true;
+          } else if (failed) {
+            order_kept = false;
+          }
+        }
+      });
+    }
+    { auto gone = std::move(tx); }
+    order_check order(threads);
+    bool in_order = true;
+    for (long i = 0; i < receive_first; ++i) {
+      std::optional<armed_item> item = futura::block_on(rx.next());
+      if (!item) break;
+      item->disarm();
+      in_order = order.accept(item->id()) && in_order;
+    }
+    { auto gone = std::move(rx); }
+    producers.clear();  // joins: senders that waited were failed by the drop, none hangs
+    BOOST_TEST_CONTEXT(seed.describe(round)) {
+      BOOST_TEST(in_order);
+      BOOST_TEST(order_kept.load());
+      BOOST_TEST(order.received() == receive_first);
+      BOOST_TEST(order.received() + handed_back.load() + destroyed.load() == threads * per_thread);
+    }
+  }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(send_result_type)
@@ -439,53 +493,10 @@ BOOST_AUTO_TEST_CASE(four_threads_of_senders_into_one_consumer_keep_order_per_se
 }
 
 BOOST_AUTO_TEST_CASE(dropping_the_receiver_midway_hands_every_unsent_value_back_to_the_racing_senders) {
-  constexpr int threads = 4;
-  const long per_thread = rounds(200000, 5000);
-  const long rounds_n = rounds(20, 4);
-  stress_seed seed("unbounded receiver drop midway");
-  for (long round = 0; round < rounds_n; ++round) {
-    auto g = seed.round(round);
-    const long receive_first = pick(g, 0, static_cast<int>(threads * per_thread / 2));
-    std::atomic<long> destroyed{0};
-    std::atomic<long> handed_back{0};
-    std::atomic<bool> order_kept{true};
-    auto [tx, rx] = futura::mpsc::unbounded<armed_item>();
-    std::deque<joining_thread> producers;
-    for (int t = 0; t < threads; ++t) {
-      producers.emplace_back([&, t, tx = tx] {
-        bool failed = false;
-        for (long i = 0; i < per_thread; ++i) {
-          auto r =
-              tx.send(armed_item(item_id(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(i)), &destroyed));
-          if (!r) {
-            if (r.code() != futura::error::closed) order_kept = false;
-            r.value().disarm();
-            handed_back.fetch_add(1, std::memory_order_relaxed);
-            failed = true;
-          } else if (failed) {
-            order_kept = false;  // a send succeeded after one failed: closing is for good
-          }
-        }
-      });
-    }
-    { auto gone = std::move(tx); }
-    order_check order(threads);
-    bool in_order = true;
-    for (long i = 0; i < receive_first; ++i) {
-      std::optional<armed_item> item = futura::block_on(rx.next());
-      if (!item) break;
-      item->disarm();
-      in_order = order.accept(item->id()) && in_order;
-    }
-    { auto gone = std::move(rx); }
-    producers.clear();  // joins
-    BOOST_TEST_CONTEXT(seed.describe(round)) {
-      BOOST_TEST(in_order);
-      BOOST_TEST(order_kept.load());
-      BOOST_TEST(order.received() == receive_first);
-      BOOST_TEST(order.received() + handed_back.load() + destroyed.load() == threads * per_thread);
-    }
-  }
+  check_receiver_dropped_midway(
+      "unbounded receiver drop midway", rounds(200000, 5000), rounds(20, 4),
+      [](auto&) { return futura::mpsc::unbounded<armed_item>(); },
+      [](const auto& tx, armed_item item, long) { return tx.send(std::move(item)); });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -881,57 +892,17 @@ BOOST_AUTO_TEST_CASE(four_threads_of_waiting_senders_into_one_consumer_keep_orde
 }
 
 BOOST_AUTO_TEST_CASE(dropping_the_receiver_midway_hands_every_unsent_value_back_to_the_waiting_senders) {
-  constexpr int threads = 4;
-  const long per_thread = rounds(50000, 2000);
-  const long rounds_n = rounds(10, 3);
-  stress_seed seed("bounded receiver drop midway");
-  for (long round = 0; round < rounds_n; ++round) {
-    auto g = seed.round(round);
-    const long receive_first = pick(g, 0, static_cast<int>(threads * per_thread / 2));
-    const auto capacity = static_cast<std::size_t>(pick(g, 1, 64));
-    std::atomic<long> destroyed{0};
-    std::atomic<long> handed_back{0};
-    std::atomic<bool> order_kept{true};
-    auto [tx, rx] = futura::mpsc::channel<armed_item>(capacity);
-    std::deque<joining_thread> producers;
-    for (int t = 0; t < threads; ++t) {
-      producers.emplace_back([&, t, tx = tx] {
-        bool failed = false;
-        for (long i = 0; i < per_thread; ++i) {
-          armed_item item(item_id(static_cast<std::uint64_t>(t), static_cast<std::uint64_t>(i)), &destroyed);
-          auto r = (i % 3 == 0) ? tx.try_send(std::move(item)) : futura::block_on(tx.send(std::move(item)));
-          if (!r && r.code() == futura::error::full) {
-            r = futura::block_on(tx.send(std::move(r).value()));  // try_send said full: wait instead
-          }
-          if (!r) {
-            if (r.code() != futura::error::closed) order_kept = false;
-            r.value().disarm();
-            handed_back.fetch_add(1, std::memory_order_relaxed);
-            failed = true;
-          } else if (failed) {
-            order_kept = false;  // a send succeeded after one failed: closing is for good
-          }
+  // Sends mix try_send (a third of them; on error::full they wait instead) and send futures.
+  check_receiver_dropped_midway(
+      "bounded receiver drop midway", rounds(50000, 2000), rounds(10, 3),
+      [](auto& g) { return futura::mpsc::channel<armed_item>(static_cast<std::size_t>(pick(g, 1, 64))); },
+      [](const auto& tx, armed_item item, long i) {
+        auto r = (i % 3 == 0) ? tx.try_send(std::move(item)) : futura::block_on(tx.send(std::move(item)));
+        if (!r && r.code() == futura::error::full) {
+          r = futura::block_on(tx.send(std::move(r).value()));  // try_send said full: wait instead
         }
+        return r;
       });
-    }
-    { auto gone = std::move(tx); }
-    order_check order(threads);
-    bool in_order = true;
-    for (long i = 0; i < receive_first; ++i) {
-      std::optional<armed_item> item = futura::block_on(rx.next());
-      if (!item) break;
-      item->disarm();
-      in_order = order.accept(item->id()) && in_order;
-    }
-    { auto gone = std::move(rx); }
-    producers.clear();  // joins: the waiting senders were failed, none hangs
-    BOOST_TEST_CONTEXT(seed.describe(round)) {
-      BOOST_TEST(in_order);
-      BOOST_TEST(order_kept.load());
-      BOOST_TEST(order.received() == receive_first);
-      BOOST_TEST(order.received() + handed_back.load() + destroyed.load() == threads * per_thread);
-    }
-  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
