@@ -13,6 +13,7 @@
 // and bytes per item (sends and receives allocate nothing in a steady state; Asio's post
 // recycles its handler memory per thread).
 #include <support/bench.hpp>
+#include <support/tasks.hpp>
 
 #include <futura/asio/spawn.hpp>
 #include <futura/channel/mpsc.hpp>
@@ -33,6 +34,7 @@ using futura_bench::add;
 using futura_bench::allocations_per_run;
 using futura_bench::check;
 using futura_bench::config;
+using futura_bench::output_of;
 using futura_bench::report_allocations;
 
 const char* const task_to_task = "W10_channel_task_to_task";
@@ -50,14 +52,6 @@ auto sum_of(Receiver rx) {
   return std::move(rx).fold(std::uint64_t{0}, [](std::uint64_t acc, std::uint64_t v) { return acc + v; });
 }
 
-/// The output of a finished task's handle.
-template <class T>
-T output_of(futura::join_handle<T>& h) {
-  futura::waker w = futura::noop_waker();
-  futura::poll_result<T> r = h.poll(w);
-  return r.is_ready() ? r.take() : T{};
-}
-
 void futura_task_to_task(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
   boost::asio::io_context ctx(1);
@@ -66,16 +60,16 @@ void futura_task_to_task(benchmark::State& state) {
     auto [tx, rx] = futura::mpsc::channel<std::uint64_t>(capacity);
     auto producer = futura::spawn(
         ctx, futura::loop_fn(std::uint64_t{0}, [tx = std::move(tx), n](std::uint64_t i) {
-          return tx.send(i).then([i, n](futura::mpsc::send_result<std::uint64_t> sent)
-                                     -> futura::loop_step<futura::unit, std::uint64_t> {
-            if (!sent || i + 1 == n) return futura::loop_break();
-            return futura::loop_continue(i + 1);
-          });
+          return tx.send(i).then(
+              [i, n](futura::mpsc::send_result<std::uint64_t> sent) -> futura::loop_step<futura::unit, std::uint64_t> {
+                if (!sent || i + 1 == n) return futura::loop_break();
+                return futura::loop_continue(i + 1);
+              });
         }));
     auto consumer = futura::spawn(ctx, sum_of(std::move(rx)));
     ctx.run();
     ctx.restart();
-    sum = output_of(consumer);
+    sum = output_of(consumer, std::uint64_t{0});
   };
   const auto allocs = allocations_per_run(std::string(task_to_task) + "/futura/" + std::to_string(n), run);
   for (auto _ : state) run();
@@ -144,7 +138,7 @@ void futura_four_threads(benchmark::State& state) {
     ctx.restart();
     for (std::thread& p : producers) p.join();
     for (char ok : sent_ok) all_sent = all_sent && ok;
-    sum = output_of(consumer);
+    sum = output_of(consumer, std::uint64_t{0});
   };
   const auto allocs = allocations_per_run(std::string(four_threads) + "/futura/" + std::to_string(n), run);
   for (auto _ : state) run();

@@ -13,6 +13,7 @@
 //           run, callbacks capture `this` (no shared_ptr: the least raw Asio needs)
 // Time is per round trip (all clients together); counters: allocs and bytes per round trip.
 #include <support/bench.hpp>
+#include <support/tasks.hpp>
 
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/spawn.hpp>
@@ -40,6 +41,7 @@ using futura_bench::add;
 using futura_bench::allocations_per_run;
 using futura_bench::check;
 using futura_bench::config;
+using futura_bench::output_of;
 using futura_bench::report_allocations;
 
 namespace asio = boost::asio;
@@ -208,18 +210,11 @@ class echo_client : public futura::future_ext<echo_client> {
   std::variant<connect_op, write_op, read_op> op_;
 };
 
-template <class T>
-T output_of(futura::join_handle<T>& h) {
-  futura::waker w = futura::noop_waker();
-  futura::poll_result<T> r = h.poll(w);
-  return r.is_ready() ? r.take() : T{-2};
-}
-
 /// True when every handle completed with `expected`.
 bool all_gave(std::vector<futura::join_handle<int>>& handles, int expected, std::size_t count) {
   if (handles.size() != count) return false;
   bool ok = true;
-  for (auto& h : handles) ok = output_of(h) == expected && ok;
+  for (auto& h : handles) ok = output_of(h, -2) == expected && ok;
   return ok;
 }
 
@@ -240,7 +235,7 @@ void futura_echo(benchmark::State& state) {
       client_tasks.push_back(futura::spawn(ctx, echo_client(ctx, server, i, shape.round_trips)));
     ctx.run();
     ctx.restart();
-    ok = output_of(accepting) == shape.clients;
+    ok = output_of(accepting, -2) == shape.clients;
     ok = all_gave(client_tasks, shape.round_trips, clients) && ok;
     ok = all_gave(sessions, shape.round_trips, clients) && ok;
   };

@@ -17,6 +17,7 @@
 // (no atomics, no allocation), so that column measures spawn's wake/post/poll path, which is what
 // W4's target is about; futura_channels adds what a real channel costs on top.
 #include <support/bench.hpp>
+#include <support/tasks.hpp>
 
 #include <futura/asio/spawn.hpp>
 #include <futura/channel/mpsc.hpp>
@@ -35,6 +36,7 @@ using futura_bench::add;
 using futura_bench::allocations_per_run;
 using futura_bench::check;
 using futura_bench::config;
+using futura_bench::output_of;
 using futura_bench::report_allocations;
 
 const char* const workload = "W4_ping_pong";
@@ -114,14 +116,6 @@ class ponger : public futura::future_ext<ponger> {
   int answered_ = 0;
 };
 
-/// The output of a finished task's handle.
-template <class T>
-T output_of(futura::join_handle<T>& h) {
-  futura::waker w = futura::noop_waker();
-  futura::poll_result<T> r = h.poll(w);
-  return r.is_ready() ? r.take() : T{-1};
-}
-
 int round_trips_of(const benchmark::State& state) { return static_cast<int>(state.range(0) / 2); }
 
 void futura_tasks(benchmark::State& state) {
@@ -136,8 +130,8 @@ void futura_tasks(benchmark::State& state) {
     auto b = futura::spawn(ctx, ponger(to_pinger, to_ponger, round_trips));
     ctx.run();
     ctx.restart();
-    last_pong = output_of(a);
-    pongs_sent = output_of(b);
+    last_pong = output_of(a, -1);
+    pongs_sent = output_of(b, -1);
   };
   const auto allocs = allocations_per_run(std::string(workload) + "/futura/" + std::to_string(state.range(0)), run);
   for (auto _ : state) run();
@@ -172,9 +166,10 @@ void futura_channels(benchmark::State& state) {
     }));
     ctx.run();
     ctx.restart();
-    last_pong = output_of(pinger);
+    last_pong = output_of(pinger, -1);
   };
-  const auto allocs = allocations_per_run(std::string(workload) + "/futura_channels/" + std::to_string(state.range(0)), run);
+  const auto allocs =
+      allocations_per_run(std::string(workload) + "/futura_channels/" + std::to_string(state.range(0)), run);
   for (auto _ : state) run();
   check(state, last_pong == 2 * round_trips - 1, "W4 futura_channels: every message was answered, in order");
   report_allocations(state, allocs, round_trips);

@@ -992,48 +992,36 @@ BOOST_AUTO_TEST_CASE(senders_finishing_while_the_receiver_parks_always_end_the_s
     const int per_sender = pick(g, 0, 20);
     const bool bounded = chance(g, 50);
     const auto capacity = static_cast<std::size_t>(pick(g, 1, 4));
-    std::vector<std::uint64_t> got;
     order_check order(2);
     bool in_order = true;
     std::atomic<int> failed{0};
+    // One round over either kind: two senders (copies of one) race to the end of the stream.
+    auto race = [&](auto channel, auto send) {
+      auto& [tx, rx] = channel;
+      std::vector<std::decay_t<decltype(tx)>> txs{tx, tx};
+      { auto gone = std::move(tx); }
+      std::vector<std::function<void()>> jobs;
+      for (std::size_t t = 0; t < 2; ++t) {
+        jobs.emplace_back([&, t, spins = pick(g, 0, 200)] {
+          spin_for(spins);
+          auto mine = std::move(txs[t]);
+          for (int i = 0; i < per_sender; ++i) {
+            if (!send(mine, item_id(t, static_cast<std::uint64_t>(i)))) ++failed;
+          }
+        });
+      }
+      std::thread consumer([&, rx = std::move(rx)]() mutable {
+        futura::block_on(std::move(rx).for_each([&](std::uint64_t id) { in_order = order.accept(id) && in_order; }));
+      });
+      team.run(std::move(jobs));
+      consumer.join();
+    };
     if (bounded) {
-      auto [tx, rx] = futura::mpsc::channel<std::uint64_t>(capacity);
-      std::vector<futura::mpsc::sender<std::uint64_t>> txs{tx, tx};
-      { auto gone = std::move(tx); }
-      std::vector<std::function<void()>> jobs;
-      for (std::size_t t = 0; t < 2; ++t) {
-        jobs.emplace_back([&, t, spins = pick(g, 0, 200)] {
-          spin_for(spins);
-          auto mine = std::move(txs[t]);
-          for (int i = 0; i < per_sender; ++i) {
-            if (!futura::block_on(mine.send(item_id(t, static_cast<std::uint64_t>(i))))) ++failed;
-          }
-        });
-      }
-      std::thread consumer([&, rx = std::move(rx)]() mutable {
-        futura::block_on(std::move(rx).for_each([&](std::uint64_t id) { in_order = order.accept(id) && in_order; }));
-      });
-      team.run(std::move(jobs));
-      consumer.join();
+      race(futura::mpsc::channel<std::uint64_t>(capacity),
+           [](auto& tx, std::uint64_t v) { return static_cast<bool>(futura::block_on(tx.send(v))); });
     } else {
-      auto [tx, rx] = futura::mpsc::unbounded<std::uint64_t>();
-      std::vector<futura::mpsc::unbounded_sender<std::uint64_t>> txs{tx, tx};
-      { auto gone = std::move(tx); }
-      std::vector<std::function<void()>> jobs;
-      for (std::size_t t = 0; t < 2; ++t) {
-        jobs.emplace_back([&, t, spins = pick(g, 0, 200)] {
-          spin_for(spins);
-          auto mine = std::move(txs[t]);
-          for (int i = 0; i < per_sender; ++i) {
-            if (!mine.send(item_id(t, static_cast<std::uint64_t>(i)))) ++failed;
-          }
-        });
-      }
-      std::thread consumer([&, rx = std::move(rx)]() mutable {
-        futura::block_on(std::move(rx).for_each([&](std::uint64_t id) { in_order = order.accept(id) && in_order; }));
-      });
-      team.run(std::move(jobs));
-      consumer.join();
+      race(futura::mpsc::unbounded<std::uint64_t>(),
+           [](auto& tx, std::uint64_t v) { return static_cast<bool>(tx.send(v)); });
     }
     if (!in_order || failed.load() != 0 || order.received() != 2L * per_sender) {
       BOOST_TEST_CONTEXT(seed.describe(round) << (bounded ? " bounded" : " unbounded")) {
