@@ -34,16 +34,6 @@ join_entry* join_set_core::reserve() {
   return queue_->acquire();
 }
 
-namespace {
-
-// Queues `e` for the owner unless a wake queued it first (then it is on the stack). Always the
-// exchange, never ready_queue::claim's plain store for a node whose waker was never cloned: the
-// join slot's registration may wake the borrowed waker itself, without a clone (a completion
-// was taking the slot meanwhile: atomic_waker.hpp), and that wake has pushed the entry.
-bool claim_complete(join_entry* e) noexcept { return !e->queued.exchange(true, std::memory_order_acq_rel); }
-
-}  // namespace
-
 void join_set_core::adopt(join_entry* e, task_header* t) noexcept {
   e->task = t;
   e->abandoned = false;
@@ -51,7 +41,7 @@ void join_set_core::adopt(join_entry* e, task_header* t) noexcept {
   borrowed_waker w(ready_queue::child_waker(e));
   // A task complete before its waker was in place may never wake the entry: queue it here,
   // unless a wake (the registration's own, or a stale one of the reused entry) queued it.
-  if (t->join_ready_or_register(w.get()) && claim_complete(e)) sort_complete(e);
+  if (t->join_ready_or_register(w.get()) && ready_queue::claim_after_handover(e)) sort_complete(e);
 }
 
 void join_set_core::collect() noexcept {
@@ -74,7 +64,7 @@ void join_set_core::collect() noexcept {
     ready_queue::unqueue(e);
     FUTURA_CHAOS_POINT("join_set.collect.unqueued");
     borrowed_waker w(ready_queue::child_waker(e));
-    if (e->task->join_ready_or_register(w.get()) && claim_complete(e)) sort_complete(e);
+    if (e->task->join_ready_or_register(w.get()) && ready_queue::claim_after_handover(e)) sort_complete(e);
   }
 }
 

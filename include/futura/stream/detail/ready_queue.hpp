@@ -98,9 +98,7 @@ class ready_queue : public intrusive_ref_count<ready_queue> {
   /// when it is queued already (a stale waker of the reused node was faster: the stack has it).
   /// A node whose waker was never cloned has no waker but the owner's borrowed one: nobody else
   /// can queue it, and a plain store does. Only before that borrowed waker was handed to anything:
-  /// a registration may wake it at once, without a clone (atomic_waker.hpp does when a wake is in
-  /// flight), and that wake has queued the node; after a hand-over, exchange `queued` instead, as
-  /// join_set_core.cpp does.
+  /// after a hand-over, use claim_after_handover.
   static bool claim(ready_node* n) noexcept {
     // Relaxed: the first clone of a node's waker is made from the borrowed waker of its poll,
     // inside that poll, so before the owner reads here.
@@ -108,6 +106,13 @@ class ready_queue : public intrusive_ref_count<ready_queue> {
       n->queued.store(true, std::memory_order_relaxed);
       return true;
     }
+    return !n->queued.exchange(true, std::memory_order_acq_rel);
+  }
+
+  /// Owner only: claims `n` after its borrowed waker was handed to something that may wake it (a
+  /// registration may wake it at once, without a clone: atomic_waker.hpp does when a wake is in
+  /// flight, and that wake has queued the node). False when it is queued already.
+  static bool claim_after_handover(ready_node* n) noexcept {
     return !n->queued.exchange(true, std::memory_order_acq_rel);
   }
 
