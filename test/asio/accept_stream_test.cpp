@@ -7,11 +7,15 @@
 
 #include <futura/asio/accept_stream.hpp>
 #include <futura/asio/block_on.hpp>
+#include <futura/asio/spawn.hpp>
+#include <futura/executor/block_on.hpp>
 #include <futura/stream/collect.hpp>
+#include <futura/stream/map.hpp>
 #include <futura/stream/next.hpp>
 #include <futura/stream/take.hpp>
 
 #include <boost/asio.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <sys/resource.h>
@@ -316,6 +320,30 @@ BOOST_AUTO_TEST_CASE(an_accept_on_a_strand_acceptor_yields_sockets_of_that_execu
   BOOST_REQUIRE(r.has_value());
   BOOST_REQUIRE(r->has_value());
   BOOST_TEST((*r)->remote_endpoint() == client.local_endpoint());
+}
+
+BOOST_AUTO_TEST_CASE(a_task_on_a_two_thread_pool_accepts_every_client_in_order) {
+  constexpr std::size_t clients = 50;
+  asio::thread_pool pool(2);
+  auto strand = asio::make_strand(pool);
+  using strand_acceptor = asio::basic_socket_acceptor<tcp, decltype(strand)>;
+  strand_acceptor acceptor(strand, any_loopback_port());
+  const tcp::endpoint server = acceptor.local_endpoint();
+  // The task runs on the acceptor's strand; the accepts complete on either pool thread.
+  auto got = futura::spawn(strand, futura::accept_stream(acceptor)
+                                       .take(clients)
+                                       .map([](auto s) { return s ? s->remote_endpoint() : tcp::endpoint(); })
+                                       .collect());
+  asio::io_context client_ctx;  // the clients' side, used synchronously on this thread
+  std::vector<tcp::socket> connected;
+  for (std::size_t i = 0; i < clients; ++i) {
+    connected.emplace_back(client_ctx);
+    connected.back().connect(server);
+  }
+  std::vector<tcp::endpoint> remote = futura::block_on(std::move(got));
+  BOOST_REQUIRE(remote.size() == clients);
+  for (std::size_t i = 0; i < clients; ++i) BOOST_TEST(remote[i] == connected[i].local_endpoint());
+  pool.join();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

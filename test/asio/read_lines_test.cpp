@@ -8,11 +8,15 @@
 
 #include <futura/asio/block_on.hpp>
 #include <futura/asio/read_lines.hpp>
+#include <futura/asio/spawn.hpp>
+#include <futura/executor/block_on.hpp>
 #include <futura/stream/collect.hpp>
+#include <futura/stream/fold.hpp>
 #include <futura/stream/for_each.hpp>
 #include <futura/stream/next.hpp>
 
 #include <boost/asio.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstddef>
@@ -487,6 +491,33 @@ BOOST_AUTO_TEST_CASE(lines_from_a_socket_on_a_strand) {
   p.client.shutdown(tcp::socket::shutdown_send);
   std::vector<line> got = futura::block_on(ctx, futura::read_lines(server).collect());
   BOOST_TEST(shown(got) == (strings{"s1", "s2"}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_task_on_a_two_thread_pool_reads_every_line_in_order) {
+  const long count = futura_test::rounds(20000, 2000);
+  asio::thread_pool pool(2);
+  auto strand = asio::make_strand(pool);
+  using strand_socket = asio::basic_stream_socket<tcp, decltype(strand)>;
+  asio::io_context client_ctx;  // the writer's side, used synchronously on this thread
+  loopback_pair p(client_ctx);
+  strand_socket server(strand, tcp::v4(), p.server.release());
+  // The task runs on the socket's strand; the reads complete on either pool thread.
+  auto counted = futura::spawn(
+      strand, futura::read_lines(server).fold(std::pair<long, long>(0, 0), [](std::pair<long, long> acc, line l) {
+        if (!l || *l != std::to_string(acc.first)) ++acc.second;
+        ++acc.first;
+        return acc;
+      }));
+  for (long i = 0; i < count; i += 100) {
+    std::string batch;
+    for (long j = i; j < i + 100 && j < count; ++j) batch += std::to_string(j) + "\n";
+    asio::write(p.client, asio::buffer(batch));
+  }
+  p.client.shutdown(tcp::socket::shutdown_send);
+  std::pair<long, long> seen = futura::block_on(std::move(counted));
+  BOOST_TEST(seen.first == count);
+  BOOST_TEST(seen.second == 0);  // none out of order or failed
+  pool.join();
 }
 
 BOOST_AUTO_TEST_SUITE_END()
