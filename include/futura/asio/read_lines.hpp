@@ -196,7 +196,7 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
       }
       if (read.is_pending()) return pending;
       reading_.reset();
-      boost::system::result<std::size_t> n = std::move(read).value();
+      boost::system::result<std::size_t> n = read.value();
       if (n) {
         buffer_->commit(*n);
         continue;  // scan the new bytes; read again only if they end no line
