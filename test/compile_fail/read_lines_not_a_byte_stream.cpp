@@ -1,0 +1,9 @@
+// expect: futura::read_lines: the argument must be an Asio byte stream
+#include <futura/asio/read_lines.hpp>
+#include <boost/asio/ip/tcp.hpp>
+int main() {
+  boost::asio::io_context ctx;
+  boost::asio::ip::tcp::acceptor acceptor(ctx);
+  auto lines = futura::read_lines(acceptor);
+  (void)lines;
+}
