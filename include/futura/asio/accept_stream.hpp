@@ -1,11 +1,12 @@
 // futura/asio/accept_stream.hpp — the connections an acceptor accepts, as a stream.
 //
-//   idle --poll: acceptor open: start async_accept--> accepting(accept future)
-//   idle --poll: acceptor closed--> end
-//   accepting --socket--> item(socket); idle
-//   accepting --operation_aborted (acceptor closed or cancelled)--> end
-//   accepting --any other error (out of descriptors, ...)--> item(error); idle
+//   idle --poll, acceptor open: start async_accept--> accepting(accept future)
+//   idle --poll, acceptor closed--> end; ended
 //   accepting --pending--> pending (the accept's handler wakes the last poll's waker)
+//   accepting --a socket--> item(socket); idle
+//   accepting --operation_aborted (acceptor closed or cancelled)--> end; ended
+//   accepting --any other error (out of descriptors, ...)--> item(error); idle
+//   accepting --the poll throws (the context was destroyed)--> ended; the exception propagates
 //   ended --poll--> polled_after_completion (rule 4)
 //
 // `accept_stream(acceptor)` yields `boost::system::result<Socket>`, where Socket is the
@@ -16,9 +17,10 @@
 //
 // Ordering: connections in the order the acceptor accepts them (the kernel's backlog order).
 // Threads: poll it from one thread at a time; the accept's handler runs on the acceptor's
-// executor and wakes the waker of the last poll. The acceptor is used only inside poll_next
-// (to start an accept and to ask whether it is open), so the threads that use the acceptor
-// otherwise must not poll concurrently with them (Asio's rule for IO objects).
+// executor and wakes the waker of the last poll. The stream touches the acceptor only inside
+// poll_next (to start an accept, and to ask whether it is open) and through the cancellation
+// of a drop (on the acceptor's executor); as for any Asio IO object, do not use the acceptor on
+// another thread at the same time (closing it from its own executor is the way to stop).
 // Destruction: dropping the stream while an accept is pending cancels that accept
 // (`as_future`'s drop: terminal cancellation on the acceptor's executor); a connection accepted
 // just before the drop, whose handler had not run yet, is closed with it. Once the aborted
@@ -30,6 +32,7 @@
 #include <futura/asio/detail/exceptions_required.hpp>
 
 #include <futura/asio/as_future.hpp>
+#include <futura/asio/detail/op_in_flight.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
@@ -41,6 +44,7 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace futura {
 
@@ -77,36 +81,34 @@ class [[nodiscard]] connection_stream : public stream_ext<connection_stream<Acce
   explicit connection_stream(Acceptor& acceptor) noexcept : acceptor_(&acceptor) {}
 
   poll_result<std::optional<item_type>> poll_next(waker& w) {
-    if (ended_) detail::polled_after_completion("futura::accept_stream");
-    if (!accepting_) {
+    if (std::holds_alternative<ended>(stage_)) detail::polled_after_completion("futura::accept_stream");
+    if (std::holds_alternative<idle>(stage_)) {
       // A closed acceptor would fail every accept at once (bad_descriptor): that is the end.
       if (!acceptor_->is_open()) return finish();
-      accepting_.emplace(acceptor_->async_accept(futura::as_future));
+      stage_.template emplace<accepting>(accepting{acceptor_->async_accept(futura::as_future)});
     }
-    poll_result<item_type> accepted = pending;
-    try {
-      accepted = accepting_->poll(w);
-    } catch (...) {
-      accepting_.reset();
-      ended_ = true;
-      throw;
-    }
+    poll_result<item_type> accepted = detail::poll_in_flight<ended>(stage_, std::get<accepting>(stage_).accept, w);
     if (accepted.is_pending()) return pending;
-    accepting_.reset();  // finished: the next poll starts the next accept
+    stage_.template emplace<idle>();  // finished: the next poll starts the next accept
     item_type r = std::move(accepted).value();
     if (!r && r.error() == boost::asio::error::operation_aborted) return finish();
     return std::optional<item_type>(std::move(r));
   }
 
  private:
+  struct idle {};
+  struct accepting {
+    accept_future accept;
+  };
+  struct ended {};
+
   std::optional<item_type> finish() noexcept {
-    ended_ = true;
+    stage_.template emplace<ended>();
     return std::nullopt;
   }
 
   Acceptor* acceptor_;
-  std::optional<accept_future> accepting_;
-  bool ended_ = false;
+  std::variant<idle, accepting, ended> stage_;
 };
 
 /// A stream of the connections `acceptor` accepts, one accept at a time: each item is a

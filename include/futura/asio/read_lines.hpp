@@ -3,10 +3,14 @@
 //   scanning --a complete line is buffered--> item(line) (its bytes leave the buffer); scanning
 //   scanning --the buffered line is longer than the limit--> item(message_size); ending
 //   scanning --no complete line--> reading(async_read_some into the buffer's free room)
+//   reading --pending--> pending (the read's handler wakes the last poll's waker)
 //   reading --n bytes--> scanning (only the n new bytes are searched for '\n')
-//   reading --eof--> item(the unterminated last line, if any); ending  (no line: end)
+//   reading --eof, a line unterminated--> item(that line, as it is); ending
+//   reading --eof, nothing buffered--> end; ended
 //   reading --another error (connection_reset, ...)--> item(error); ending
-//   ending --poll--> end; ended --poll--> polled_after_completion (rule 4)
+//   reading --the poll throws (the context was destroyed)--> ended; the exception propagates
+//   ending --poll--> end; ended
+//   ended --poll--> polled_after_completion (rule 4)
 //
 // `read_lines(s)` yields `boost::system::result<std::string>`: each line without its '\n' and
 // without a '\r' just before it (so LF and CRLF endings both work; an empty line is ""). A line
@@ -39,6 +43,7 @@
 #include <futura/asio/detail/exceptions_required.hpp>
 
 #include <futura/asio/as_future.hpp>
+#include <futura/asio/detail/op_in_flight.hpp>
 #include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/detail/ref_count.hpp>
@@ -62,6 +67,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace futura {
 
@@ -177,33 +183,28 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
       : stream_(&s), max_line_length_(max_line_length), initial_(std::move(already_received)) {}
 
   poll_result<std::optional<item_type>> poll_next(waker& w) {
-    if (phase_ == phase::ended) detail::polled_after_completion("futura::read_lines");
-    if (phase_ == phase::ending) return finish();
+    if (std::holds_alternative<ended>(stage_)) detail::polled_after_completion("futura::read_lines");
+    if (std::holds_alternative<ending>(stage_)) return finish();
     if (!buffer_) buffer_ = buffer_ref(new detail::line_buffer(std::exchange(initial_, std::string())));
     for (;;) {
-      if (!reading_) {
+      if (std::holds_alternative<scanning>(stage_)) {
         if (std::optional<item_type> line = next_buffered_line()) return line;
-        reading_.emplace(
-            stream_->async_read_some(buffer_->prepare(), boost::asio::consign(futura::as_future, buffer_)));
+        stage_.template emplace<reading>(
+            reading{stream_->async_read_some(buffer_->prepare(), boost::asio::consign(futura::as_future, buffer_))});
       }
-      poll_result<boost::system::result<std::size_t>> read = pending;
-      try {
-        read = reading_->poll(w);
-      } catch (...) {
-        reading_.reset();
-        phase_ = phase::ended;
-        throw;
-      }
+      poll_result<boost::system::result<std::size_t>> read =
+          detail::poll_in_flight<ended>(stage_, std::get<reading>(stage_).read, w);
       if (read.is_pending()) return pending;
-      reading_.reset();
+      stage_.template emplace<scanning>();
       boost::system::result<std::size_t> n = read.value();
       if (n) {
         buffer_->commit(*n);
         continue;  // scan the new bytes; read again only if they end no line
       }
-      phase_ = phase::ending;
-      if (n.error() != boost::asio::error::eof)
+      stage_.template emplace<ending>();
+      if (n.error() != boost::asio::error::eof) {
         return std::optional<item_type>(item_type(boost::system::in_place_error, n.error()));
+      }
       if (buffer_->size() == 0) return finish();
       return std::optional<item_type>(buffer_->take_all());  // the last line, unterminated
     }
@@ -218,7 +219,7 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
   /// @endcode
   /// Throws std::logic_error while a read is in flight (after a pending poll_next).
   std::string take_buffered() {
-    if (reading_) {
+    if (std::holds_alternative<reading>(stage_)) {
       detail::throw_standard<std::logic_error>(
           boost::system::errc::operation_not_permitted,
           "futura::read_lines: take_buffered() while a read is in flight; call it before the first poll, after "
@@ -229,10 +230,15 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
   }
 
  private:
-  enum class phase : unsigned char { open, ending, ended };
+  struct scanning {};
+  struct reading {
+    read_future read;
+  };
+  struct ending {};
+  struct ended {};
 
   std::optional<item_type> finish() noexcept {
-    phase_ = phase::ended;
+    stage_.template emplace<ended>();
     return std::nullopt;
   }
 
@@ -256,7 +262,7 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
   }
 
   std::optional<item_type> too_long() {
-    phase_ = phase::ending;
+    stage_.template emplace<ending>();
     return std::optional<item_type>(item_type(boost::asio::error::make_error_code(boost::asio::error::message_size)));
   }
 
@@ -264,8 +270,7 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
   std::size_t max_line_length_;
   std::string initial_;  // already_received, until the first poll makes the buffer
   buffer_ref buffer_;
-  std::optional<read_future> reading_;
-  phase phase_ = phase::open;
+  std::variant<scanning, reading, ending, ended> stage_;
 };
 
 /// A stream of the lines `s` receives, each a `boost::system::result<std::string>` without its
