@@ -147,6 +147,8 @@ BOOST_AUTO_TEST_CASE(a_line_over_the_limit_yields_message_size_then_the_end) {
   BOOST_TEST(lines_of("12345\r\n1234\n", 5) == (strings{"12345", "1234"}), boost::test_tools::per_element());
   // Unterminated at EOF, and without any newline at all.
   BOOST_TEST(lines_of("ok\n123456", 5) == (strings{"ok", too_long}), boost::test_tools::per_element());
+  BOOST_TEST(lines_of("ok\n12345\r", 5) == (strings{"ok", too_long}), boost::test_tools::per_element());
+  BOOST_TEST(lines_of("ok\n1234\r", 5) == (strings{"ok", "1234\r"}), boost::test_tools::per_element());
   BOOST_TEST(lines_of(std::string(10000, 'x'), 5) == (strings{too_long}), boost::test_tools::per_element());
   // A limit of 0 admits only empty lines.
   BOOST_TEST(lines_of("\n\r\na\n", 0) == (strings{"", "", too_long}), boost::test_tools::per_element());

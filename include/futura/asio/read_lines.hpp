@@ -33,11 +33,11 @@
 // Destruction: dropping the stream while a read is in flight cancels the read (`as_future`'s
 // drop); the buffer is shared with that read (consigned to its handler), so the read's late
 // completion writes into live memory, and the buffer goes when both let go. What a drop loses
-// is written in docs/guide.md (cancel-safety table of chapter 15).
-// Allocation: at the first poll, one buffer (the shared header and its bytes, 4 KiB at least);
-// the bytes grow (doubling) only while a line longer than the buffer is being received, and are
-// reused otherwise; per read, what `async_read_some(buf, as_future)` allocates (recycled per
-// thread); per line, the std::string yielded.
+// is written in docs/guide.md (chapter 22, and the cancel-safety table of chapter 15).
+// Allocation: at the first poll, the buffer: two blocks (the shared header, and its bytes: 4 KiB
+// at least); the bytes grow (doubling) only while a line longer than the buffer is being
+// received, and are reused otherwise; per read, what `async_read_some(buf, as_future)` allocates
+// (recycled per thread); per line, the std::string yielded.
 #pragma once
 
 #include <futura/asio/detail/exceptions_required.hpp>
@@ -121,7 +121,7 @@ class line_buffer : public intrusive_ref_count<line_buffer> {
   }
 
   /// The free room the next read writes into: at least `min_read` bytes after the buffered
-  /// ones, which move to the front first (each byte moves at most once per line it ends).
+  /// ones, which move to the front first (they are one unfinished line: each byte moves at most once).
   boost::asio::mutable_buffer prepare() {
     if (begin_ > 0) {
       std::memmove(bytes_.get(), bytes_.get() + begin_, end_ - begin_);
@@ -161,7 +161,7 @@ struct reads_some_with_as_future<S, std::void_t<decltype(std::declval<S&>().asyn
 
 /// The stream of `read_lines(s, ...)`: the lines `s` receives, as `boost::system::result<std::string>`.
 /// @code
-///   boost::asio::ip::tcp::socket& sock = ...;
+///   boost::asio::ip::tcp::socket sock(ctx);
 ///   futura::line_stream<boost::asio::ip::tcp::socket> lines = futura::read_lines(sock, 8192);
 /// @endcode
 template <class AsyncReadStream>
@@ -206,7 +206,8 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
         return std::optional<item_type>(item_type(boost::system::in_place_error, n.error()));
       }
       if (buffer_->size() == 0) return finish();
-      return std::optional<item_type>(buffer_->take_all());  // the last line, unterminated
+      if (buffer_->size() > max_line_length_) return too_long();  // a '\r' at its end is no ending now
+      return std::optional<item_type>(buffer_->take_all());       // the last line, unterminated
     }
   }
 
