@@ -1,6 +1,6 @@
 // expect: futura::read_lines: the argument must be an Asio byte stream
-#include <futura/asio/read_lines.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <futura/asio/read_lines.hpp>
 int main() {
   boost::asio::io_context ctx;
   boost::asio::ip::tcp::acceptor acceptor(ctx);
