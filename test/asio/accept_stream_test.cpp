@@ -289,6 +289,29 @@ BOOST_AUTO_TEST_CASE(io_context_run_returns_after_the_stream_is_dropped) {
   BOOST_TEST(ctx.stopped());
 }
 
+BOOST_AUTO_TEST_CASE(a_context_destroyed_under_a_pending_accept_makes_the_poll_throw_and_ends_the_stream) {
+  std::optional<connections> s;
+  futura::waker w = futura::noop_waker();
+  {
+    asio::io_context ctx;
+    tcp::acceptor acceptor(ctx, any_loopback_port());
+    s.emplace(futura::accept_stream(acceptor));
+    BOOST_REQUIRE(s->poll_next(w).is_pending());
+  }  // the acceptor, then the context: the accept's handler is destroyed uncalled
+  try {
+    (void)s->poll_next(w);
+    BOOST_FAIL("expected future_error");
+  } catch (const futura::future_error& e) {
+    BOOST_TEST((e.code() == futura::error::broken_promise));
+  }
+  try {
+    (void)s->poll_next(w);
+    BOOST_FAIL("expected future_error");
+  } catch (const futura::future_error& e) {
+    BOOST_TEST((e.code() == futura::error::polled_after_completion));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(the_stream_may_move_between_polls) {
   asio::io_context ctx;
   tcp::acceptor acceptor(ctx, any_loopback_port());

@@ -475,6 +475,29 @@ BOOST_AUTO_TEST_CASE(bytes_arriving_after_a_drop_are_read_into_the_buffer_the_re
   BOOST_TEST(drain(ctx));
 }
 
+BOOST_AUTO_TEST_CASE(a_context_destroyed_under_a_pending_read_makes_the_poll_throw_and_ends_the_stream) {
+  std::optional<lines> s;
+  futura::waker w = futura::noop_waker();
+  {
+    asio::io_context ctx;
+    loopback_pair p(ctx);
+    s.emplace(futura::read_lines(p.server));
+    BOOST_REQUIRE(s->poll_next(w).is_pending());
+  }  // the socket, then the context: the read's handler is destroyed uncalled
+  try {
+    (void)s->poll_next(w);
+    BOOST_FAIL("expected future_error");
+  } catch (const futura::future_error& e) {
+    BOOST_TEST((e.code() == futura::error::broken_promise));
+  }
+  try {
+    (void)s->poll_next(w);
+    BOOST_FAIL("expected future_error");
+  } catch (const futura::future_error& e) {
+    BOOST_TEST((e.code() == futura::error::polled_after_completion));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_stream_dropped_before_its_first_poll_starts_nothing) {
   asio::io_context ctx;
   loopback_pair p(ctx);
