@@ -7,6 +7,7 @@
 
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/block_on.hpp>
+#include <futura/asio/interval.hpp>
 #include <futura/asio/join_set.hpp>
 #include <futura/asio/retry.hpp>
 #include <futura/asio/spawn.hpp>
