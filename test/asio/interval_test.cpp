@@ -8,6 +8,7 @@
 
 #include <futura/asio/block_on.hpp>
 #include <futura/asio/interval.hpp>
+#include <futura/asio/spawn.hpp>
 #include <futura/stream/collect.hpp>
 #include <futura/stream/take.hpp>
 
@@ -223,6 +224,16 @@ BOOST_AUTO_TEST_CASE(intervals_accept_strands_and_any_io_executors) {
   asio::any_io_executor any = ctx.get_executor();
   auto on_any = futura::block_on(ctx, futura::interval(any, std::chrono::microseconds(500)).take(2).collect());
   BOOST_TEST((on_any[1] == on_any[0] + std::chrono::microseconds(500)));
+}
+
+BOOST_AUTO_TEST_CASE(an_interval_consumed_by_a_task_on_a_thread_pool_keeps_its_schedule) {
+  // The timer's handler and the task's polls run on different threads of the pool.
+  asio::thread_pool pool(2);
+  std::vector<steady::time_point> ticks =
+      futura::block_on(futura::spawn(pool, futura::interval(pool, period).take(10).collect()));
+  BOOST_TEST_REQUIRE(ticks.size() == 10u);
+  for (std::size_t k = 0; k < ticks.size(); ++k) BOOST_TEST((ticks[k] == ticks[0] + static_cast<int>(k) * period));
+  pool.join();
 }
 
 BOOST_AUTO_TEST_CASE(a_non_positive_period_throws_invalid_argument) {
