@@ -100,19 +100,14 @@ class [[nodiscard]] interval_stream : public stream_ext<interval_stream<Executor
   /// Yields the due tick and schedules the next one.
   item_type tick() {
     const item_type scheduled = next_;
+    next_ = scheduled + period_;
+    if (behaviour_ == missed_tick::burst) return scheduled;  // the schedule never moves
     const item_type now = clock::now();
-    switch (behaviour_) {
-      case missed_tick::burst:
-        next_ = scheduled + period_;
-        break;
-      case missed_tick::delay:
-        next_ = now - scheduled >= period_ ? now + period_ : scheduled + period_;
-        break;
-      case missed_tick::skip:
-        // The first point of the grid scheduled + k × period (k >= 1) after now.
-        next_ =
-            now - scheduled >= period_ ? scheduled + period_ * ((now - scheduled) / period_ + 1) : scheduled + period_;
-        break;
+    if (now < next_) return scheduled;  // on time, or late by less than a period: no tick missed
+    if (behaviour_ == missed_tick::delay) {
+      next_ = now + period_;
+    } else {  // skip: the first point of the grid scheduled + k × period (k >= 1) after now
+      next_ = scheduled + period_ * ((now - scheduled) / period_ + 1);
     }
     return scheduled;
   }
