@@ -10,6 +10,7 @@
 #include <futura/asio/interval.hpp>
 #include <futura/asio/spawn.hpp>
 #include <futura/stream/collect.hpp>
+#include <futura/stream/next.hpp>
 #include <futura/stream/take.hpp>
 
 #include <boost/asio.hpp>
@@ -204,6 +205,20 @@ BOOST_AUTO_TEST_CASE(dropping_an_interval_on_another_thread_cancels_it) {
   dropper.join();
   ctx.run();  // returns once the aborted wait has completed
   BOOST_TEST(ctx.stopped());
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_next_future_loses_no_tick) {
+  asio::io_context ctx;
+  constexpr auto slow = milliseconds(20);
+  auto s = futura::interval(ctx, slow);
+  futura::waker w = futura::noop_waker();
+  const auto start = ready_tick(s, w);
+  {
+    auto n = s.next();
+    if (n.poll(w).is_ready()) return;  // this thread was descheduled for a whole period
+  }                                    // dropped while its tick's timer waits
+  BOOST_TEST((next_tick(ctx, s) == start + slow));
+  BOOST_TEST((next_tick(ctx, s) == start + 2 * slow));
 }
 
 BOOST_AUTO_TEST_CASE(an_interval_may_move_between_polls_while_it_waits) {
