@@ -1,9 +1,9 @@
 // expect: futura::retry: the policy needs `delay_before(std::size_t attempt, URBG& random)`
 #include <boost/asio/io_context.hpp>
 #include <boost/system/result.hpp>
+#include <cstddef>
 #include <futura/asio/retry.hpp>
 #include <futura/combinator/ready.hpp>
-#include <cstddef>
 struct attempts_only {
   std::size_t attempt_limit() const { return 3; }
 };
