@@ -174,12 +174,17 @@ BOOST_AUTO_TEST_CASE(an_exception_from_the_chosen_maker_propagates_out_of_branch
 
 BOOST_AUTO_TEST_CASE(polling_after_completion_is_a_contract_violation) {
   for (bool cond : {true, false}) {
+    probe<int> a;
+    probe<int> b;
+    a.complete(1);
+    b.complete(2);
     auto f = futura::branch(
-        cond, [] { return futura::ready(1); }, [] { return 2; });
+        cond, [&] { return a.future(); }, [&] { return b.future(); });
     counting_waker target;
     futura::waker w = target.make();
     BOOST_TEST(value_of(f.poll(w)) == (cond ? 1 : 2));
     BOOST_CHECK_EXCEPTION((void)f.poll(w), futura::future_error, is_polled_after_completion);
+    BOOST_TEST(a.polls() + b.polls() == 1);  // the either_future itself reports it
   }
 }
 #endif  // FUTURA_HAS_EXCEPTIONS
