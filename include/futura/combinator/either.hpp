@@ -193,7 +193,7 @@ class [[nodiscard]] either_future : public future_ext<either_future<L, R>> {
 ///   auto body = futura::branch(
 ///       content_length > 0, [&] { return read_body(socket, content_length); },  // result<std::size_t>
 ///       [] { return boost::system::result<std::size_t>(0); });                  // ready at once
-///   auto handled = std::move(body).then([](boost::system::result<std::size_t> n) { ... });
+///   auto handled = std::move(body).then([](boost::system::result<std::size_t> n) { /* respond */ });
 /// @endcode
 template <class MakeTrue, class MakeFalse>
 auto branch(bool cond, MakeTrue&& make_if_true, MakeFalse&& make_if_false) {
