@@ -86,13 +86,11 @@ struct branch_future<Made, false> {
   using type = ready_future<void_to_unit_t<std::decay_t<Made>>>;
 };
 
-/// Calls `make` and wraps its result as branch_future says.
+/// Calls `make` and wraps its result as branch_future says (a future is built in place).
 template <class Made, class Make>
 auto make_branch(Make&& make) {
   using F = typename branch_future<Made>::type;
-  if constexpr (is_future_v<Made>) {
-    return F(std::forward<Make>(make)());
-  } else if constexpr (std::is_void_v<Made>) {
+  if constexpr (std::is_void_v<Made>) {
     std::forward<Make>(make)();
     return F(unit{});
   } else {
