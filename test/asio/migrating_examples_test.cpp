@@ -12,7 +12,9 @@
 
 #include <chrono>
 #include <exception>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -124,6 +126,33 @@ auto or_fallback(asio::io_context& ctx, F f, std::chrono::milliseconds d, futura
   });
 }
 // docs/migrating.md (onTimeout) end
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+/// The regions of `source` between "// docs/migrating.md (NAME) begin" and "... (NAME) end" lines,
+/// by name, without the marker lines.
+std::vector<std::pair<std::string, std::string>> marked_snippets(const std::string& source) {
+  const std::string marker = "\n// docs/migrating.md (";
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t at = 0;
+  while ((at = source.find(marker, at)) != std::string::npos) {
+    const std::size_t name_begin = at + marker.size();
+    const std::size_t name_end = source.find(") begin\n", name_begin);
+    if (name_end == std::string::npos) break;
+    const std::string name = source.substr(name_begin, name_end - name_begin);
+    const std::size_t body = name_end + std::string(") begin\n").size();
+    const std::size_t end = source.find(marker + name + ") end\n", body);
+    if (end == std::string::npos) break;
+    out.emplace_back(name, source.substr(body, end + 1 - body));
+    at = end + 1;
+  }
+  return out;
+}
 
 /// A loopback server that reads one line and answers `reply`, then closes.
 auto serve_one_line(tcp::acceptor& acceptor, std::string reply, std::shared_ptr<std::string> received) {
@@ -334,6 +363,27 @@ BOOST_AUTO_TEST_CASE(block_on_inside_a_handler_of_its_context_throws_logic_error
   });
   ctx.run();
   BOOST_TEST(threw);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(migrating_guide_text)
+
+BOOST_AUTO_TEST_CASE(every_marked_snippet_is_printed_in_the_guide_as_it_is_here) {
+  const std::string this_file = __FILE__;
+  const std::string suffix = "test/asio/migrating_examples_test.cpp";
+  BOOST_REQUIRE(this_file.size() > suffix.size());
+  BOOST_REQUIRE(this_file.compare(this_file.size() - suffix.size(), suffix.size(), suffix) == 0);
+  const std::string root = this_file.substr(0, this_file.size() - suffix.size());
+  const std::string source = read_text(this_file);
+  const std::string guide = read_text(root + "docs/migrating.md");
+  BOOST_REQUIRE(!guide.empty());
+  const auto snippets = marked_snippets(source);
+  BOOST_TEST(snippets.size() == 5U);  // (a), (b), std::async, strand, onTimeout
+  for (const auto& [name, code] : snippets) {
+    BOOST_TEST_INFO("snippet " << name);
+    BOOST_TEST(guide.find("```cpp\n" + code + "```\n") != std::string::npos);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
