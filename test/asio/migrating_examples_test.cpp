@@ -1,7 +1,7 @@
 // The futura side of docs/migrating.md, compiled and run: the code between each pair of
 // "docs/migrating.md" marker comments is the snippet the guide shows, character for character
-// (keep them identical when editing either). Each test checks what the guide says the rewritten
-// code does: its output, its error paths, and what a drop cancels. Loopback only.
+// (the last suite checks it: edit both together). Each other test checks what the guide says the
+// rewritten code does: its output, its error paths, and what a drop cancels. Loopback only.
 #include <support/asio_support.hpp>
 #include <support/probe.hpp>
 
@@ -81,9 +81,10 @@ struct directory {
 };
 
 auto summary(directory& dir, int id) {
-  auto name = dir.fetch_user(id).then([](std::string n) { return n.empty() ? std::string("(unknown)") : n; });
-  return futura::join(std::move(name), dir.count_orders(id)).then([](std::tuple<std::string, int> parts) {
-    auto& [user, orders] = parts;
+  auto name =
+      dir.fetch_user(id).then([](std::string n) { return n.empty() ? std::string("(unknown)") : std::move(n); });
+  return futura::join(std::move(name), dir.count_orders(id)).then([](const std::tuple<std::string, int>& parts) {
+    const auto& [user, orders] = parts;
     return user + ": " + std::to_string(orders) + " orders";
   });
 }
@@ -110,6 +111,7 @@ int count_on_strand(asio::thread_pool& pool, int tasks) {
   auto strand = asio::make_strand(pool);
   int hits = 0;
   std::vector<futura::join_handle<futura::unit>> handles;
+  handles.reserve(static_cast<std::size_t>(tasks));
   for (int i = 0; i < tasks; ++i)
     handles.push_back(futura::spawn(strand, futura::yield_now().then([&hits] { ++hits; })));
   futura::block_on(futura::join_all(std::move(handles)));
@@ -158,7 +160,7 @@ std::vector<std::pair<std::string, std::string>> marked_snippets(const std::stri
 auto serve_one_line(tcp::acceptor& acceptor, std::string reply, std::shared_ptr<std::string> received) {
   auto socket = std::make_shared<tcp::socket>(acceptor.get_executor());
   return acceptor.async_accept(*socket, futura::as_future)
-      .and_then([socket, received] {
+      .and_then([socket, received = std::move(received)] {
         return asio::async_read_until(*socket, asio::dynamic_buffer(*received), '\n', futura::as_future);
       })
       .and_then([socket, reply = std::move(reply)](std::size_t) {
@@ -321,7 +323,8 @@ BOOST_AUTO_TEST_CASE(answers_set_on_other_threads_wake_block_on) {
   auto f = summary(dir, 7);
   std::thread orders([p = std::move(dir.orders)]() mutable { p.set_value(12); });
   std::thread user([p = std::move(dir.user)]() mutable { p.set_value("grace"); });
-  BOOST_TEST(futura::block_on(std::move(f)) == "grace: 12 orders");
+  const std::string text = futura::block_on(std::move(f));
+  BOOST_TEST(text == "grace: 12 orders");
   orders.join();
   user.join();
 }
