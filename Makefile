@@ -9,6 +9,8 @@
 #                 W8, W10 under callgrind at smoke sizes against bench/callgrind_baseline.json;
 #                 fails when a row costs more than 5% over its baseline or is gone
 #   make bench-baseline  rewrite bench/callgrind_baseline.json (commit it alone, saying why)
+#   make compile-time    compiler seconds and peak memory: a TU of futura against the same logic
+#                 with boost::future (bench/compile_time/), with g++ and clang++
 #   make demo     build and run the examples
 #   make bench    Release benchmarks, futura against its peers, one table and docs/img/bench.png
 #                 (bench-callgrind: instructions)
@@ -42,7 +44,7 @@ CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
 
 .PHONY: format all deps bench-deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench \
-  bench-callgrind bench-check bench-baseline fuzz fuzz-streams lint install clean
+  bench-callgrind bench-check bench-baseline compile-time fuzz fuzz-streams lint install clean
 
 all: build
 
@@ -135,6 +137,11 @@ bench: bench-deps
 # Instructions per operation under callgrind: repeatable on a noisy machine.
 bench-callgrind: bench
 	cmake --build $(BUILD)/bench --target bench_callgrind
+
+# design.md's compile-time comparison, -O2, best of 3 per file; docs/performance.md has the figures.
+compile-time: deps
+	python3 bench/compile_time/measure.py --cxx g++
+	python3 bench/compile_time/measure.py --cxx clang++
 
 # A fuzzer without a bound (Ctrl-C stops it); `make test-asan` runs each briefly. FUZZ_TARGET names
 # it: test/fuzz/$(FUZZ_TARGET)_fuzz.cpp, with its corpus and regressions in test/fuzz/*/$(FUZZ_TARGET).
