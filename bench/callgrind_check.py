@@ -55,12 +55,11 @@ SIZE_FLAGS = ["--smoke"]
 # Threads take the valgrind lock in the order they ask for it: runs with several threads vary
 # less.
 VALGRIND_ARGS = ["--fair-sched=yes"]
-# The baseline's iteration counts are grown until SAMPLES measurements agree this closely, or
-# MAX_GROWTHS times; a row still spread over more than MAX_SPREAD is refused.
+# The baseline's iteration counts are grown until SAMPLES measurements agree within
+# STABLE_WITHIN, at most MAX_GROWTHS times; a row whose samples still spread more is refused.
 STABLE_WITHIN = 0.005
 SAMPLES = 3
 MAX_GROWTHS = 2
-MAX_SPREAD = 0.01
 # A row whose baseline samples spread more than this depends on thread interleaving: the check
 # compares the median of SAMPLES measurements for it (the others are exact to a few instructions
 # per run).
@@ -118,7 +117,7 @@ def measure_stable_row(valgrind, binary, key, work_dir):
     over more than STABLE_WITHIN, k2 grown fourfold (at most MAX_GROWTHS times: threads that park
     and wake vary from run to run, and more operations average some of that out). The value is
     the median of the last samples. None when a run failed, or when the samples still spread
-    over more than MAX_SPREAD: such a row would make the guard fail at random."""
+    over more than STABLE_WITHIN: such a row would make the guard fail at random."""
     first = report.instructions_per_iteration(valgrind, binary, selector_of(key), work_dir, SIZE_FLAGS,
                                               RUN_TIMEOUT_S, VALGRIND_ARGS)
     if first is None:
@@ -139,9 +138,9 @@ def measure_stable_row(valgrind, binary, key, work_dir):
         print("callgrind_check: %s: %d runs spread over %.2f%%: trying %d iterations" %
               (key, len(samples), 100 * spread, ks[1]), file=sys.stderr, flush=True)
         samples = []
-    if spread > MAX_SPREAD:
-        print("callgrind_check: %s: %d runs of %d iterations spread over %.2f%%, more than %.0f%%" %
-              (key, SAMPLES, ks[1], 100 * spread, 100 * MAX_SPREAD), file=sys.stderr)
+    if spread > STABLE_WITHIN:
+        print("callgrind_check: %s: %d runs of %d iterations spread over %.2f%%, more than %.1f%%" %
+              (key, SAMPLES, ks[1], 100 * spread, 100 * STABLE_WITHIN), file=sys.stderr)
         return None
     median = samples[len(samples) // 2]
     median.spread = spread
