@@ -74,12 +74,12 @@ test-gcc: deps
 	ctest --test-dir $(BUILD)/gcc --output-on-failure -j$(CTEST_JOBS)
 
 # Instructions per operation of futura's rows against bench/callgrind_baseline.json, with the
-# benchmark binaries of test-gcc's build (built here if test-gcc did not run): about 20 s.
+# benchmark binaries of test-gcc's build (built here if test-gcc did not run): about 8 s of valgrind.
 bench-check: deps
 	$(CONFIGURE) -B $(BUILD)/gcc $(GCC_RELEASE_WITH_BENCH)
 	cmake --build $(BUILD)/gcc -j$(JOBS) --target bench_check
 
-# Rewrites bench/callgrind_baseline.json from the same build (about a minute). The baseline is
+# Rewrites bench/callgrind_baseline.json from the same build (about 30 s). The baseline is
 # CI's: Debian 12, g++ 12, this build's flags. Commit it alone, saying why the counts moved.
 bench-baseline: deps
 	$(CONFIGURE) -B $(BUILD)/gcc $(GCC_RELEASE_WITH_BENCH)
