@@ -3,10 +3,17 @@
 #   make deps     install the Debian packages futura needs (no-op when present)
 #   make build    Release build (GCC) of library, tests and examples
 #   make test     GCC and Clang Release suites, the -fno-exceptions suites, then ASan+UBSan and TSan
-#                 suites, all through CTest
+#                 suites, all through CTest, and bench-check
 #                 (the TSan build is a chaos build: thread timing perturbed in every lock-free protocol)
+#   make bench-check     the instruction-count regression guard (part of make test): W1-W4, W7,
+#                 W8, W10 under callgrind at smoke sizes against bench/callgrind_baseline.json;
+#                 fails when a row costs more than 5% over its baseline or is gone
+#   make bench-baseline  rewrite bench/callgrind_baseline.json (commit it alone, saying why)
+#   make compile-time    compiler seconds and peak memory: a TU of futura against the same logic
+#                 with boost::future (bench/compile_time/), with g++ and clang++
 #   make demo     build and run the examples
-#   make bench    Release benchmarks, futura against its peers, one table (bench-callgrind: instructions)
+#   make bench    Release benchmarks, futura against its peers, one table and docs/img/bench.png
+#                 (bench-callgrind: instructions)
 #   make fuzz     run a fuzzer until stopped (Clang, libFuzzer+ASan+UBSan, build/fuzz): FUZZ_TARGET=
 #                 combinator_tree (default) or stream_pipeline (`make fuzz-streams`); new inputs go to
 #                 test/fuzz/corpus/$(FUZZ_TARGET)/, crashes to test/fuzz/crashes/ (gitignored; copy
@@ -23,6 +30,11 @@ CTEST_JOBS ?= 2
 
 DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev clang-tidy clang-format pkg-config ccache python3 valgrind \
   libboost1.81-dev libboost-test1.81-dev libboost-thread1.81-dev libspdlog-dev libbenchmark-dev
+# The chart of `make bench` only. apt's resolver, asked for python3-matplotlib alone, reaches for
+# python3-pythran and with it libboost-dev 1.74, which conflicts with libboost1.81-dev: its
+# direct dependencies are named so that it has nothing left to choose.
+BENCH_PACKAGES := python3-matplotlib python3-numpy python3-contourpy python3-cycler python3-dateutil python3-fonttools \
+  python3-kiwisolver python3-packaging python3-pil python3-pyparsing python3-six python-matplotlib-data
 
 CLANG_RELEASE = -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -DFUTURA_TEST_CONSUMER=OFF \
   -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
@@ -31,7 +43,8 @@ CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 
 FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
 
-.PHONY: format all deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench bench-callgrind fuzz fuzz-streams lint install clean
+.PHONY: format all deps bench-deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench \
+  bench-callgrind bench-check bench-baseline compile-time fuzz fuzz-streams lint install clean
 
 all: build
 
@@ -40,19 +53,37 @@ all: build
 deps:
 	@bash scripts/install-deps.sh $(DEBIAN_PACKAGES)
 
+bench-deps: deps
+	@bash scripts/install-deps.sh $(BENCH_PACKAGES)
+
 build: deps
 	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
 	cmake --build $(BUILD)/gcc -j$(JOBS)
 
-# Release suites with both compilers, then the sanitizer builds CI must run.
+# Release suites with both compilers, the instruction-count guard, then the sanitizer builds CI
+# must run.
 test: deps
-	$(MAKE) --no-print-directory test-gcc test-clang test-noexcept lint test-asan test-tsan
+	$(MAKE) --no-print-directory test-gcc bench-check test-clang test-noexcept lint test-asan test-tsan
+
+GCC_RELEASE_WITH_BENCH = -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ -DFUTURA_BUILD_BENCH=ON
 
 # The GCC build also builds bench/ and runs its smoke test (tiny sizes, every result checked).
 test-gcc: deps
-	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ -DFUTURA_BUILD_BENCH=ON
+	$(CONFIGURE) -B $(BUILD)/gcc $(GCC_RELEASE_WITH_BENCH)
 	cmake --build $(BUILD)/gcc -j$(JOBS)
 	ctest --test-dir $(BUILD)/gcc --output-on-failure -j$(CTEST_JOBS)
+
+# Instructions per operation of futura's rows against bench/callgrind_baseline.json, with the
+# benchmark binaries of test-gcc's build (built here if test-gcc did not run): about 8 s of valgrind.
+bench-check: deps
+	$(CONFIGURE) -B $(BUILD)/gcc $(GCC_RELEASE_WITH_BENCH)
+	cmake --build $(BUILD)/gcc -j$(JOBS) --target bench_check
+
+# Rewrites bench/callgrind_baseline.json from the same build (about 30 s). The baseline is
+# CI's: Debian 12, g++ 12, this build's flags. Commit it alone, saying why the counts moved.
+bench-baseline: deps
+	$(CONFIGURE) -B $(BUILD)/gcc $(GCC_RELEASE_WITH_BENCH)
+	cmake --build $(BUILD)/gcc -j$(JOBS) --target bench_baseline
 
 test-clang: deps
 	$(CONFIGURE) -B $(BUILD)/clang $(CLANG_RELEASE)
@@ -93,17 +124,24 @@ demo: deps
 	./$(BUILD)/gcc/examples/line_reader
 	./$(BUILD)/gcc/examples/echo
 
-# Release -O2 as design.md's targets say; prints one table (medians, peer/futura ratios, verdicts).
-bench: deps
+# Release -O2 as design.md's targets say; prints one table (medians, peer/futura ratios, verdicts)
+# and draws it, log scale, into docs/img/bench.png (Debian's matplotlib, so /usr/bin/python3).
+bench: bench-deps
 	$(CONFIGURE) -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
 	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
 	  -DFUTURA_BUILD_BENCH=ON -DFUTURA_BUILD_TESTS=OFF -DFUTURA_BUILD_EXAMPLES=OFF
 	cmake --build $(BUILD)/bench -j$(JOBS)
 	cmake --build $(BUILD)/bench --target bench_report
+	/usr/bin/python3 bench/chart.py --json-dir $(BUILD)/bench/bench/results --out docs/img/bench.png
 
 # Instructions per operation under callgrind: repeatable on a noisy machine.
 bench-callgrind: bench
 	cmake --build $(BUILD)/bench --target bench_callgrind
+
+# design.md's compile-time comparison, -O2, best of 3 per file; docs/performance.md has the figures.
+compile-time: deps
+	python3 bench/compile_time/measure.py --cxx g++
+	python3 bench/compile_time/measure.py --cxx clang++
 
 # A fuzzer without a bound (Ctrl-C stops it); `make test-asan` runs each briefly. FUZZ_TARGET names
 # it: test/fuzz/$(FUZZ_TARGET)_fuzz.cpp, with its corpus and regressions in test/fuzz/*/$(FUZZ_TARGET).

@@ -444,7 +444,7 @@ def callgrind(args):
             if measured is None:
                 failures.append("%s under callgrind" % name)
                 continue
-            per_iteration, items = measured
+            per_iteration, items = measured.per_iteration, measured.items
             r = Result(per_iteration / items, items)
             results.setdefault((w, n), {})[impl] = r
             print("futura bench: %s: %.0f instructions per iteration" % (name, per_iteration),
@@ -470,37 +470,61 @@ def size_flags(args):
     return [] if args.callgrind_full_sizes else ["--smoke"]
 
 
-def instructions_per_iteration(valgrind, binary, selector, work_dir, extra):
-    """(instructions of one iteration, items per iteration): (Ir(k2) - Ir(k1)) / (k2 - k1),
-    k2 grown until the difference dwarfs the run-to-run noise."""
+class Measurement:
+    """Instructions of one iteration of a benchmark, from runs of k1 and k2 iterations."""
+
+    def __init__(self, per_iteration, items, k1, k2):
+        self.per_iteration = per_iteration  # (Ir(k2) - Ir(k1)) / (k2 - k1)
+        self.items = items                  # operations per iteration ("items" counter, else 1)
+        self.k1 = k1
+        self.k2 = k2
+
+
+def instructions_per_iteration(valgrind, binary, selector, work_dir, extra, timeout=None, valgrind_args=()):
+    """Measurement of (Ir(k2) - Ir(k1)) / (k2 - k1), k2 grown until the difference dwarfs the
+    run-to-run noise; None when a run failed."""
     k1 = 1
-    first = instructions(valgrind, binary, selector, k1, work_dir, extra)
+    first = instructions(valgrind, binary, selector, k1, work_dir, extra, timeout, valgrind_args)
     if first is None:
         return None
     base, items = first
     k2 = k1 + 10
     while True:
-        second = instructions(valgrind, binary, selector, k2, work_dir, extra)
+        second = instructions(valgrind, binary, selector, k2, work_dir, extra, timeout, valgrind_args)
         if second is None:
             return None
         delta = second[0] - base
         if delta >= CALLGRIND_MIN_DELTA or k2 - k1 >= 10_000_000:
-            return delta / (k2 - k1), items
+            return Measurement(delta / (k2 - k1), items, k1, k2)
         estimate = max(delta / (k2 - k1), 1.0)
         k2 = k1 + min(10_000_000, max(2 * (k2 - k1), int(1.2 * CALLGRIND_MIN_DELTA / estimate)))
 
 
-def instructions(valgrind, binary, selector, iterations, work_dir, extra):
+def instructions_at(valgrind, binary, selector, k1, k2, work_dir, extra, timeout=None, valgrind_args=()):
+    """Measurement from exactly k1 and k2 iterations (k2 > k1); None when a run failed."""
+    first = instructions(valgrind, binary, selector, k1, work_dir, extra, timeout, valgrind_args)
+    second = first and instructions(valgrind, binary, selector, k2, work_dir, extra, timeout, valgrind_args)
+    if not second:
+        return None
+    return Measurement((second[0] - first[0]) / (k2 - k1), first[1], k1, k2)
+
+
+def instructions(valgrind, binary, selector, iterations, work_dir, extra, timeout=None, valgrind_args=()):
     """Total instructions (all threads) of one run of the benchmark `selector` (a regex) picks,
-    with a fixed iteration count; None when it failed or did not run exactly one benchmark."""
+    with a fixed iteration count; None when it failed, ran longer than `timeout` seconds, or did
+    not run exactly one benchmark. `valgrind_args` go before the tool's own options."""
     fd, out_file = tempfile.mkstemp(prefix="callgrind.", dir=work_dir)
     os.close(fd)
     json_file = out_file + ".json"
-    cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=" + out_file, binary,
+    cmd = [valgrind, "--tool=callgrind"] + list(valgrind_args) + ["--callgrind-out-file=" + out_file, binary,
            "--benchmark_filter=" + selector, "--iterations=%d" % iterations,
            "--benchmark_out=" + json_file, "--benchmark_out_format=json"] + extra
-    proc = subprocess.run(cmd, capture_output=True, text=True)
     try:
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            print("futura bench: %s ran longer than %d s under callgrind" % (selector, timeout), file=sys.stderr)
+            return None
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr[-2000:])
             return None
