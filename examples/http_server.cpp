@@ -1,0 +1,448 @@
+// A small HTTP/1.1 server with keep-alive, on one thread, written as futures.
+//
+//   accept_stream(acceptor)                     every connection, until the acceptor is closed
+//     .for_each_concurrent(limit, serve)        up to `limit` connections at once
+//   serve(connection) = loop {                  one request per iteration, while kept alive
+//       read_head    read_lines: request line, then header lines up to the empty line
+//       read_body    Content-Length bytes (the bytes read_lines had buffered, then the socket)
+//       respond      async_write of the whole response
+//   }
+//
+//   SIGINT/SIGTERM --> close the acceptor       the accept stream ends: no new connections
+//                      cancel `shutdown`        idle keep-alive connections close
+//                      wait `--grace-ms`        requests in flight finish and close...
+//                      then drop what is left   ...or are cancelled: a dropped future cancels its IO
+//
+// GET / answers a fixed page; /echo answers with the request's body (any method); anything else
+// is 404. A malformed request or an oversized header line gets 400, a body over the limit 413,
+// a request that stalls past `--request-ms` 408; each then closes the connection, and the server
+// goes on serving the others. A connection idle for `--idle-ms` between requests is closed.
+//
+// It prints "listening on 127.0.0.1:PORT" when it is ready (port 0: the kernel picks one) and,
+// when it stops, what it served.
+//
+// Usage: http_server [--port N] [--limit N] [--idle-ms N] [--request-ms N] [--grace-ms N] [--help]
+#include <futura/asio/accept_stream.hpp>
+#include <futura/asio/as_future.hpp>
+#include <futura/asio/block_on.hpp>
+#include <futura/asio/read_lines.hpp>
+#include <futura/asio/timeout.hpp>
+#include <futura/asio/timer.hpp>
+#include <futura/core.hpp>
+#include <futura/stream.hpp>
+#include <futura/sync/cancellation_token.hpp>
+#include <futura/sync/with_cancellation.hpp>
+
+#include <boost/asio.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+// ---- options ---------------------------------------------------------------------------------
+
+struct options {
+  unsigned short port = 8080;
+  std::size_t limit = 1000;          // connections served at once
+  milliseconds idle{5000};           // between two requests of a connection
+  milliseconds request{5000};        // from a request's first line to its last body byte
+  milliseconds grace{2000};          // for requests in flight at shutdown
+  std::size_t max_line = 8192;       // bytes in the request line or one header line
+  std::size_t max_body = 1 << 20;    // bytes of a request body
+};
+
+const char* const usage =
+    "usage: http_server [--port N] [--limit N] [--idle-ms N] [--request-ms N] [--grace-ms N] [--help]\n"
+    "  --port N         TCP port on 127.0.0.1 (0: any free port; default 8080)\n"
+    "  --limit N        connections served at once (default 1000)\n"
+    "  --idle-ms N      close a connection idle this long between requests (default 5000)\n"
+    "  --request-ms N   answer 408 to a request not received in full this long after it began (default 5000)\n"
+    "  --grace-ms N     at SIGINT/SIGTERM, time left to requests in flight (default 2000)\n";
+
+[[noreturn]] void bad_usage(const std::string& message) {
+  std::cerr << "http_server: " << message << "\n" << usage;
+  std::exit(2);
+}
+
+long parse_number(const std::string& name, const char* text, long high) {
+  const std::string s = text ? text : "";
+  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) {
+    bad_usage("option " + name + " needs a number, got '" + s + "'");
+  }
+  const long v = std::stol(s);
+  if (v > high) bad_usage("option " + name + " must be at most " + std::to_string(high));
+  return v;
+}
+
+options parse_options(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (arg == "--help") {
+      std::cout << usage;
+      std::exit(0);
+    } else if (arg == "--port") {
+      o.port = static_cast<unsigned short>(parse_number(arg, value, 65535));
+    } else if (arg == "--limit") {
+      o.limit = static_cast<std::size_t>(std::max(1L, parse_number(arg, value, 100000)));
+    } else if (arg == "--idle-ms") {
+      o.idle = milliseconds(parse_number(arg, value, 3600000));
+    } else if (arg == "--request-ms") {
+      o.request = milliseconds(parse_number(arg, value, 3600000));
+    } else if (arg == "--grace-ms") {
+      o.grace = milliseconds(parse_number(arg, value, 3600000));
+    } else {
+      bad_usage("unknown option '" + arg + "'");
+    }
+    ++i;
+  }
+  return o;
+}
+
+// ---- what the server counts ------------------------------------------------------------------
+
+struct statistics {
+  std::size_t connections = 0;   // accepted
+  std::size_t open = 0;          // not yet closed
+  std::size_t requests = 0;      // answered 2xx or 404
+  std::size_t rejected = 0;      // answered 400, 408, 413 or 501
+  std::size_t failed_accepts = 0;
+};
+
+// ---- one connection --------------------------------------------------------------------------
+
+using line_stream = decltype(futura::read_lines(std::declval<tcp::socket&>(), std::size_t{}, std::string{}));
+
+/// How reading a request ended.
+enum class head_outcome {
+  complete,   // request line and headers read: answer it
+  close,      // the peer closed, reset or idled out, or the server shuts down: close quietly
+  rejected,   // malformed, oversized or stalled: answer `status`, then close
+};
+
+/// What one request asked for, as far as this server cares.
+struct request {
+  bool started = false;   // its first line has arrived
+  std::string method;
+  std::string target;
+  bool keep_alive = true;
+  std::size_t content_length = 0;
+  bool expects_continue = false;   // "Expect: 100-continue": the client waits for a go-ahead
+  clock_type::time_point deadline;
+  head_outcome outcome = head_outcome::complete;
+  int status = 0;   // for a rejected request
+  std::string body;
+};
+
+/// A connection and everything its requests use. It lives on the heap, shared by the futures
+/// that serve it and by each of its operations in flight (asio::consign): the socket and the
+/// buffers stay put while those futures move, and an operation cancelled by a drop still finds
+/// them until its handler has run.
+struct connection {
+  connection(tcp::socket s, const options& o, statistics& st, futura::cancellation_token shutdown_token,
+             futura::cancellation_token never_token)
+      : socket(std::move(s)),
+        lines(futura::read_lines(socket, o.max_line, std::string())),
+        opts(o),
+        stats(st),
+        shutdown(std::move(shutdown_token)),
+        never(std::move(never_token)) {
+    ++stats.connections;
+    ++stats.open;
+  }
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+  ~connection() { --stats.open; }
+
+  tcp::socket socket;
+  line_stream lines;   // declared after the socket it reads: destroyed first
+  const options& opts;
+  statistics& stats;
+  // Between requests, a shutdown closes the connection; while a request is read it must not
+  // (it finishes within the grace period), so its line reads wait on a token nobody cancels.
+  futura::cancellation_token shutdown;
+  futura::cancellation_token never;
+  request req;
+  std::string carry;      // bytes received after a head: its body, maybe the next request
+  std::string interim;    // "100 Continue", or nothing
+  std::string response;
+};
+
+using connection_ptr = std::shared_ptr<connection>;
+
+/// The next line of the request: waits at most `--idle-ms` for a request to begin (and gives up
+/// at shutdown), then until the request's deadline for each further line.
+auto next_line(const connection_ptr& c) {
+  const bool idle = !c->req.started;
+  const auto budget =
+      idle ? c->opts.idle : std::chrono::duration_cast<milliseconds>(c->req.deadline - clock_type::now());
+  return futura::with_cancellation(idle ? c->shutdown : c->never,
+                                   futura::timeout(c->socket.get_executor(), c->lines.next(), budget));
+}
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// Ends the head with `status`.
+head_outcome reject(request& r, int status) {
+  r.outcome = head_outcome::rejected;
+  r.status = status;
+  return r.outcome;
+}
+
+/// Parses "METHOD SP target SP HTTP/1.x".
+head_outcome parse_request_line(request& r, std::string_view line) {
+  const std::size_t sp1 = line.find(' ');
+  const std::size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos || sp1 == 0 || sp2 == sp1 + 1) return reject(r, 400);
+  const std::string_view version = line.substr(sp2 + 1);
+  if (version == "HTTP/1.0") {
+    r.keep_alive = false;
+  } else if (version != "HTTP/1.1") {
+    return reject(r, 400);
+  }
+  r.method = std::string(line.substr(0, sp1));
+  r.target = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
+  for (char ch : r.method) {
+    if (!std::isupper(static_cast<unsigned char>(ch))) return reject(r, 400);
+  }
+  return head_outcome::complete;
+}
+
+/// Parses "Name: value" for the headers this server acts on.
+head_outcome parse_header(request& r, std::string_view line, std::size_t max_body) {
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return reject(r, 400);
+  const std::string name = lowercase(line.substr(0, colon));
+  const std::string_view value = trim(line.substr(colon + 1));
+  if (name == "content-length") {
+    if (value.empty() || value.size() > 12 || value.find_first_not_of("0123456789") != std::string_view::npos) {
+      return reject(r, 400);
+    }
+    r.content_length = std::stoull(std::string(value));
+    if (r.content_length > max_body) return reject(r, 413);
+  } else if (name == "connection") {
+    const std::string v = lowercase(value);
+    if (v == "close") r.keep_alive = false;
+    if (v == "keep-alive") r.keep_alive = true;
+  } else if (name == "expect") {
+    if (lowercase(value) != "100-continue") return reject(r, 417);
+    r.expects_continue = true;
+  } else if (name == "transfer-encoding") {
+    return reject(r, 501);   // chunked bodies are not supported here
+  }
+  return head_outcome::complete;
+}
+
+using head_step = futura::loop_step<head_outcome, connection_ptr>;
+
+/// One line of the head, as it came out of next_line: the line, or why there is none.
+head_step on_line(const connection_ptr& c,
+                  boost::system::result<boost::system::result<std::optional<boost::system::result<std::string>>>> got) {
+  request& r = c->req;
+  if (!got || !*got) {   // shutdown while idle, or no line in time
+    if (r.started) return futura::loop_break(reject(r, 408));
+    return futura::loop_break(r.outcome = head_outcome::close);
+  }
+  const std::optional<boost::system::result<std::string>>& item = **got;
+  if (!item || !*item) {   // end of the stream, or a read error (reset, a line over the limit)
+    if (item && (*item).error() == asio::error::message_size) return futura::loop_break(reject(r, 400));
+    if (r.started) r.keep_alive = false;
+    return futura::loop_break(r.outcome = head_outcome::close);
+  }
+  const std::string& line = **item;
+  if (!r.started) {
+    if (line.empty()) return futura::loop_continue(c);   // stray empty lines before a request
+    r.started = true;
+    r.deadline = clock_type::now() + c->opts.request;
+    if (parse_request_line(r, line) != head_outcome::complete) return futura::loop_break(r.outcome);
+    return futura::loop_continue(c);
+  }
+  if (line.empty()) return futura::loop_break(r.outcome = head_outcome::complete);
+  if (parse_header(r, line, c->opts.max_body) != head_outcome::complete) return futura::loop_break(r.outcome);
+  return futura::loop_continue(c);
+}
+
+/// Reads a request line and its headers, one line at a time.
+auto read_head(connection_ptr c) {
+  c->req = request{};
+  return futura::loop_fn(std::move(c), [](connection_ptr c) {
+    return next_line(c).then([c](auto got) { return on_line(c, std::move(got)); });
+  });
+}
+
+/// Reads the body: what read_lines had already received after the head, then the rest from the
+/// socket, after a "100 Continue" if the client waits for one (nothing at all when the head ended
+/// with no body: both operations are then empty). Hands what follows the body back to a fresh
+/// line reader: it is the start of the next request.
+auto read_body(const connection_ptr& c, head_outcome outcome) {
+  std::size_t missing = 0;
+  c->interim.clear();
+  if (outcome == head_outcome::complete && c->req.content_length > 0) {
+    c->carry = c->lines.take_buffered();
+    if (c->carry.size() < c->req.content_length) missing = c->req.content_length - c->carry.size();
+    if (missing > 0 && c->req.expects_continue) c->interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  }
+  const auto budget = std::chrono::duration_cast<milliseconds>(c->req.deadline - clock_type::now());
+  auto body = asio::async_write(c->socket, asio::buffer(c->interim), asio::consign(futura::as_future, c))
+                  .and_then([c, missing](std::size_t) {
+                    return asio::async_read(c->socket, asio::dynamic_buffer(c->carry), asio::transfer_exactly(missing),
+                                            asio::consign(futura::as_future, c));
+                  });
+  return futura::timeout(c->socket.get_executor(), std::move(body), budget)
+      .then([c, outcome](boost::system::result<boost::system::result<std::size_t>> got) {
+        if (outcome != head_outcome::complete || c->req.content_length == 0) return outcome;
+        if (!got) return reject(c->req, 408);
+        if (!*got) {   // the peer went away mid-body
+          c->req.keep_alive = false;
+          return c->req.outcome = head_outcome::close;
+        }
+        c->req.body = c->carry.substr(0, c->req.content_length);
+        c->lines = futura::read_lines(c->socket, c->opts.max_line, c->carry.substr(c->req.content_length));
+        c->carry.clear();
+        return outcome;
+      });
+}
+
+const char* reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 417: return "Expectation Failed";
+    case 501: return "Not Implemented";
+    default: return "Error";
+  }
+}
+
+const std::string page =
+    "<!doctype html>\n<html><head><title>futura</title></head>\n"
+    "<body><h1>Hello from futura</h1><p>An HTTP/1.1 server written as futures.</p></body></html>\n";
+
+/// Puts the answer to the request (or nothing, when the connection closes quietly) in
+/// c->response.
+void build_response(connection& c, head_outcome outcome) {
+  c.response.clear();
+  if (outcome == head_outcome::close) return;
+  request& r = c.req;
+  int status = r.status;
+  std::string_view body;
+  std::string_view type = "text/plain";
+  if (outcome == head_outcome::rejected) {
+    r.keep_alive = false;
+    body = reason(status);
+    ++c.stats.rejected;
+  } else {
+    if (r.target == "/echo") {
+      status = 200;
+      body = r.body;
+      type = "application/octet-stream";
+    } else if (r.target == "/" && (r.method == "GET" || r.method == "HEAD")) {
+      status = 200;
+      body = page;
+      type = "text/html";
+    } else {
+      status = 404;
+      body = "Not Found";
+    }
+    ++c.stats.requests;
+  }
+  if (c.shutdown.is_cancelled()) r.keep_alive = false;
+  c.response += "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n";
+  c.response += "Content-Type: ";
+  c.response += type;
+  c.response += "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  c.response += r.keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  if (r.method != "HEAD") c.response += body;
+}
+
+/// One request and its answer; continues the connection while it is kept alive.
+auto exchange(connection_ptr c) {
+  return read_head(c)
+      .then([c](head_outcome outcome) { return read_body(c, outcome); })
+      .then([c](head_outcome outcome) {
+        build_response(*c, outcome);
+        return asio::async_write(c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c));
+      })
+      .then([c](boost::system::result<std::size_t> written) -> futura::loop_step<futura::unit, connection_ptr> {
+        const bool again = written && !c->response.empty() && c->req.keep_alive && !c->shutdown.is_cancelled();
+        if (!again) return futura::loop_break(futura::unit{});
+        return futura::loop_continue(c);
+      });
+}
+
+/// Serves a connection until it closes.
+auto serve(connection_ptr c) {
+  return futura::loop_fn(std::move(c), [](connection_ptr c) { return exchange(std::move(c)); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const options opts = parse_options(argc, argv);
+  statistics stats;   // before the context: handlers it destroys may still hold connections
+  asio::io_context ctx(1);
+  tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), opts.port));
+  std::printf("listening on 127.0.0.1:%u\n", static_cast<unsigned>(acceptor.local_endpoint().port()));
+  std::fflush(stdout);
+
+  futura::cancellation_token shutdown;
+  const futura::cancellation_token never;
+  asio::signal_set signals(ctx, SIGINT, SIGTERM);
+
+  // The first signal stops accepting and tells idle connections to close.
+  auto on_signal = signals.async_wait(futura::as_future).then([&](boost::system::result<int> signal) {
+    if (signal) std::printf("signal %d: shutting down (grace %lld ms)\n", *signal, static_cast<long long>(opts.grace.count()));
+    acceptor.close();
+    shutdown.cancel();
+  });
+
+  auto serve_all = futura::accept_stream(acceptor)
+                       .filter_map([&](boost::system::result<tcp::socket> accepted) -> std::optional<tcp::socket> {
+                         if (accepted) return std::move(*accepted);
+                         ++stats.failed_accepts;
+                         std::fprintf(stderr, "accept failed: %s\n", accepted.error().message().c_str());
+                         return std::nullopt;
+                       })
+                       .for_each_concurrent(opts.limit, [&](tcp::socket socket) {
+                         return serve(std::make_shared<connection>(std::move(socket), opts, stats, shutdown, never));
+                       });
+
+  // After the signal, in-flight requests have `grace`; then whatever still runs is dropped.
+  auto grace_over = shutdown.cancelled().then([&] { return futura::sleep_for(ctx, opts.grace); });
+
+  const auto ended = futura::block_on(ctx, futura::join(std::move(on_signal),
+                                                        futura::select(std::move(serve_all), std::move(grace_over))));
+  const std::size_t aborted = std::get<1>(ended).index() == 1 ? stats.open : 0;
+  std::printf("served %zu requests on %zu connections (%zu rejected, %zu failed accepts); %zu aborted after the grace period\n",
+              stats.requests, stats.connections, stats.rejected, stats.failed_accepts, aborted);
+  return 0;
+}
