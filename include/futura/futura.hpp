@@ -5,9 +5,12 @@
 
 #include <futura/core.hpp>
 
+#include <futura/asio/accept_stream.hpp>
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/block_on.hpp>
 #include <futura/asio/join_set.hpp>
+#include <futura/asio/read_lines.hpp>
+#include <futura/asio/retry.hpp>
 #include <futura/asio/spawn.hpp>
 #include <futura/asio/timeout.hpp>
 #include <futura/asio/timer.hpp>
