@@ -5,8 +5,10 @@
 #   make test     GCC and Clang Release suites, the -fno-exceptions suites, then ASan+UBSan and TSan
 #                 suites, all through CTest
 #                 (the TSan build is a chaos build: thread timing perturbed in every lock-free protocol)
-#   make demo     build and run the examples
-#   make bench    Release benchmarks, futura against its peers, one table (bench-callgrind: instructions)
+#   make demo     build and run the examples (http_server against curl and wrk, fetch_many against
+#                 Python's http.server: scripts/demo-http.sh)
+#   make bench    Release benchmarks, futura against its peers, one table (bench-callgrind: instructions;
+#                 bench-http: examples/http_server against a raw-Asio server under wrk)
 #   make fuzz     run a fuzzer until stopped (Clang, libFuzzer+ASan+UBSan, build/fuzz): FUZZ_TARGET=
 #                 combinator_tree (default) or stream_pipeline (`make fuzz-streams`); new inputs go to
 #                 test/fuzz/corpus/$(FUZZ_TARGET)/, crashes to test/fuzz/crashes/ (gitignored; copy
@@ -22,6 +24,7 @@ BUILD ?= build
 CTEST_JOBS ?= 2
 
 DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev clang-tidy clang-format pkg-config ccache python3 valgrind \
+  curl wrk \
   libboost1.81-dev libboost-test1.81-dev libboost-thread1.81-dev libspdlog-dev libbenchmark-dev
 
 CLANG_RELEASE = -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ -DFUTURA_TEST_CONSUMER=OFF \
@@ -31,7 +34,7 @@ CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 
 FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
 
-.PHONY: format all deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench bench-callgrind fuzz fuzz-streams lint install clean
+.PHONY: format all deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench bench-callgrind bench-http fuzz fuzz-streams lint install clean
 
 all: build
 
@@ -84,7 +87,8 @@ test-tsan: deps
 
 demo: deps
 	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
-	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback callback_stream spawn echo select_fetch line_reader
+	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback callback_stream spawn echo select_fetch line_reader \
+	  http_server fetch_many
 	./$(BUILD)/gcc/examples/add
 	./$(BUILD)/gcc/examples/legacy_callback
 	./$(BUILD)/gcc/examples/callback_stream
@@ -92,6 +96,7 @@ demo: deps
 	./$(BUILD)/gcc/examples/select_fetch
 	./$(BUILD)/gcc/examples/line_reader
 	./$(BUILD)/gcc/examples/echo
+	bash scripts/demo-http.sh $(BUILD)/gcc/examples
 
 # Release -O2 as design.md's targets say; prints one table (medians, peer/futura ratios, verdicts).
 bench: deps
@@ -100,6 +105,17 @@ bench: deps
 	  -DFUTURA_BUILD_BENCH=ON -DFUTURA_BUILD_TESTS=OFF -DFUTURA_BUILD_EXAMPLES=OFF
 	cmake --build $(BUILD)/bench -j$(JOBS)
 	cmake --build $(BUILD)/bench --target bench_report
+
+# examples/http_server against its raw-Asio peer under wrk (bench/http/wrk_compare.py):
+# WRK_ARGS="--seconds 10 --connections 50 --rounds 3".
+WRK_ARGS ?=
+bench-http: deps
+	$(CONFIGURE) -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
+	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+	  -DFUTURA_BUILD_BENCH=ON -DFUTURA_BUILD_TESTS=OFF -DFUTURA_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD)/bench -j$(JOBS) --target http_server_futura http_server_raw_asio
+	python3 bench/http/wrk_compare.py --futura $(BUILD)/bench/bench/http/http_server_futura \
+	  --raw-asio $(BUILD)/bench/bench/http/http_server_raw_asio $(WRK_ARGS)
 
 # Instructions per operation under callgrind: repeatable on a noisy machine.
 bench-callgrind: bench

@@ -26,8 +26,8 @@
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/block_on.hpp>
 #include <futura/asio/read_lines.hpp>
-#include <futura/asio/timeout.hpp>
 #include <futura/asio/timer.hpp>
+#include <futura/combinator/either.hpp>
 #include <futura/core.hpp>
 #include <futura/stream.hpp>
 #include <futura/sync/cancellation_token.hpp>
@@ -47,6 +47,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -129,25 +130,23 @@ struct statistics {
 // ---- one connection --------------------------------------------------------------------------
 
 using line_stream = decltype(futura::read_lines(std::declval<tcp::socket&>(), std::size_t{}, std::string{}));
+using line_item = std::optional<boost::system::result<std::string>>;
 
 /// How reading a request ended.
 enum class head_outcome {
   complete,   // request line and headers read: answer it
-  close,      // the peer closed, reset or idled out, or the server shuts down: close quietly
-  rejected,   // malformed, oversized or stalled: answer `status`, then close
+  close,      // the peer closed or reset, or the server shuts down: close quietly
+  rejected,   // malformed or oversized: answer `status`, then close
 };
 
 /// What one request asked for, as far as this server cares.
 struct request {
-  bool started = false;   // its first line has arrived
   std::string method;
   std::string target;
   bool keep_alive = true;
   std::size_t content_length = 0;
   bool expects_continue = false;   // "Expect: 100-continue": the client waits for a go-ahead
-  clock_type::time_point deadline;
-  head_outcome outcome = head_outcome::complete;
-  int status = 0;   // for a rejected request
+  int status = 0;                  // of a rejected request
   std::string body;
 };
 
@@ -156,14 +155,13 @@ struct request {
 /// buffers stay put while those futures move, and an operation cancelled by a drop still finds
 /// them until its handler has run.
 struct connection {
-  connection(tcp::socket s, const options& o, statistics& st, futura::cancellation_token shutdown_token,
-             futura::cancellation_token never_token)
+  connection(tcp::socket s, const options& o, statistics& st, futura::cancellation_token shutdown_token)
       : socket(std::move(s)),
         lines(futura::read_lines(socket, o.max_line, std::string())),
         opts(o),
         stats(st),
         shutdown(std::move(shutdown_token)),
-        never(std::move(never_token)) {
+        deadline(clock_type::now() + o.idle) {
     ++stats.connections;
     ++stats.open;
   }
@@ -175,27 +173,18 @@ struct connection {
   line_stream lines;   // declared after the socket it reads: destroyed first
   const options& opts;
   statistics& stats;
-  // Between requests, a shutdown closes the connection; while a request is read it must not
-  // (it finishes within the grace period), so its line reads wait on a token nobody cancels.
   futura::cancellation_token shutdown;
-  futura::cancellation_token never;
+  // When the watchdog closes the connection: `--idle-ms` after the last answer, or `--request-ms`
+  // after a request's first line. Moving it costs nothing: the watchdog's timer is set once per
+  // period, not once per request.
+  clock_type::time_point deadline;
+  bool in_request = false;
   request req;
-  std::string carry;      // bytes received after a head: its body, maybe the next request
-  std::string interim;    // "100 Continue", or nothing
+  std::string carry;   // bytes received after a head: its body, maybe the next request
   std::string response;
 };
 
 using connection_ptr = std::shared_ptr<connection>;
-
-/// The next line of the request: waits at most `--idle-ms` for a request to begin (and gives up
-/// at shutdown), then until the request's deadline for each further line.
-auto next_line(const connection_ptr& c) {
-  const bool idle = !c->req.started;
-  const auto budget =
-      idle ? c->opts.idle : std::chrono::duration_cast<milliseconds>(c->req.deadline - clock_type::now());
-  return futura::with_cancellation(idle ? c->shutdown : c->never,
-                                   futura::timeout(c->socket.get_executor(), c->lines.next(), budget));
-}
 
 std::string lowercase(std::string_view s) {
   std::string out(s);
@@ -211,9 +200,8 @@ std::string_view trim(std::string_view s) {
 
 /// Ends the head with `status`.
 head_outcome reject(request& r, int status) {
-  r.outcome = head_outcome::rejected;
   r.status = status;
-  return r.outcome;
+  return head_outcome::rejected;
 }
 
 /// Parses "METHOD SP target SP HTTP/1.x".
@@ -260,74 +248,90 @@ head_outcome parse_header(request& r, std::string_view line, std::size_t max_bod
   return head_outcome::complete;
 }
 
-using head_step = futura::loop_step<head_outcome, connection_ptr>;
-
-/// One line of the head, as it came out of next_line: the line, or why there is none.
-head_step on_line(const connection_ptr& c,
-                  boost::system::result<boost::system::result<std::optional<boost::system::result<std::string>>>> got) {
-  request& r = c->req;
-  if (!got || !*got) {   // shutdown while idle, or no line in time
-    if (r.started) return futura::loop_break(reject(r, 408));
-    return futura::loop_break(r.outcome = head_outcome::close);
-  }
-  const std::optional<boost::system::result<std::string>>& item = **got;
-  if (!item || !*item) {   // end of the stream, or a read error (reset, a line over the limit)
-    if (item && (*item).error() == asio::error::message_size) return futura::loop_break(reject(r, 400));
-    if (r.started) r.keep_alive = false;
-    return futura::loop_break(r.outcome = head_outcome::close);
-  }
-  const std::string& line = **item;
-  if (!r.started) {
-    if (line.empty()) return futura::loop_continue(c);   // stray empty lines before a request
-    r.started = true;
-    r.deadline = clock_type::now() + c->opts.request;
-    if (parse_request_line(r, line) != head_outcome::complete) return futura::loop_break(r.outcome);
-    return futura::loop_continue(c);
-  }
-  if (line.empty()) return futura::loop_break(r.outcome = head_outcome::complete);
-  if (parse_header(r, line, c->opts.max_body) != head_outcome::complete) return futura::loop_break(r.outcome);
-  return futura::loop_continue(c);
+/// What a line that could not be read means: the end of the connection, or a line too long.
+head_outcome no_line(request& r, const line_item& item) {
+  if (item && item->error() == asio::error::message_size) return reject(r, 400);
+  return head_outcome::close;
 }
 
-/// Reads a request line and its headers, one line at a time.
-auto read_head(connection_ptr c) {
-  c->req = request{};
+/// Takes a request's first line: starts the request (its deadline, its fields) and says whether
+/// its headers are to be read (complete) or not.
+head_outcome start_request(connection& c, const boost::system::result<line_item>& got) {
+  if (!got) return head_outcome::close;   // the server shuts down, and this connection is idle
+  const line_item& item = *got;
+  if (!item || !*item) return no_line(c.req, item);
+  c.in_request = true;
+  c.deadline = clock_type::now() + c.opts.request;
+  return parse_request_line(c.req, **item);
+}
+
+using head_step = futura::loop_step<head_outcome, connection_ptr>;
+
+/// Reads header lines up to the empty line that ends the head.
+auto read_headers(connection_ptr c) {
   return futura::loop_fn(std::move(c), [](connection_ptr c) {
-    return next_line(c).then([c](auto got) { return on_line(c, std::move(got)); });
+    return c->lines.next().then([c](line_item item) -> head_step {
+      if (!item || !*item) return futura::loop_break(no_line(c->req, item));
+      if (item->value().empty()) return futura::loop_break(head_outcome::complete);
+      const head_outcome parsed = parse_header(c->req, item->value(), c->opts.max_body);
+      if (parsed != head_outcome::complete) return futura::loop_break(parsed);
+      return futura::loop_continue(std::move(c));
+    });
   });
 }
 
-/// Reads the body: what read_lines had already received after the head, then the rest from the
-/// socket, after a "100 Continue" if the client waits for one (nothing at all when the head ended
-/// with no body: both operations are then empty). Hands what follows the body back to a fresh
-/// line reader: it is the start of the next request.
-auto read_body(const connection_ptr& c, head_outcome outcome) {
-  std::size_t missing = 0;
-  c->interim.clear();
-  if (outcome == head_outcome::complete && c->req.content_length > 0) {
-    c->carry = c->lines.take_buffered();
-    if (c->carry.size() < c->req.content_length) missing = c->req.content_length - c->carry.size();
-    if (missing > 0 && c->req.expects_continue) c->interim = "HTTP/1.1 100 Continue\r\n\r\n";
-  }
-  const auto budget = std::chrono::duration_cast<milliseconds>(c->req.deadline - clock_type::now());
-  auto body = asio::async_write(c->socket, asio::buffer(c->interim), asio::consign(futura::as_future, c))
-                  .and_then([c, missing](std::size_t) {
-                    return asio::async_read(c->socket, asio::dynamic_buffer(c->carry), asio::transfer_exactly(missing),
-                                            asio::consign(futura::as_future, c));
-                  });
-  return futura::timeout(c->socket.get_executor(), std::move(body), budget)
-      .then([c, outcome](boost::system::result<boost::system::result<std::size_t>> got) {
-        if (outcome != head_outcome::complete || c->req.content_length == 0) return outcome;
-        if (!got) return reject(c->req, 408);
-        if (!*got) {   // the peer went away mid-body
-          c->req.keep_alive = false;
-          return c->req.outcome = head_outcome::close;
-        }
-        c->req.body = c->carry.substr(0, c->req.content_length);
-        c->lines = futura::read_lines(c->socket, c->opts.max_line, c->carry.substr(c->req.content_length));
-        c->carry.clear();
-        return outcome;
+/// Reads a request's head: waits for its first line while the connection is idle (a shutdown
+/// ends that wait: the connection closes), then reads its headers, unless the first line
+/// already ended it.
+auto read_head(const connection_ptr& c) {
+  c->req = request{};
+  return futura::with_cancellation(c->shutdown, c->lines.next())
+      .then([c](boost::system::result<line_item> first) {
+        const head_outcome started = start_request(*c, first);
+        return futura::branch(
+            started == head_outcome::complete, [&] { return read_headers(c); }, [started] { return started; });
       });
+}
+
+/// Keeps the bytes of the body and gives the bytes after it (the start of the next request, when
+/// the client pipelines) back to a fresh line reader.
+head_outcome keep_body(connection& c) {
+  c.req.body = c.carry.substr(0, c.req.content_length);
+  c.lines = futura::read_lines(c.socket, c.opts.max_line, c.carry.substr(c.req.content_length));
+  c.carry.clear();
+  return head_outcome::complete;
+}
+
+/// Reads the rest of the body from the socket, after a "100 Continue" if the client waits for
+/// one.
+auto read_rest_of_body(const connection_ptr& c) {
+  const std::size_t missing = c->req.content_length - c->carry.size();
+  auto read = [c, missing] {
+    return asio::async_read(c->socket, asio::dynamic_buffer(c->carry), asio::transfer_exactly(missing),
+                            asio::consign(futura::as_future, c));
+  };
+  static const std::string go_ahead = "HTTP/1.1 100 Continue\r\n\r\n";
+  return futura::branch(
+             c->req.expects_continue,
+             [&] {
+               return asio::async_write(c->socket, asio::buffer(go_ahead), asio::consign(futura::as_future, c))
+                   .and_then([read](std::size_t) { return read(); });
+             },
+             read)
+      .then([c](boost::system::result<std::size_t> got) {
+        if (!got) return head_outcome::close;   // the peer went away mid-body
+        return keep_body(*c);
+      });
+}
+
+/// The body of a complete head: what read_lines had already received after the head, then the
+/// rest from the socket (nothing to read when the head has no body, or the whole body came with it).
+auto read_body(const connection_ptr& c, head_outcome outcome) {
+  const bool has_body = outcome == head_outcome::complete && c->req.content_length > 0;
+  if (has_body) c->carry = c->lines.take_buffered();
+  return futura::branch(
+      has_body && c->carry.size() < c->req.content_length, [&] { return read_rest_of_body(c); },
+      [&] { return has_body ? keep_body(*c) : outcome; });
 }
 
 const char* reason(int status) {
@@ -347,75 +351,108 @@ const std::string page =
     "<!doctype html>\n<html><head><title>futura</title></head>\n"
     "<body><h1>Hello from futura</h1><p>An HTTP/1.1 server written as futures.</p></body></html>\n";
 
-/// Puts the answer to the request (or nothing, when the connection closes quietly) in
-/// c->response.
+/// Appends a response head and body to `out`.
+void append_response(std::string& out, int status, std::string_view type, std::string_view body, bool keep_alive,
+                     bool with_body) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  out += reason(status);
+  out += "\r\nContent-Type: ";
+  out += type;
+  out += "\r\nContent-Length: ";
+  out += std::to_string(body.size());
+  out += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  if (with_body) out += body;
+}
+
+/// Puts the answer to the request in c->response (nothing when the connection closes quietly).
 void build_response(connection& c, head_outcome outcome) {
   c.response.clear();
   if (outcome == head_outcome::close) return;
   request& r = c.req;
-  int status = r.status;
-  std::string_view body;
-  std::string_view type = "text/plain";
-  if (outcome == head_outcome::rejected) {
-    r.keep_alive = false;
-    body = reason(status);
-    ++c.stats.rejected;
-  } else {
-    if (r.target == "/echo") {
-      status = 200;
-      body = r.body;
-      type = "application/octet-stream";
-    } else if (r.target == "/" && (r.method == "GET" || r.method == "HEAD")) {
-      status = 200;
-      body = page;
-      type = "text/html";
-    } else {
-      status = 404;
-      body = "Not Found";
-    }
-    ++c.stats.requests;
-  }
   if (c.shutdown.is_cancelled()) r.keep_alive = false;
-  c.response += "HTTP/1.1 " + std::to_string(status) + " " + reason(status) + "\r\n";
-  c.response += "Content-Type: ";
-  c.response += type;
-  c.response += "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  c.response += r.keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-  if (r.method != "HEAD") c.response += body;
+  if (outcome == head_outcome::rejected) {
+    ++c.stats.rejected;
+    append_response(c.response, r.status, "text/plain", reason(r.status), false, true);
+    return;
+  }
+  ++c.stats.requests;
+  const bool with_body = r.method != "HEAD";
+  if (r.target == "/echo") {
+    append_response(c.response, 200, "application/octet-stream", r.body, r.keep_alive, with_body);
+  } else if (r.target == "/" && (r.method == "GET" || r.method == "HEAD")) {
+    append_response(c.response, 200, "text/html", page, r.keep_alive, with_body);
+  } else {
+    append_response(c.response, 404, "text/plain", reason(404), r.keep_alive, with_body);
+  }
 }
 
-/// One request and its answer; continues the connection while it is kept alive.
+/// One request and its answer; goes on to the next request while the connection is kept alive.
 auto exchange(connection_ptr c) {
   return read_head(c)
       .then([c](head_outcome outcome) { return read_body(c, outcome); })
       .then([c](head_outcome outcome) {
         build_response(*c, outcome);
-        return asio::async_write(c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c));
+        return futura::branch(
+            !c->response.empty(),
+            [&] { return asio::async_write(c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
+            [] { return boost::system::result<std::size_t>(0); });
       })
       .then([c](boost::system::result<std::size_t> written) -> futura::loop_step<futura::unit, connection_ptr> {
-        const bool again = written && !c->response.empty() && c->req.keep_alive && !c->shutdown.is_cancelled();
-        if (!again) return futura::loop_break(futura::unit{});
+        c->in_request = false;
+        c->deadline = clock_type::now() + c->opts.idle;
+        if (!written || c->response.empty() || !c->req.keep_alive || c->shutdown.is_cancelled()) {
+          return futura::loop_break(futura::unit{});
+        }
         return futura::loop_continue(c);
       });
 }
 
-/// Serves a connection until it closes.
+/// Completes when the connection's deadline has passed: sleeps until the deadline, and again
+/// if the requests moved it meanwhile.
+auto watchdog(connection_ptr c) {
+  return futura::loop_fn(std::move(c), [](connection_ptr c) {
+    const clock_type::time_point at = c->deadline;
+    return futura::sleep_until(c->socket.get_executor(), at)
+        .then([c]() -> futura::loop_step<futura::unit, connection_ptr> {
+          if (clock_type::now() >= c->deadline) return futura::loop_break(futura::unit{});
+          return futura::loop_continue(c);
+        });
+  });
+}
+
+/// Serves a connection until it closes: its requests, one after another, raced against its
+/// watchdog. When the watchdog wins, the requests' future is dropped (its IO is cancelled), and
+/// a request that had begun is answered 408.
 auto serve(connection_ptr c) {
-  return futura::loop_fn(std::move(c), [](connection_ptr c) { return exchange(std::move(c)); });
+  return futura::select_biased(futura::loop_fn(c, [](connection_ptr c) { return exchange(std::move(c)); }),
+                               watchdog(c))
+      .then([c](std::variant<futura::unit, futura::unit> ended) {
+        const bool stalled = ended.index() == 1 && c->in_request;
+        if (stalled) {
+          c->response.clear();
+          ++c->stats.rejected;
+          append_response(c->response, 408, "text/plain", reason(408), false, true);
+        }
+        return futura::branch(
+            stalled,
+            [&] { return asio::async_write(c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
+            [] { return boost::system::result<std::size_t>(0); });
+      });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const options opts = parse_options(argc, argv);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);   // each line as it is printed, also into a pipe
   statistics stats;   // before the context: handlers it destroys may still hold connections
   asio::io_context ctx(1);
   tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), opts.port));
   std::printf("listening on 127.0.0.1:%u\n", static_cast<unsigned>(acceptor.local_endpoint().port()));
-  std::fflush(stdout);
 
   futura::cancellation_token shutdown;
-  const futura::cancellation_token never;
   asio::signal_set signals(ctx, SIGINT, SIGTERM);
 
   // The first signal stops accepting and tells idle connections to close.
@@ -433,15 +470,16 @@ int main(int argc, char** argv) {
                          return std::nullopt;
                        })
                        .for_each_concurrent(opts.limit, [&](tcp::socket socket) {
-                         return serve(std::make_shared<connection>(std::move(socket), opts, stats, shutdown, never));
+                         return serve(std::make_shared<connection>(std::move(socket), opts, stats, shutdown));
                        });
 
   // After the signal, in-flight requests have `grace`; then whatever still runs is dropped.
-  auto grace_over = shutdown.cancelled().then([&] { return futura::sleep_for(ctx, opts.grace); });
+  std::size_t aborted = 0;
+  auto grace_over = shutdown.cancelled()
+                        .then([&] { return futura::sleep_for(ctx, opts.grace); })
+                        .then([&] { aborted = stats.open; });
 
-  const auto ended = futura::block_on(ctx, futura::join(std::move(on_signal),
-                                                        futura::select(std::move(serve_all), std::move(grace_over))));
-  const std::size_t aborted = std::get<1>(ended).index() == 1 ? stats.open : 0;
+  futura::block_on(ctx, futura::join(std::move(on_signal), futura::select(std::move(serve_all), std::move(grace_over))));
   std::printf("served %zu requests on %zu connections (%zu rejected, %zu failed accepts); %zu aborted after the grace period\n",
               stats.requests, stats.connections, stats.rejected, stats.failed_accepts, aborted);
   return 0;
