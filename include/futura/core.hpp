@@ -22,6 +22,7 @@
 #include <futura/combinator/abortable.hpp>
 #include <futura/combinator/and_then.hpp>
 #include <futura/combinator/boxed.hpp>
+#include <futura/combinator/either.hpp>
 #include <futura/combinator/fuse.hpp>
 #include <futura/combinator/inspect.hpp>
 #include <futura/combinator/join.hpp>

@@ -8,6 +8,7 @@
 #include <futura/asio/accept_stream.hpp>
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/block_on.hpp>
+#include <futura/asio/interval.hpp>
 #include <futura/asio/join_set.hpp>
 #include <futura/asio/read_lines.hpp>
 #include <futura/asio/retry.hpp>

@@ -1,12 +1,10 @@
 // futura/asio/retry.hpp — run an operation again after failures, waiting between attempts.
 //
-//   idle --first poll: make()--> attempting(F) --F ready: success------------------> done  value
-//                                    ^          --F ready: error, no attempt left----> done  error
-//                                    |          --F ready: error, should_retry false-> done  error
-//                                    |          --F ready: error, retrying:
-//                                    |                  delay = policy.delay_before(k + 1, random)
-//                                    |                        ---------------------> waiting(sleep)
-//                                    +---- timer fired: make() ------------------------ waiting
+//   idle --first poll: make()-------------------------------------------> attempting(F, k = 1)
+//   attempting(F, k) --success-------------------------------------------> done: the value
+//   attempting(F, k) --error e, k == attempt_limit() or !should_retry(e)--> done: e
+//   attempting(F, k) --error e, otherwise: policy.delay_before(k + 1)-----> waiting(sleep, k)
+//   waiting(sleep, k) --timer fired: make()-------------------------------> attempting(F', k + 1)
 //
 // `retry(ex, policy, make)` calls `make()`, which returns a future of
 // `boost::system::result<T, E>`, and completes with that result when it succeeds; when it fails,
@@ -195,7 +193,8 @@ constexpr bool check_retry() {
 /// The future of `retry(ex, policy, make[, should_retry])`: the first success of `make()`'s
 /// futures, or the last error.
 /// @code
-///   auto f = futura::retry(ctx, futura::backoff{}, [&] { return sock.async_connect(endpoint, futura::as_future); });
+///   auto f = futura::retry(ctx, futura::backoff{},
+///                          [&] { return sock.async_connect(endpoint, futura::as_future); });
 ///   static_assert(std::is_same_v<futura::output_t<decltype(f)>, boost::system::result<void>>);
 /// @endcode
 template <class Executor, class Policy, class Make, class ShouldRetry>
