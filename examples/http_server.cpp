@@ -11,6 +11,7 @@
 //   SIGINT/SIGTERM --> close the acceptor       the accept stream ends: no new connections
 //                      cancel `shutdown`        idle keep-alive connections close
 //                      wait `--grace-ms`        requests in flight finish and close...
+//                      (or until a second signal)
 //                      then drop what is left   ...or are cancelled: a dropped future cancels its IO
 //
 // GET / answers a fixed page; /echo answers with the request's body (any method); anything else
@@ -373,6 +374,7 @@ void build_response(connection& c, head_outcome outcome) {
   request& r = c.req;
   if (c.shutdown.is_cancelled()) r.keep_alive = false;
   if (outcome == head_outcome::rejected) {
+    r.keep_alive = false;   // what follows a bad request cannot be trusted to be a request
     ++c.stats.rejected;
     append_response(c.response, r.status, "text/plain", reason(r.status), false, true);
     return;
@@ -410,10 +412,12 @@ auto exchange(connection_ptr c) {
 }
 
 /// Completes when the connection's deadline has passed: sleeps until the deadline, and again
-/// if the requests moved it meanwhile.
+/// if the requests moved it meanwhile. A request moves it earlier when `--request-ms` is shorter
+/// than `--idle-ms`; sleeping at most the shorter of the two at a time wakes the watchdog in
+/// time for any deadline a request can set while it sleeps.
 auto watchdog(connection_ptr c) {
   return futura::loop_fn(std::move(c), [](connection_ptr c) {
-    const clock_type::time_point at = c->deadline;
+    const auto at = std::min(c->deadline, clock_type::now() + std::min(c->opts.idle, c->opts.request));
     return futura::sleep_until(c->socket.get_executor(), at)
         .then([c]() -> futura::loop_step<futura::unit, connection_ptr> {
           if (clock_type::now() >= c->deadline) return futura::loop_break(futura::unit{});
@@ -422,23 +426,31 @@ auto watchdog(connection_ptr c) {
   });
 }
 
-/// Serves a connection until it closes: its requests, one after another, raced against its
-/// watchdog. When the watchdog wins, the requests' future is dropped (its IO is cancelled), and
-/// a request that had begun is answered 408.
+/// The requests of a connection, one after another, while it is kept alive.
+auto serve_requests(connection_ptr c) {
+  return futura::loop_fn(std::move(c), [](connection_ptr c) { return exchange(std::move(c)); });
+}
+
+/// After the watchdog ended a connection: answers 408 if a request had begun, else nothing.
+auto answer_if_stalled(const connection_ptr& c, bool watchdog_won) {
+  const bool stalled = watchdog_won && c->in_request;
+  if (stalled) {
+    c->response.clear();
+    ++c->stats.rejected;
+    append_response(c->response, 408, "text/plain", reason(408), false, true);
+  }
+  return futura::branch(
+      stalled,
+      [&] { return asio::async_write(c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
+      [] { return boost::system::result<std::size_t>(0); });
+}
+
+/// Serves a connection until it closes: its requests raced against its watchdog. When the
+/// watchdog wins, select drops the requests' future (its IO is cancelled).
 auto serve(connection_ptr c) {
-  return futura::select_biased(futura::loop_fn(c, [](connection_ptr c) { return exchange(std::move(c)); }),
-                               watchdog(c))
-      .then([c](std::variant<futura::unit, futura::unit> ended) {
-        const bool stalled = ended.index() == 1 && c->in_request;
-        if (stalled) {
-          c->response.clear();
-          ++c->stats.rejected;
-          append_response(c->response, 408, "text/plain", reason(408), false, true);
-        }
-        return futura::branch(
-            stalled,
-            [&] { return asio::async_write(c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
-            [] { return boost::system::result<std::size_t>(0); });
+  return futura::select_biased(serve_requests(c), watchdog(c))   // the requests first: a ready
+      .then([c](std::variant<futura::unit, futura::unit> ended) {  // answer beats the deadline
+        return answer_if_stalled(c, ended.index() == 1);
       });
 }
 
@@ -473,11 +485,12 @@ int main(int argc, char** argv) {
                          return serve(std::make_shared<connection>(std::move(socket), opts, stats, shutdown));
                        });
 
-  // After the signal, in-flight requests have `grace`; then whatever still runs is dropped.
+  // After the signal, requests in flight have `grace` (a second signal cuts it short); then
+  // whatever still runs is dropped.
   std::size_t aborted = 0;
   auto grace_over = shutdown.cancelled()
-                        .then([&] { return futura::sleep_for(ctx, opts.grace); })
-                        .then([&] { aborted = stats.open; });
+                        .then([&] { return futura::select(futura::sleep_for(ctx, opts.grace), signals.async_wait(futura::as_future)); })
+                        .then([&](const auto&) { aborted = stats.open; });
 
   futura::block_on(ctx, futura::join(std::move(on_signal), futura::select(std::move(serve_all), std::move(grace_over))));
   std::printf("served %zu requests on %zu connections (%zu rejected, %zu failed accepts); %zu aborted after the grace period\n",

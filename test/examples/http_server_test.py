@@ -223,7 +223,7 @@ def graceful_shutdown_finishes_requests_in_flight():
     status, headers, body, _ = read_response(busy)
     check((status, body) == (200, b"abcd"), "the request in flight got %d %r" % (status, body))
     check(headers.get("connection") == "close", "a response during shutdown must say Connection: close: %r" % headers)
-    code, lines = server.stop(timeout=20)
+    code, lines = server.stop(sig=None, timeout=20)   # it exits by itself once its connections are done
     check(code == 0, "the server exited with %d: %r" % (code, lines))
     summary = [l for l in lines if l.startswith("served ")]
     check(summary and summary[0].endswith("0 aborted after the grace period"), "unexpected summary %r" % lines)
@@ -238,6 +238,26 @@ def graceful_shutdown_finishes_requests_in_flight():
         pass
 
 
+def second_signal_ends_the_grace_period():
+    s, p = start_server("--grace-ms", "60000", "--request-ms", "60000")
+    try:
+        stuck = connect(p)
+        stuck.sendall(b"POST /echo HTTP/1.1\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+        interim = b""
+        while not interim.endswith(b"\r\n\r\n"):
+            chunk = stuck.recv(1)
+            check(chunk, "no 100 Continue: %r" % interim)
+            interim += chunk
+        s.proc.send_signal(signal.SIGINT)
+        s.wait_for_line("signal ")
+        code, lines = s.stop(sig=signal.SIGINT, timeout=20)   # a minute of grace, cut short
+        check(code == 0, "the server exited with %d" % code)
+        check(any(l.endswith("1 aborted after the grace period") for l in lines), "unexpected summary %r" % lines)
+        stuck.close()
+    finally:
+        s.kill()
+
+
 def grace_period_then_abort():
     s, p = start_server("--grace-ms", "200", "--request-ms", "60000")
     try:
@@ -250,7 +270,7 @@ def grace_period_then_abort():
             interim += chunk
         check("Hello from futura" in curl("http://127.0.0.1:%d/" % p), "the second server does not serve")
         s.proc.send_signal(signal.SIGTERM)
-        code, lines = s.stop(timeout=20)
+        code, lines = s.stop(sig=None, timeout=20)
         check(code == 0, "the server exited with %d" % code)
         check(any(l.endswith("1 aborted after the grace period") for l in lines),
               "the stuck request was not aborted after the grace period: %r" % lines)
@@ -281,6 +301,7 @@ if __name__ == "__main__":
             ("wrk load (%d s)" % args.wrk_seconds, wrk_load),
             ("SIGTERM: in-flight finishes, idle closes", graceful_shutdown_finishes_requests_in_flight),
             ("SIGTERM: after the grace period, abort", grace_period_then_abort),
+            ("a second signal ends the grace period", second_signal_ends_the_grace_period),
         ])
     finally:
         server.kill()

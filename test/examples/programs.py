@@ -48,8 +48,9 @@ class Program:
                       % (os.path.basename(self.argv[0]), prefix, self.lines))
 
     def stop(self, sig=signal.SIGTERM, timeout=20.0):
-        """Sends sig, waits for the exit (bounded) and returns (status, remaining output lines)."""
-        if self.proc.poll() is None:
+        """Sends sig (None: nothing), waits for the exit (bounded) and returns (status, all output
+        lines)."""
+        if sig is not None and self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
             out, _ = self.proc.communicate(timeout=timeout)
