@@ -78,7 +78,8 @@ long parse_number(const std::string& name, const char* text, long low, long high
 
 options parse_options(int argc, char** argv) {
   options o;
-  for (int i = 1; i < argc; ++i) {
+  int i = 1;
+  while (i < argc) {
     const std::string arg = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     if (arg == "--help") {
@@ -97,11 +98,12 @@ options parse_options(int argc, char** argv) {
       o.attempts = static_cast<std::size_t>(parse_number(arg, value, 1, 100));
     } else if (!arg.empty() && arg[0] == '/') {
       o.paths.push_back(arg);
+      i += 1;
       continue;
     } else {
       bad_usage("unknown argument '" + arg + "' (paths start with '/')");
     }
-    ++i;
+    i += 2;   // the option and its value
   }
   if (o.port == 0) bad_usage("--port is required");
   if (o.paths.empty()) bad_usage("no path to fetch");

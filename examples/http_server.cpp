@@ -94,7 +94,8 @@ long parse_number(const std::string& name, const char* text, long high) {
 
 options parse_options(int argc, char** argv) {
   options o;
-  for (int i = 1; i < argc; ++i) {
+  int i = 1;
+  while (i < argc) {
     const std::string arg = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     if (arg == "--help") {
@@ -113,7 +114,7 @@ options parse_options(int argc, char** argv) {
     } else {
       bad_usage("unknown option '" + arg + "'");
     }
-    ++i;
+    i += 2;   // the option and its value
   }
   return o;
 }
