@@ -11,9 +11,11 @@
 #   make bench-baseline  rewrite bench/callgrind_baseline.json (commit it alone, saying why)
 #   make compile-time    compiler seconds and peak memory: a TU of futura against the same logic
 #                 with boost::future (bench/compile_time/), with g++ and clang++
-#   make demo     build and run the examples
+#   make demo     build and run the examples (http_server against curl and wrk, fetch_many against
+#                 Python's http.server: scripts/demo-http.sh)
 #   make bench    Release benchmarks, futura against its peers, one table and docs/img/bench.png
-#                 (bench-callgrind: instructions)
+#                 (bench-callgrind: instructions; bench-http: examples/http_server against a
+#                 raw-Asio server under wrk)
 #   make fuzz     run a fuzzer until stopped (Clang, libFuzzer+ASan+UBSan, build/fuzz): FUZZ_TARGET=
 #                 combinator_tree (default) or stream_pipeline (`make fuzz-streams`); new inputs go to
 #                 test/fuzz/corpus/$(FUZZ_TARGET)/, crashes to test/fuzz/crashes/ (gitignored; copy
@@ -29,6 +31,7 @@ BUILD ?= build
 CTEST_JOBS ?= 2
 
 DEBIAN_PACKAGES := cmake ninja-build make g++ clang libclang-rt-14-dev clang-tidy clang-format pkg-config ccache python3 valgrind \
+  curl wrk \
   libboost1.81-dev libboost-test1.81-dev libboost-thread1.81-dev libspdlog-dev libbenchmark-dev
 # The chart of `make bench` only. apt's resolver, asked for python3-matplotlib alone, reaches for
 # python3-pythran and with it libboost-dev 1.74, which conflicts with libboost1.81-dev: its
@@ -44,7 +47,7 @@ CONFIGURE = cmake -S . -G Ninja $(LAUNCHER)
 FORMAT_FILES = find include lib test bench examples \( -name '*.hpp' -o -name '*.cpp' \) -not -path 'test/compile_fail/*'
 
 .PHONY: format all deps bench-deps build test test-gcc test-clang test-noexcept test-asan test-tsan demo bench \
-  bench-callgrind bench-check bench-baseline compile-time fuzz fuzz-streams lint install clean
+  bench-callgrind bench-http bench-check bench-baseline compile-time fuzz fuzz-streams lint install clean
 
 all: build
 
@@ -115,7 +118,8 @@ test-tsan: deps
 
 demo: deps
 	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
-	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback callback_stream spawn echo select_fetch line_reader
+	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback callback_stream spawn echo select_fetch line_reader \
+	  http_server fetch_many
 	./$(BUILD)/gcc/examples/add
 	./$(BUILD)/gcc/examples/legacy_callback
 	./$(BUILD)/gcc/examples/callback_stream
@@ -123,6 +127,7 @@ demo: deps
 	./$(BUILD)/gcc/examples/select_fetch
 	./$(BUILD)/gcc/examples/line_reader
 	./$(BUILD)/gcc/examples/echo
+	bash scripts/demo-http.sh $(BUILD)/gcc/examples
 
 # Release -O2 as design.md's targets say; prints one table (medians, peer/futura ratios, verdicts)
 # and draws it, log scale, into docs/img/bench.png (Debian's matplotlib, so /usr/bin/python3).
@@ -133,6 +138,17 @@ bench: bench-deps
 	cmake --build $(BUILD)/bench -j$(JOBS)
 	cmake --build $(BUILD)/bench --target bench_report
 	/usr/bin/python3 bench/chart.py --json-dir $(BUILD)/bench/bench/results --out docs/img/bench.png
+
+# examples/http_server against its raw-Asio peer under wrk (bench/http/wrk_compare.py):
+# WRK_ARGS="--seconds 10 --connections 50 --rounds 3".
+WRK_ARGS ?=
+bench-http: deps
+	$(CONFIGURE) -B $(BUILD)/bench -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++ \
+	  -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+	  -DFUTURA_BUILD_BENCH=ON -DFUTURA_BUILD_TESTS=OFF -DFUTURA_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD)/bench -j$(JOBS) --target http_server_futura http_server_raw_asio
+	python3 bench/http/wrk_compare.py --futura $(BUILD)/bench/bench/http/http_server_futura \
+	  --raw-asio $(BUILD)/bench/bench/http/http_server_raw_asio $(WRK_ARGS)
 
 # Instructions per operation under callgrind: repeatable on a noisy machine.
 bench-callgrind: bench

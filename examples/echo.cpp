@@ -1,9 +1,10 @@
 // The futura demo: a TCP echo server and many concurrent clients on one io_context, written
 // as .then() pipelines of Asio operations, each request raced against a deadline.
 //
-//   server   accept loop (a spawned task) -> one task per connection:
-//            read header -> read payload -> sleep for the delay the client asked -> write back
-//   client   for each request (one connection each):
+//   server   accept_stream(acceptor) (a spawned task) -> each connection a task of a join_set,
+//            on a strand of its own: read header -> read payload -> sleep for the delay the
+//            client asked -> write back
+//   client   stream of request numbers, for_each (one connection per request):
 //            timeout(connect -> write -> read, --timeout-ms) -> check the echo, record latency
 //   main     spawn the clients, join_all their handles, block_on while running the context
 //
@@ -13,14 +14,17 @@
 // and closes the connection: that is what "cancellation on drop" looks like from the outside.
 //
 // Usage: echo [--clients N] [--requests N] [--timeout-ms N] [--threads N] [--help]
+#include <futura/asio/accept_stream.hpp>
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/block_on.hpp>
+#include <futura/asio/join_set.hpp>
 #include <futura/asio/spawn.hpp>
 #include <futura/asio/timeout.hpp>
 #include <futura/asio/timer.hpp>
 #include <futura/combinator/and_then.hpp>
 #include <futura/combinator/join_all.hpp>
 #include <futura/core.hpp>
+#include <futura/stream.hpp>
 
 #include <boost/asio.hpp>
 
@@ -111,21 +115,6 @@ options parse_options(int argc, char** argv) {
   return o;
 }
 
-// ---- a loop, as a future ------------------------------------------------------------------------
-
-/// Runs `step(0)`, `step(1)`, ... one after the other; each returns a future of `bool` (go on?).
-/// Ends when a step yields false or after `count` steps (count >= 1); the output is the number of
-/// steps run. A loop without coroutines is futura::loop_fn: its state here is the step number.
-template <class Step>
-auto loop(std::size_t count, Step step) {
-  return futura::loop_fn(std::size_t{0}, [count, step = std::move(step)](std::size_t i) mutable {
-    return step(i).then([i, count](bool go_on) -> futura::loop_step<std::size_t, std::size_t> {
-      if (!go_on || i + 1 == count) return futura::loop_break(i + 1);
-      return futura::loop_continue(i + 1);
-    });
-  });
-}
-
 // ---- the protocol ---------------------------------------------------------------------------------
 
 // A request is a 4-byte header {payload size, delay in ms; both big-endian 16-bit} and the
@@ -170,18 +159,18 @@ auto serve_one(std::shared_ptr<server_connection> c, server_stats& stats) {
       });
 }
 
-/// Accepts connections until the acceptor fails (it is cancelled when the server task is
-/// aborted), each served by a task of its own on its own strand.
-auto accept_loop(tcp::acceptor& acceptor, asio::io_context& ctx, server_stats& stats) {
-  return loop(SIZE_MAX, [&acceptor, &ctx, &stats](std::size_t) {
-    return acceptor.async_accept(asio::make_strand(ctx), futura::as_future)
-        .then([&stats](boost::system::result<strand_socket> accepted) {
-          if (!accepted) return false;
-          ++stats.connections;
-          auto c = std::make_shared<server_connection>(std::move(*accepted));
-          futura::spawn_detached(c->socket.get_executor(), serve_one(c, stats));
-          return true;
-        });
+/// Serves every connection the acceptor accepts, each in a task of `connections` on a strand of
+/// its own (the socket moves onto that strand, so its operations and their cancellation run
+/// there). Ends when the acceptor is closed; dropping it (aborting the server task) cancels the
+/// pending accept, and destroying `connections` aborts the sessions still running.
+auto accept_all(tcp::acceptor& acceptor, asio::io_context& ctx, server_stats& stats,
+                futura::join_set<futura::unit>& connections) {
+  return futura::accept_stream(acceptor).for_each([&](boost::system::result<tcp::socket> accepted) {
+    if (!accepted) return;   // out of descriptors, say: accepting goes on
+    ++stats.connections;
+    strand ex = asio::make_strand(ctx);
+    auto c = std::make_shared<server_connection>(strand_socket(ex, tcp::v4(), accepted->release()));
+    connections.spawn(ex, serve_one(std::move(c), stats));
   });
 }
 
@@ -225,41 +214,40 @@ std::vector<char> make_payload(int client, int request) {
 auto run_client(const strand& ex, tcp::endpoint server, int id, const options& o) {
   auto stats = std::make_shared<client_stats>();
   const bool slow = id % 10 == 9;
-  return loop(static_cast<std::size_t>(o.requests),
-              [ex, server, id, slow, stats, o](std::size_t n) {
-                const int r = static_cast<int>(n);
-                const int delay_ms = slow && r % 2 == 1 ? 3 * o.timeout_ms : 0;
-                auto x = std::make_shared<exchange>(ex, make_payload(id, r), delay_ms);
-                auto request = futura::lazy([x, server] {
-                                 x->started = clock_type::now();
-                                 return x->socket.async_connect(server, asio::consign(futura::as_future, x));
-                               })
-                                   .and_then([x] {
-                                     return asio::async_write(x->socket, asio::buffer(x->request),
-                                                              asio::consign(futura::as_future, x));
-                                   })
-                                   .and_then([x](std::size_t) {
-                                     return asio::async_read(x->socket, asio::buffer(x->reply),
-                                                             asio::consign(futura::as_future, x));
-                                   });
-                return futura::timeout(ex, std::move(request), std::chrono::milliseconds(o.timeout_ms))
-                    .then([x, stats](boost::system::result<boost::system::result<std::size_t>> r) {
-                      if (!r) {
-                        ++stats->timed_out;  // the pipeline is gone: its operation was cancelled
-                      } else if (!*r) {
-                        ++stats->failed;
-                      } else if (!std::equal(x->reply.begin(), x->reply.end(), x->request.begin() + sizeof(header))) {
-                        ++stats->corrupted;
-                      } else {
-                        ++stats->ok;
-                        stats->bytes += static_cast<long>(**r);
-                        stats->latencies_ms.push_back(
-                            std::chrono::duration<double, std::milli>(clock_type::now() - x->started).count());
-                      }
-                      return true;
-                    });
-              })
-      .then([stats](std::size_t) { return std::move(*stats); });
+  auto request_numbers = futura::stream::repeat_with([n = 0]() mutable { return n++; }).take(static_cast<std::size_t>(o.requests));
+  return std::move(request_numbers)
+      .for_each([ex, server, id, slow, stats, o](int r) {
+        const int delay_ms = slow && r % 2 == 1 ? 3 * o.timeout_ms : 0;
+        auto x = std::make_shared<exchange>(ex, make_payload(id, r), delay_ms);
+        auto request = futura::lazy([x, server] {
+                         x->started = clock_type::now();
+                         return x->socket.async_connect(server, asio::consign(futura::as_future, x));
+                       })
+                           .and_then([x] {
+                             return asio::async_write(x->socket, asio::buffer(x->request),
+                                                      asio::consign(futura::as_future, x));
+                           })
+                           .and_then([x](std::size_t) {
+                             return asio::async_read(x->socket, asio::buffer(x->reply),
+                                                     asio::consign(futura::as_future, x));
+                           });
+        return futura::timeout(ex, std::move(request), std::chrono::milliseconds(o.timeout_ms))
+            .then([x, stats](boost::system::result<boost::system::result<std::size_t>> got) {
+              if (!got) {
+                ++stats->timed_out;  // the pipeline is gone: its operation was cancelled
+              } else if (!*got) {
+                ++stats->failed;
+              } else if (!std::equal(x->reply.begin(), x->reply.end(), x->request.begin() + sizeof(header))) {
+                ++stats->corrupted;
+              } else {
+                ++stats->ok;
+                stats->bytes += static_cast<long>(**got);
+                stats->latencies_ms.push_back(
+                    std::chrono::duration<double, std::milli>(clock_type::now() - x->started).count());
+              }
+            });
+      })
+      .then([stats] { return std::move(*stats); });
 }
 
 double percentile(std::vector<double>& v, double p) {
@@ -279,7 +267,9 @@ int main(int argc, char** argv) {
   tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
   const tcp::endpoint server = acceptor.local_endpoint();
   server_stats sstats;
-  auto server_task = futura::spawn(ctx, accept_loop(acceptor, ctx, sstats));
+  futura::join_set<futura::unit> sessions;   // used by the server task, then by main once it ended
+  const strand server_ex = asio::make_strand(ctx);
+  auto server_task = futura::spawn(server_ex, accept_all(acceptor, ctx, sstats, sessions));
 
   std::vector<futura::join_handle<client_stats>> clients;
   clients.reserve(static_cast<std::size_t>(o.clients));
@@ -293,8 +283,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < o.threads; ++i) helpers.emplace_back([&ctx] { ctx.run(); });
   std::vector<client_stats> results = futura::block_on(ctx, futura::join_all(std::move(clients)));
 
-  // Stop accepting (the pending accept is cancelled), let the last sessions finish, and wait.
-  server_task.abort();
+  // Stop accepting: close the acceptor on the server task's strand (the pending accept ends, so
+  // do the accept stream and the task). Then join every session, in the order they end.
+  asio::post(server_ex, [&acceptor] { acceptor.close(); });
+  futura::block_on(ctx, std::move(server_task));
+  futura::block_on(ctx, futura::loop_fn(futura::unit{}, [&sessions](futura::unit) {
+    return sessions.join_next().then([](std::optional<futura::unit> joined) -> futura::loop_step<futura::unit, futura::unit> {
+      if (joined) return futura::loop_continue(futura::unit{});
+      return futura::loop_break();
+    });
+  }));
   if (ctx.stopped()) ctx.restart();
   ctx.run();
   for (auto& t : helpers) t.join();

@@ -1,16 +1,16 @@
-// Read lines from a socket, giving each line a deadline.
+// Read lines from a socket, waiting for each under a deadline, without losing a byte.
 //
 //   talker  (a task)  writes a few lines, then half a line, then goes quiet for a long while
-//   reader  (a loop)  timeout(async_read_until('\n'), per-line deadline) for every line
+//   reader  (a loop)  timeout(lines.next(), per-line deadline) over read_lines(socket)
 //
-// When the pause outlasts the deadline, the read of that line times out: the reader gives up on
-// the slow peer, and the pending read is cancelled. Nothing it had received is lost: the half
-// line is in the reader's dynamic buffer once the cancelled read has finished (its handler runs
-// a little after the drop, on the socket's executor; until then the socket and the buffer are
-// still in use by it, which is why the read owns them through asio::consign, and why the reader
-// does not start another read right away). See the cancel-safety table in docs/guide.md.
+// When the pause outlasts the deadline, the wait for that line times out: the reader notes it
+// and waits again, up to a few times. Dropping `next()` loses nothing: the read in flight
+// belongs to the line stream, not to the `next()` future, so the half line already received
+// stays in the stream's buffer and the next wait picks up where the last one stopped. (Dropping
+// the stream itself would lose the half line: see the cancel-safety table in docs/guide.md.)
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/block_on.hpp>
+#include <futura/asio/read_lines.hpp>
 #include <futura/asio/spawn.hpp>
 #include <futura/asio/timeout.hpp>
 #include <futura/asio/timer.hpp>
@@ -63,44 +63,40 @@ auto talker(tcp::acceptor& acceptor) {
   });
 }
 
-/// The reader's side: one line at a time, each under a deadline.
+/// The reader's side: the lines of its socket, each waited for under a deadline.
 struct reader_state {
-  explicit reader_state(asio::io_context& ctx) : socket(ctx) {}
+  explicit reader_state(asio::io_context& ctx) : socket(ctx), lines(futura::read_lines(socket, 1024)) {}
   tcp::socket socket;
-  std::string pending;  // what arrived but is not a full line yet: survives a time-out
-  int lines = 0;
-  int timeouts = 0;
+  futura::line_stream<tcp::socket> lines;   // refers to the socket: declared after it
+  int count = 0;
+  int late = 0;
 };
 
-auto read_line(std::shared_ptr<reader_state> r) {
-  auto read =
-      asio::async_read_until(r->socket, asio::dynamic_buffer(r->pending), '\n', asio::consign(futura::as_future, r));
-  return futura::timeout(r->socket.get_executor(), std::move(read), line_deadline)
-      .then([r](boost::system::result<boost::system::result<std::size_t>> got) {
-        if (!got) {  // timed out: the read is being cancelled
-          ++r->timeouts;
-          std::printf("  no full line within %lld ms: giving up on this peer (the read is cancelled)\n",
-                      static_cast<long long>(line_deadline.count()));
-          return false;
-        }
-        if (!*got) {
-          std::printf("  end of stream: %s\n", got->error().message().c_str());
-          return false;
-        }
-        const std::size_t n = **got;
-        std::printf("  line %d: \"%s\"\n", ++r->lines, r->pending.substr(0, n - 1).c_str());
-        r->pending.erase(0, n);
-        return true;
-      });
-}
+constexpr int patience = 6;   // deadlines missed in a row before giving up on the peer
 
-/// Keeps reading lines while read_line says so: a loop, as a future (futura::loop_fn).
-auto read_lines(std::shared_ptr<reader_state> r) {
-  return futura::loop_fn(futura::unit{}, [r = std::move(r)](futura::unit) {
-    return read_line(r).then([](bool more) -> futura::loop_step<futura::unit, futura::unit> {
-      if (more) return futura::loop_continue(futura::unit{});
-      return futura::loop_break();
-    });
+/// Waits for lines until the stream ends or the peer has been too slow `patience` times in a row.
+auto read_all(std::shared_ptr<reader_state> r) {
+  return futura::loop_fn(0, [r = std::move(r)](int missed) {
+    return futura::timeout(r->socket.get_executor(), r->lines.next(), line_deadline)
+        .then([r, missed](boost::system::result<std::optional<boost::system::result<std::string>>> got)
+                  -> futura::loop_step<futura::unit, int> {
+          if (!got) {   // timed out: only the wait is dropped, the read goes on inside the stream
+            ++r->late;
+            std::printf("  no full line within %lld ms: waiting again\n", static_cast<long long>(line_deadline.count()));
+            if (missed + 1 == patience) return futura::loop_break();
+            return futura::loop_continue(missed + 1);
+          }
+          if (!*got) {
+            std::printf("  end of stream\n");
+            return futura::loop_break();
+          }
+          if (!**got) {
+            std::printf("  read failed: %s\n", (*got)->error().message().c_str());
+            return futura::loop_break();
+          }
+          std::printf("  line %d: \"%s\"\n", ++r->count, (*got)->value().c_str());
+          return futura::loop_continue(0);
+        });
   });
 }
 
@@ -117,10 +113,9 @@ int main() {
       ctx,
       r->socket.async_connect(acceptor.local_endpoint(), futura::as_future).then([r](boost::system::result<void> c) {
         if (!c) throw boost::system::system_error(c.error(), "connect");
-        return read_lines(r);
+        return read_all(r);
       }));
-  // Let the talker finish; meanwhile the cancelled read's handler runs and settles the buffer.
   futura::block_on(ctx, std::move(talking));
-  std::printf("%d full lines; kept in the reader's buffer, not lost: \"%s\"\n", r->lines, r->pending.c_str());
-  return r->lines >= 2 ? 0 : 1;
+  std::printf("%d lines, %d deadlines missed; the line that came in two parts arrived whole\n", r->count, r->late);
+  return r->count == 3 && r->late > 0 ? 0 : 1;   // three lines: the third came in two parts
 }

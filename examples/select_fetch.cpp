@@ -7,13 +7,16 @@
 // cancels whatever they were doing (most likely waiting for the answer): their connections are
 // closed and the mirrors' late answers go nowhere. The example prints who won each round and
 // which fetches were cancelled.
+#include <futura/asio/accept_stream.hpp>
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/block_on.hpp>
+#include <futura/asio/read_lines.hpp>
 #include <futura/asio/spawn.hpp>
 #include <futura/asio/timer.hpp>
 #include <futura/combinator/and_then.hpp>
 #include <futura/combinator/select.hpp>
 #include <futura/core.hpp>
+#include <futura/stream.hpp>
 
 #include <boost/asio.hpp>
 
@@ -38,18 +41,19 @@ constexpr int delay_ms[3][mirror_count] = {{40, 5, 80}, {5, 60, 30}, {70, 45, 5}
 // ---- the mirrors ----------------------------------------------------------------------------------
 
 struct mirror_connection {
-  explicit mirror_connection(tcp::socket s) : socket(std::move(s)) {}
+  explicit mirror_connection(tcp::socket s) : socket(std::move(s)), lines(futura::read_lines(socket, 256)) {}
   tcp::socket socket;
-  std::string request;
+  futura::line_stream<tcp::socket> lines;   // refers to the socket: declared after it
   std::string answer;
 };
 
-/// Answers one request line ("GET <what> <delay-ms>\n") after the delay it names.
+/// Answers one request line ("GET <what> <delay-ms>") after the delay it names.
 auto answer_one(std::shared_ptr<mirror_connection> c, int mirror) {
-  return asio::async_read_until(c->socket, asio::dynamic_buffer(c->request), '\n', asio::consign(futura::as_future, c))
-      .and_then([c, mirror](std::size_t) {
-        const int delay = std::stoi(c->request.substr(c->request.rfind(' ') + 1));
-        c->answer = "mirror " + std::to_string(mirror) + " says: " + c->request.substr(4, c->request.find(' ', 4) - 4) +
+  return c->lines.next()
+      .then([c, mirror](std::optional<boost::system::result<std::string>> line) {
+        const std::string request = line && *line ? line->value() : std::string("GET nothing 0");
+        const int delay = std::stoi(request.substr(request.rfind(' ') + 1));
+        c->answer = "mirror " + std::to_string(mirror) + " says: " + request.substr(4, request.find(' ', 4) - 4) +
                     " is 42\n";
         return futura::sleep_for(c->socket.get_executor(), std::chrono::milliseconds(delay)).then([c] {
           return asio::async_write(c->socket, asio::buffer(c->answer), asio::consign(futura::as_future, c));
@@ -58,28 +62,26 @@ auto answer_one(std::shared_ptr<mirror_connection> c, int mirror) {
       .then([](boost::system::result<std::size_t>) {});  // a cancelled client is no error here
 }
 
-/// A mirror: accepts connections until its acceptor is cancelled (its task aborted), handing each
-/// to a task of its own. A loop, as a future (futura::loop_fn).
+/// A mirror: answers every connection its acceptor accepts, all at once, until its task is
+/// aborted (which drops the stream: the pending accept and the answers in flight are cancelled).
 auto mirror_server(tcp::acceptor& acceptor, int mirror) {
-  return futura::loop_fn(futura::unit{}, [&acceptor, mirror](futura::unit) {
-    return acceptor.async_accept(futura::as_future)
-        .then([&acceptor,
-               mirror](boost::system::result<tcp::socket> accepted) -> futura::loop_step<futura::unit, futura::unit> {
-          if (!accepted) return futura::loop_break();
-          auto c = std::make_shared<mirror_connection>(std::move(*accepted));
-          futura::spawn_detached(acceptor.get_executor(), answer_one(std::move(c), mirror));
-          return futura::loop_continue(futura::unit{});
-        });
-  });
+  return futura::accept_stream(acceptor)
+      .filter_map([](boost::system::result<tcp::socket> accepted) -> std::optional<tcp::socket> {
+        if (accepted) return std::move(*accepted);
+        return std::nullopt;   // a failed accept: go on accepting
+      })
+      .for_each_concurrent(0, [mirror](tcp::socket socket) {
+        return answer_one(std::make_shared<mirror_connection>(std::move(socket)), mirror);
+      });
 }
 
 // ---- the client -------------------------------------------------------------------------------------
 
 struct fetch_state {
-  explicit fetch_state(asio::io_context& ctx) : socket(ctx) {}
+  explicit fetch_state(asio::io_context& ctx) : socket(ctx), lines(futura::read_lines(socket, 256)) {}
   tcp::socket socket;
+  futura::line_stream<tcp::socket> lines;   // refers to the socket: declared after it
   std::string request;
-  std::string reply;
   bool finished = false;
 };
 
@@ -106,12 +108,13 @@ auto fetch(asio::io_context& ctx, tcp::endpoint mirror_at, int mirror, const std
       .and_then(
           [s] { return asio::async_write(s->socket, asio::buffer(s->request), asio::consign(futura::as_future, s)); })
       .and_then([s](std::size_t) {
-        return asio::async_read_until(s->socket, asio::dynamic_buffer(s->reply), '\n',
-                                      asio::consign(futura::as_future, s));
+        return s->lines.next().then([](std::optional<boost::system::result<std::string>> reply) {
+          return reply ? *reply : boost::system::result<std::string>(asio::error::eof);   // eof: closed before a line
+        });
       })
-      .and_then([s, report = cancellation_report(s, mirror)](std::size_t n) {
+      .then([s, report = cancellation_report(s, mirror)](boost::system::result<std::string> reply) {
         s->finished = true;
-        return s->reply.substr(0, n - 1);
+        return reply;
       });
 }
 

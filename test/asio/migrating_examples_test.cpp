@@ -129,6 +129,26 @@ auto or_fallback(asio::io_context& ctx, F f, std::chrono::milliseconds d, futura
 }
 // docs/migrating.md (onTimeout) end
 
+// docs/migrating.md (c) begin
+// The output is the connected socket, or the last error.
+auto connect_with_retry(asio::io_context& ctx, tcp::endpoint server) {
+  auto socket = std::make_shared<tcp::socket>(ctx);
+  futura::backoff policy;  // an aggregate: set what differs from the defaults
+  policy.max_attempts = 5;
+  policy.initial_delay = std::chrono::milliseconds(100);
+  policy.jitter = false;  // 100 ms, 200 ms, 400 ms, 800 ms
+  return futura::retry(
+             ctx.get_executor(), policy,
+             [socket, server] {
+               boost::system::error_code ignored;
+               socket->close(ignored);  // a failed connect leaves the socket open
+               return socket->async_connect(server, asio::consign(futura::as_future, socket));
+             },
+             [](const boost::system::error_code& ec) { return ec == asio::error::connection_refused; })
+      .and_then([socket] { return std::move(*socket); });
+}
+// docs/migrating.md (c) end
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::ostringstream text;
@@ -331,6 +351,32 @@ BOOST_AUTO_TEST_CASE(answers_set_on_other_threads_wake_block_on) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(migrating_rewrite_c_retry)
+
+BOOST_AUTO_TEST_CASE(connects_at_the_first_attempt_when_the_server_listens) {
+  asio::io_context ctx;
+  tcp::acceptor acceptor = loopback_acceptor(ctx);
+  tcp::socket accepted(ctx);
+  acceptor.async_accept(accepted, [](boost::system::error_code) {});
+  boost::system::result<tcp::socket> socket = futura::block_on(ctx, connect_with_retry(ctx, acceptor.local_endpoint()));
+  BOOST_REQUIRE(socket.has_value());
+  BOOST_TEST(socket->remote_endpoint().port() == acceptor.local_endpoint().port());
+}
+
+BOOST_AUTO_TEST_CASE(gives_up_with_the_last_error_after_five_refused_attempts) {
+  asio::io_context ctx;
+  tcp::endpoint nobody;
+  {
+    tcp::acceptor closed = loopback_acceptor(ctx);   // a port that was free a moment ago
+    nobody = closed.local_endpoint();
+  }
+  boost::system::result<tcp::socket> socket = futura::block_on(ctx, connect_with_retry(ctx, nobody));
+  BOOST_REQUIRE(!socket.has_value());
+  BOOST_TEST(socket.error() == asio::error::connection_refused);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(migrating_table_snippets)
 
 BOOST_AUTO_TEST_CASE(std_async_becomes_spawn_on_a_pool_and_block_on) {
@@ -382,7 +428,7 @@ BOOST_AUTO_TEST_CASE(every_marked_snippet_is_printed_in_the_guide_as_it_is_here)
   const std::string guide = read_text(root + "docs/migrating.md");
   BOOST_REQUIRE(!guide.empty());
   const auto snippets = marked_snippets(source);
-  BOOST_TEST(snippets.size() == 5U);  // (a), (b), std::async, strand, onTimeout
+  BOOST_TEST(snippets.size() == 6U);  // (a), (b), std::async, strand, onTimeout, (c)
   for (const auto& [name, code] : snippets) {
     BOOST_TEST_INFO("snippet " << name);
     BOOST_TEST(guide.find("```cpp\n" + code + "```\n") != std::string::npos);
