@@ -33,7 +33,7 @@
 // Destruction: dropping the stream while a read is in flight cancels the read (`as_future`'s
 // drop); the buffer is shared with that read (consigned to its handler), so the read's late
 // completion writes into live memory, and the buffer goes when both let go. What a drop loses
-// is written in docs/guide.md (chapter 22, and the cancel-safety table of chapter 15).
+// is written in docs/guide.md (chapter 21, and the cancel-safety table of chapter 15).
 // Allocation: at the first poll, the buffer: two blocks (the shared header, and its bytes: 4 KiB
 // at least); the bytes grow (doubling) only while a line longer than the buffer is being
 // received, and are reused otherwise; per read, what `async_read_some(buf, as_future)` allocates

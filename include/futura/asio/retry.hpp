@@ -21,7 +21,7 @@
 //                                            own uniform random bit generator (`std::minstd_rand`,
 //                                            seeded once per thread), for jitter.
 // `backoff` is the standard policy (exponential, capped, optionally jittered); a policy that
-// wraps it can record what was asked for (docs/guide.md, chapter 23).
+// wraps it can record what was asked for (docs/guide.md, chapter 22).
 //
 // Ordering: `make()` is first called at the first poll (rule 1), and each later call only after
 // the wait before it has ended; attempts never overlap. `make()`, `should_retry` and the policy
