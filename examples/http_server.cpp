@@ -131,7 +131,7 @@ struct statistics {
 
 // ---- one connection --------------------------------------------------------------------------
 
-using line_stream = decltype(futura::read_lines(std::declval<tcp::socket&>(), std::size_t{}, std::string{}));
+using line_stream = futura::line_stream<tcp::socket>;
 using line_item = std::optional<boost::system::result<std::string>>;
 
 /// How reading a request ended.
@@ -158,8 +158,8 @@ struct request {
 /// them until its handler has run.
 struct connection {
   connection(tcp::socket s, const options& o, statistics& st, futura::cancellation_token shutdown_token)
-      : socket(std::move(s)),
-        lines(futura::read_lines(socket, o.max_line, std::string())),
+      : socket(std::make_shared<tcp::socket>(std::move(s))),
+        lines(futura::read_lines(socket, o.max_line)),
         opts(o),
         stats(st),
         shutdown(std::move(shutdown_token)),
@@ -171,8 +171,10 @@ struct connection {
   connection& operator=(const connection&) = delete;
   ~connection() { --stats.open; }
 
-  tcp::socket socket;
-  line_stream lines;   // declared after the socket it reads: destroyed first
+  // Shared with the line reader, which keeps it for its read in flight: a connection may go
+  // while a read runs, and the cancelled read still finds its socket.
+  std::shared_ptr<tcp::socket> socket;
+  line_stream lines;
   const options& opts;
   statistics& stats;
   futura::cancellation_token shutdown;
@@ -309,14 +311,14 @@ head_outcome keep_body(connection& c) {
 auto read_rest_of_body(const connection_ptr& c) {
   const std::size_t missing = c->req.content_length - c->carry.size();
   auto read = [c, missing] {
-    return asio::async_read(c->socket, asio::dynamic_buffer(c->carry), asio::transfer_exactly(missing),
+    return asio::async_read(*c->socket, asio::dynamic_buffer(c->carry), asio::transfer_exactly(missing),
                             asio::consign(futura::as_future, c));
   };
   static const std::string go_ahead = "HTTP/1.1 100 Continue\r\n\r\n";
   return futura::branch(
              c->req.expects_continue,
              [&] {
-               return asio::async_write(c->socket, asio::buffer(go_ahead), asio::consign(futura::as_future, c))
+               return asio::async_write(*c->socket, asio::buffer(go_ahead), asio::consign(futura::as_future, c))
                    .and_then([read](std::size_t) { return read(); });
              },
              read)
@@ -399,7 +401,7 @@ auto exchange(connection_ptr c) {
         build_response(*c, outcome);
         return futura::branch(
             !c->response.empty(),
-            [&] { return asio::async_write(c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
+            [&] { return asio::async_write(*c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
             [] { return boost::system::result<std::size_t>(0); });
       })
       .then([c](boost::system::result<std::size_t> written) -> futura::loop_step<futura::unit, connection_ptr> {
@@ -419,7 +421,7 @@ auto exchange(connection_ptr c) {
 auto watchdog(connection_ptr c) {
   return futura::loop_fn(std::move(c), [](connection_ptr c) {
     const auto at = std::min(c->deadline, clock_type::now() + std::min(c->opts.idle, c->opts.request));
-    return futura::sleep_until(c->socket.get_executor(), at)
+    return futura::sleep_until(c->socket->get_executor(), at)
         .then([c]() -> futura::loop_step<futura::unit, connection_ptr> {
           if (clock_type::now() >= c->deadline) return futura::loop_break(futura::unit{});
           return futura::loop_continue(c);
@@ -442,7 +444,7 @@ auto answer_if_stalled(const connection_ptr& c, bool watchdog_won) {
   }
   return futura::branch(
       stalled,
-      [&] { return asio::async_write(c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
+      [&] { return asio::async_write(*c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
       [] { return boost::system::result<std::size_t>(0); });
 }
 

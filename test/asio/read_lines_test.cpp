@@ -475,6 +475,44 @@ BOOST_AUTO_TEST_CASE(bytes_arriving_after_a_drop_are_read_into_the_buffer_the_re
   BOOST_TEST(drain(ctx));
 }
 
+BOOST_AUTO_TEST_CASE(a_shared_socket_outlives_a_stream_dropped_mid_read_until_the_aborted_read_has_run) {
+  asio::io_context ctx;
+  loopback_pair p(ctx);
+  auto socket = std::make_shared<tcp::socket>(std::move(p.server));
+  std::weak_ptr<tcp::socket> watch = socket;
+  {
+    // A session object holding both: it goes while a read is in flight.
+    struct session {
+      std::shared_ptr<tcp::socket> socket;
+      lines stream;
+    } s{socket, futura::read_lines(socket, 64)};
+    socket.reset();
+    futura::waker w = futura::noop_waker();
+    BOOST_REQUIRE(s.stream.poll_next(w).is_pending());
+  }
+  // Dropped outside any handler: the cancellation is posted, and the socket must be there then.
+  BOOST_TEST(!watch.expired());
+  BOOST_TEST(drain(ctx));
+  BOOST_TEST(watch.expired());  // the aborted read's handler let go of it
+}
+
+BOOST_AUTO_TEST_CASE(a_shared_socket_reads_lines_as_a_referred_one_does) {
+  asio::io_context ctx;
+  loopback_pair p(ctx);
+  asio::write(p.client, asio::buffer(std::string("one\r\ntwo\n")));
+  p.client.shutdown(tcp::socket::shutdown_send);
+  auto socket = std::make_shared<tcp::socket>(std::move(p.server));
+  std::vector<line> got = futura::block_on(ctx, futura::read_lines(socket).collect());
+  BOOST_REQUIRE(got.size() == 2U);
+  BOOST_TEST(shown(got[0]) == "one");
+  BOOST_TEST(shown(got[1]) == "two");
+  BOOST_TEST(socket.use_count() == 1);  // the stream let go of it at its end
+}
+
+BOOST_AUTO_TEST_CASE(a_null_shared_socket_throws_invalid_argument) {
+  BOOST_CHECK_THROW((void)futura::read_lines(std::shared_ptr<tcp::socket>()), std::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(a_context_destroyed_under_a_pending_read_makes_the_poll_throw_and_ends_the_stream) {
   std::optional<lines> s;
   futura::waker w = futura::noop_waker();

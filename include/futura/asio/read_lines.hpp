@@ -29,7 +29,11 @@
 //
 // Ordering: lines in the order the bytes arrived. Threads: poll it from one thread at a time;
 // the read's handler runs on the socket's executor and wakes the waker of the last poll. The
-// stream refers to the socket, which must outlive it and the aborted read of a drop.
+// stream refers to the socket, which must outlive it and the aborted read of a drop: a drop
+// cancels the read on the socket's executor, so later than the drop unless it happens inside a
+// handler of that executor. When the socket lives in the same object as the stream (a session),
+// give `read_lines` a `std::shared_ptr` to it instead: the stream and its read then share the
+// socket, and it stays until the aborted read's handler has run.
 // Destruction: dropping the stream while a read is in flight cancels the read (`as_future`'s
 // drop); the buffer is shared with that read (consigned to its handler), so the read's late
 // completion writes into live memory, and the buffer goes when both let go. What a drop loses
@@ -171,9 +175,11 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
                 "async_read_some(mutable_buffer, token) completing with (error_code, std::size_t)");
 
   using buffer_ref = detail::ref_ptr<detail::line_buffer>;
+  // The read holds the buffer and, when the stream shares the socket, the socket: what a drop
+  // mid-read leaves behind stays valid until the aborted read's handler has run.
   using read_future = decltype(std::declval<AsyncReadStream&>().async_read_some(
       std::declval<boost::asio::mutable_buffer>(),
-      boost::asio::consign(futura::as_future, std::declval<buffer_ref>())));
+      boost::asio::consign(futura::as_future, std::declval<buffer_ref>(), std::declval<std::shared_ptr<void>>())));
 
  public:
   using item_type = boost::system::result<std::string>;
@@ -181,6 +187,13 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
   /// Refers to `s`, which must outlive the stream; `already_received` is buffered first.
   line_stream(AsyncReadStream& s, std::size_t max_line_length, std::string already_received) noexcept
       : stream_(&s), max_line_length_(max_line_length), initial_(std::move(already_received)) {}
+
+  /// Shares `s` (not null): the stream and its read in flight keep it alive.
+  line_stream(std::shared_ptr<AsyncReadStream> s, std::size_t max_line_length, std::string already_received) noexcept
+      : stream_(s.get()),
+        owner_(std::move(s)),
+        max_line_length_(max_line_length),
+        initial_(std::move(already_received)) {}
 
   poll_result<std::optional<item_type>> poll_next(waker& w) {
     if (std::holds_alternative<ended>(stage_)) detail::polled_after_completion("futura::read_lines");
@@ -190,7 +203,7 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
       if (std::holds_alternative<scanning>(stage_)) {
         if (std::optional<item_type> line = next_buffered_line()) return line;
         stage_.template emplace<reading>(
-            reading{stream_->async_read_some(buffer_->prepare(), boost::asio::consign(futura::as_future, buffer_))});
+            reading{stream_->async_read_some(buffer_->prepare(), boost::asio::consign(futura::as_future, buffer_, owner_))});
       }
       poll_result<boost::system::result<std::size_t>> read =
           detail::poll_in_flight<ended>(stage_, std::get<reading>(stage_).read, w);
@@ -268,6 +281,7 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
   }
 
   AsyncReadStream* stream_;
+  std::shared_ptr<void> owner_;  // the socket, when shared; else empty
   std::size_t max_line_length_;
   std::string initial_;  // already_received, until the first poll makes the buffer
   buffer_ref buffer_;
@@ -290,6 +304,27 @@ line_stream<AsyncReadStream> read_lines(AsyncReadStream& s,
                                         std::size_t max_line_length = std::numeric_limits<std::size_t>::max(),
                                         std::string already_received = std::string()) {
   return line_stream<AsyncReadStream>(s, max_line_length, std::move(already_received));
+}
+
+/// As `read_lines(*s, ...)`, but the stream shares `s`: the stream, and a read it started, keep
+/// the socket alive, so the socket may go with the object that holds the stream even while a
+/// read is in flight (a dropped read is cancelled on the socket's executor, later: the socket
+/// must still be there then). A null `s` throws std::invalid_argument.
+/// @code
+///   struct connection {
+///     std::shared_ptr<tcp::socket> socket;
+///     futura::line_stream<tcp::socket> lines = futura::read_lines(socket, 8192);
+///   };   // destroying a connection mid-read is safe
+/// @endcode
+template <class AsyncReadStream>
+line_stream<AsyncReadStream> read_lines(std::shared_ptr<AsyncReadStream> s,
+                                        std::size_t max_line_length = std::numeric_limits<std::size_t>::max(),
+                                        std::string already_received = std::string()) {
+  if (!s) {
+    detail::throw_standard<std::invalid_argument>(boost::system::errc::invalid_argument,
+                                                  "futura::read_lines: the shared socket is null");
+  }
+  return line_stream<AsyncReadStream>(std::move(s), max_line_length, std::move(already_received));
 }
 
 }  // namespace futura
