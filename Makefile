@@ -118,9 +118,10 @@ test-tsan: deps
 
 demo: deps
 	$(CONFIGURE) -B $(BUILD)/gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=g++
-	cmake --build $(BUILD)/gcc -j$(JOBS) --target add legacy_callback callback_stream spawn echo select_fetch line_reader \
-	  http_server fetch_many
+	cmake --build $(BUILD)/gcc -j$(JOBS) --target add custom_future legacy_callback callback_stream spawn echo select_fetch \
+	  line_reader http_server fetch_many
 	./$(BUILD)/gcc/examples/add
+	./$(BUILD)/gcc/examples/custom_future
 	./$(BUILD)/gcc/examples/legacy_callback
 	./$(BUILD)/gcc/examples/callback_stream
 	./$(BUILD)/gcc/examples/spawn
