@@ -53,7 +53,7 @@ echo "== fetch_many (examples/fetch_many.cpp) against python3 -m http.server"
 mkdir "$work/files"
 paths=()
 for i in $(seq -w 1 200); do
-  head -c $((i * 97)) /dev/urandom >"$work/files/file-$i.bin"
+  head -c $((10#$i * 97)) /dev/urandom >"$work/files/file-$i.bin"
   paths+=("/file-$i.bin")
 done
 paths+=("/not-there.bin")
