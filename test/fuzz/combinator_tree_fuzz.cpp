@@ -1,5 +1,5 @@
 // libFuzzer target over combinator trees: the input bytes are decoded into a tree of then / join /
-// join_all / select / select_biased / try_join / boxed / shared / abortable / fuse over
+// join_all / select / select_biased / try_join / boxed / shared / abortable / fuse / branch over
 // instrumented leaves, and into a schedule (leaf completions and throws, aborts, drops of the
 // tree and of the handles beside it, spurious wakes, polls of a shared future's second copy),
 // some of whose events are delivered from another thread while the main thread polls or drops
@@ -7,16 +7,21 @@
 // The run is checked against the reference evaluator of support/model.hpp (the one model_test
 // uses): the root's output (value or exception) and the exact step at which it is ready, or that
 // it stays pending, every leaf destroyed exactly once (and at once when the tree is done or
-// dropped), every output of a second shared copy equal to what the shared future's inner
+// dropped) and every leaf under a branch's side not taken never made, polled or destroyed (its
+// events still happen, unseen; tree_handles::check_branches and either_probe check the rest of
+// what either.hpp promises), every output of a second shared copy equal to what the shared future's inner
 // produced, no lost wakeup of a shared copy, no leaf polled before the root or after it
 // completed, and no waker clone leaked or dropped twice.
 // ASan/UBSan catch the rest. A failed check prints the decoded case and aborts.
 //
 // Input format (every byte is valid; a missing byte reads as 0):
-//   tree:   node   = kind byte (kind = byte % 11, kind 0 = leaf), then
+//   tree:   node   = kind byte (bytes 0-241: kind = byte % 11, kind 0 = leaf; 242-255: branch,
+//                    appended after the first 11 kinds so that older inputs decode as before),
+//                    then
 //                    leaf:  one plan byte (value = (low nibble % 10) - 2; high nibble 1 or 9: the
 //                           leaf throws; 2: it never completes)
-//                    inner: one parameter byte, then the children
+//                    inner: one parameter byte, then the children (branch: two; it takes the
+//                           first when the parameter is even, else the second)
 //           (depth and leaf count are capped: past them every node is a leaf)
 //   first poll: one byte (the root is first polled after event byte % (number of events + 1))
 //   events: one byte each, op = byte % 8, x = byte / 8, until the input ends (at most 48):
@@ -69,6 +74,12 @@ constexpr std::size_t max_leaves = 12;
 constexpr std::size_t max_events = 48;
 constexpr int max_threads = 6;
 constexpr int max_chain_links = 400;  // boxed links over the whole tree
+// Kind bytes below this cycle through the kinds that came before branch (every byte of an older
+// input keeps its meaning); from it up they are branch.
+constexpr int first_branch_byte = 242;
+constexpr int kinds_before_branch = static_cast<int>(kind::branch);
+static_assert(first_branch_byte % kinds_before_branch == 0, "each kind before branch keeps 22 bytes");
+static_assert(kind_count == kinds_before_branch + 1, "a new kind needs its own bytes in decode_node");
 
 class reader {
  public:
@@ -112,7 +123,7 @@ struct fuzz_case {
 node decode_node(reader& r, fuzz_case& c, int depth, std::vector<int>& copy_path, int& abort_slots) {
   node n;
   const int b = r.byte();
-  n.k = static_cast<kind>(b % kind_count);
+  n.k = b >= first_branch_byte ? kind::branch : static_cast<kind>(b % kinds_before_branch);
   if (depth >= max_depth || c.m.leaves.size() >= max_leaves) n.k = kind::leaf;
   if (n.k == kind::leaf) {
     const int p = r.byte();
@@ -154,6 +165,10 @@ node decode_node(reader& r, fuzz_case& c, int depth, std::vector<int>& copy_path
     case kind::abortable:
       n.slot = abort_slots++;
       break;
+    case kind::branch:
+      arity = 2;
+      n.cond = p % 2 == 0;
+      break;
     default:
       break;
   }
@@ -174,6 +189,8 @@ fuzz_case decode(const std::uint8_t* data, std::size_t size) {
   std::vector<int> copy_path;
   int abort_slots = 0;
   c.m.root = decode_node(r, c, 0, copy_path, abort_slots);
+  int branch_slots = 0;
+  assign_branch_slots(c.m.root, branch_slots);
   const int first_poll_byte = r.byte();
 
   std::vector<int> not_completed;  // leaves still to complete, in leaf order
@@ -382,7 +399,7 @@ struct copy_driver {
 
 class run {
  public:
-  explicit run(const fuzz_case& c) : c_(c), expected_(evaluate(c.m.root, c.m)) {}
+  explicit run(const fuzz_case& c) : c_(c), expected_(evaluate(c.m.root, c.m)), built_(built_leaves(c.m)) {}
 
   void go() {
     h_.prepare(c_.m, c_.m.root);
@@ -403,6 +420,8 @@ class run {
           fail(c_, "leaf #" + std::to_string(l) + " polled after it completed");
         if (!root_started() && h_.leaves[l].polls() != 0)
           fail(c_, "leaf #" + std::to_string(l) + " polled before the root");
+        if (!built_[l] && (h_.leaves[l].made() != 0 || h_.leaves[l].polls() != 0))
+          fail(c_, "leaf #" + std::to_string(l) + " under a branch's side not taken was made or polled");
       }
       if (!root_alive()) continue;
       if (t == c_.m.first_poll_step) {
@@ -414,15 +433,21 @@ class run {
     check_root();
     drain_copies();
 
-    // Drop everything: every leaf must be destroyed exactly once.
+    // Drop everything: every leaf made must be destroyed exactly once; a leaf under a branch's
+    // side not taken is never made.
     root_.reset();
     for (auto& copy : h_.copies) copy.second.reset();
     for (auto& handle : h_.aborts) handle.reset();
     for (std::size_t l = 0; l < h_.leaves.size(); ++l) {
-      if (h_.leaves[l].drops() != 1) {
-        fail(c_, "leaf #" + std::to_string(l) + " destroyed " + std::to_string(h_.leaves[l].drops()) + " times");
+      const int once = built_[l] ? 1 : 0;
+      if (h_.leaves[l].made() != once || h_.leaves[l].drops() != once) {
+        fail(c_, "leaf #" + std::to_string(l) + (built_[l] ? "" : " (under a side not taken)") + " made " +
+                     std::to_string(h_.leaves[l].made()) + " and destroyed " + std::to_string(h_.leaves[l].drops()) +
+                     " times");
       }
     }
+    const std::string branch_problem = h_.check_branches(c_.m.root);
+    if (!branch_problem.empty()) fail(c_, branch_problem);
     // The leaves hold the last wakers they were polled with: once they are gone, no clone of
     // the driver's wakers may be left (a leak), nor one too few (a clone dropped twice).
     h_.leaves.clear();
@@ -468,7 +493,7 @@ class run {
         spin(other_spins);
         l.finish(p);
       });
-    } else if (e.o == op::abort) {
+    } else if (e.o == op::abort && h_.aborts[static_cast<std::size_t>(e.target)]) {
       futura::abort_handle handle = *h_.aborts[static_cast<std::size_t>(e.target)];
       other = std::thread([&start_together, other_spins, handle] {
         start_together();
@@ -519,8 +544,8 @@ class run {
       case op::complete:
         h_.leaves[static_cast<std::size_t>(e.target)].finish(c_.m.leaves[static_cast<std::size_t>(e.target)]);
         break;
-      case op::abort:
-        h_.aborts[static_cast<std::size_t>(e.target)]->abort();
+      case op::abort:  // an abortable under a branch's side not taken has no handle: nothing to abort
+        if (auto& handle = h_.aborts[static_cast<std::size_t>(e.target)]) handle->abort();
         break;
       case op::wake:
         h_.leaves[static_cast<std::size_t>(e.target)].wake();
@@ -609,9 +634,14 @@ class run {
   }
 
   /// Once the tree is done or dropped, a leaf may still live only inside a shared future whose
-  /// second copy is alive and whose inner has not completed.
+  /// second copy is alive and whose inner has not completed (or never have lived: under a
+  /// branch's side not taken).
   void check_destroyed(const char* when) {
     for (std::size_t l = 0; l < h_.leaves.size(); ++l) {
+      if (!built_[l]) {
+        if (h_.leaves[l].drops() != 0) fail(c_, "leaf #" + std::to_string(l) + " under a side not taken destroyed");
+        continue;
+      }
       bool may_live = false;
       for (int s : c_.leaf_copy_slots[l]) {
         const tree_handles::copy& copy = h_.copies[static_cast<std::size_t>(s)];
@@ -656,6 +686,7 @@ class run {
 
   const fuzz_case& c_;
   outcomes expected_;
+  std::vector<bool> built_;  // per leaf: made by the tree (see built_leaves)
   tree_handles h_;
   std::vector<std::unique_ptr<copy_driver>> copies_;
   slow_waker target_;

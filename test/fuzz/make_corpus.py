@@ -11,6 +11,7 @@ import os
 import sys
 
 LEAF, THEN, JOIN, JOIN_ALL, SELECT, SELECT_BIASED, TRY_JOIN, BOXED, SHARED, ABORTABLE, FUSE = range(11)
+BRANCH = 242  # kind bytes 242-255 (the kinds above are byte % 11 below 242)
 
 
 def leaf(value=1, throws=False, never=False):
@@ -61,6 +62,11 @@ def abortable(child):
 
 def fuse(child):
     return node(FUSE, 0, child)
+
+
+def branch(if_true, if_false, cond=True):
+    """futura::branch(cond, make if_true, make if_false): only the taken child is built."""
+    return node(BRANCH, 0 if cond else 1, if_true, if_false)
 
 
 # Events. `x` of complete is an index among the leaves not completed yet.
@@ -176,6 +182,28 @@ def cases():
     yield "complete_from_thread", case(join(*two), 0, complete_from_thread(0), complete_from_thread(0, POLL_ROOT))
     yield "spurious_wakes", case(join(leaf(1), select(leaf(2), leaf(3))), 0,
                                  wake(1), wake_from_thread(2, POLL_ROOT), complete(1), wake(0), complete(), complete())
+    yield "branch_first", case(branch(leaf(3), join(*two)), 0, complete(1), complete(0), complete(0))
+    yield "branch_second", case(branch(leaf(3), then(leaf(4), 2), cond=False), 0, complete(0), complete(0))
+    yield "branch_both_leaves", case(branch(leaf(3), leaf(4), cond=False), 1, complete(1), complete(0))
+    yield "branch_throws", case(branch(then(leaf(1)), leaf(2, throws=True), cond=False), 0, complete(1), complete(0))
+    yield "branch_untaken_handles", case(
+        branch(abortable(shared(leaf(1))), leaf(2), cond=False), 0, abort(), poll_copy(), complete(0), wake(0),
+        complete(0))
+    yield "branch_wake_from_thread", case(
+        branch(select(leaf(1), leaf(2)), leaf(3)), 0, wake_from_thread(0, POLL_ROOT), complete_from_thread(1, POLL_ROOT),
+        complete(0), complete(0))
+    yield "branch_dropped", case(join(branch(leaf(1), leaf(2), cond=False), leaf(3)), 0, complete(0), drop_root(), complete())
+    yield "branch_dropped_while_completing", case(
+        branch(join(*two), leaf(5)), 0, complete(0), complete_from_thread(0, DROP_ROOT, delay=(2, 1)), complete())
+    yield "branch_deep_chain_under_select_biased", case(
+        select_biased(branch(leaf(1), boxed(leaf(6), deep=True), cond=False), leaf(2)), 2, complete(1), complete(1),
+        complete(0))
+    yield "branch_nested", case(
+        branch(branch(leaf(1), leaf(2), cond=False), branch(leaf(3), leaf(4))), 0, complete(1), complete(0),
+        complete(0), complete(0))
+    yield "branch_in_shared", case(
+        join(shared(branch(leaf(1, throws=True), abortable(leaf(2)))), leaf(3)), 0, poll_copy(), complete(0),
+        complete(0), poll_copy(), complete(0))
     yield "everything", case(
         try_join(abortable(shared(join_all(leaf(1), fuse(leaf(2)), boxed(leaf(3))))),
                  select_biased(then(leaf(4), 2), select(leaf(5), leaf(6, throws=True)))),

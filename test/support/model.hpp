@@ -14,6 +14,7 @@
 
 #include <futura/combinator/abortable.hpp>
 #include <futura/combinator/boxed.hpp>
+#include <futura/combinator/either.hpp>
 #include <futura/combinator/fuse.hpp>
 #include <futura/combinator/join.hpp>
 #include <futura/combinator/join_all.hpp>
@@ -37,6 +38,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -45,13 +47,13 @@ namespace futura_test::combinator_model {
 
 // ---- the tree -------------------------------------------------------------------------------
 
-/// The node kinds. The first seven are model_test's (their order is part of its seeds).
-enum class kind { leaf, then, join, join_all, select, select_biased, try_join, boxed, shared, abortable, fuse };
-inline constexpr int kind_count = 11;
+/// The node kinds. New kinds go at the end: the fuzzer's input format maps bytes to them.
+enum class kind { leaf, then, join, join_all, select, select_biased, try_join, boxed, shared, abortable, fuse, branch };
+inline constexpr int kind_count = 12;
 
 inline const char* kind_name(kind k) {
   static const char* names[] = {"leaf",     "then",  "join",   "join_all",  "select", "select_biased",
-                                "try_join", "boxed", "shared", "abortable", "fuse"};
+                                "try_join", "boxed", "shared", "abortable", "fuse",   "branch"};
   return names[static_cast<int>(k)];
 }
 
@@ -61,10 +63,21 @@ struct node {
   int addend = 0;  // for kind::then
   std::vector<node> children;
   bool then_throws = false;  // kind::then: the continuation throws instead of adding
-  int slot = -1;             // kind::abortable: its abort handle; kind::shared: its copy slot
+  int slot = -1;             // kind::abortable: its abort handle; kind::shared: its copy slot;
+                             // kind::branch: its branch_record (assign_branch_slots numbers them)
   int links = 1;             // kind::boxed: a chain of this many boxed identity `then`s (see may_defer)
   bool second_copy = false;  // kind::shared: the driver also holds (and may poll) a second copy
+  bool cond = true;          // kind::branch: true takes children[0] (make_if_true), false children[1]
 };
+
+/// The child a branch node takes (the other one is never built).
+inline std::size_t taken_child(const node& n) { return n.cond ? 0 : 1; }
+
+/// Numbers the branch nodes of the tree under `n` in preorder (their `slot`), from `next`.
+inline void assign_branch_slots(node& n, int& next) {
+  if (n.k == kind::branch) n.slot = next++;
+  for (node& c : n.children) assign_branch_slots(c, next);
+}
 
 /// A chain of boxed_futures nested deeper than the trampoline's limit (128) defers its inner
 /// poll: that poll returns pending and the root of the poll drives the chain afterwards, polling
@@ -74,6 +87,7 @@ inline constexpr int deferring_links = 64;
 
 inline bool may_defer(const node& n) {
   if (n.k == kind::boxed && n.links >= deferring_links) return true;
+  if (n.k == kind::branch) return may_defer(n.children[taken_child(n)]);  // the other is never built
   return std::any_of(n.children.begin(), n.children.end(), [](const node& c) { return may_defer(c); });
 }
 
@@ -119,6 +133,7 @@ inline std::string describe(const node& n, const model& m) {
   }
   if (n.k == kind::boxed && n.links != 1) out << "(x" << n.links << ")";
   if (n.k == kind::shared) out << "(slot " << n.slot << (n.second_copy ? ", 2 copies" : "") << ")";
+  if (n.k == kind::branch) out << "(slot " << n.slot << ", takes " << (n.cond ? "first" : "second") << ")";
   if (n.k == kind::abortable) {
     out << "(slot " << n.slot;
     const auto s = static_cast<std::size_t>(n.slot);
@@ -180,6 +195,9 @@ inline outcomes evaluate(const node& n, const model& m) {
     add_unique(result, {p.throws, p.value, std::max(p.time, m.first_poll_step)});
     return result;
   }
+  // A branch is its taken child (its events reach the root unchanged); the other one does not
+  // exist, so nothing that happens to its leaves or handles matters.
+  if (n.k == kind::branch) return evaluate(n.children[taken_child(n)], m);
   std::vector<outcomes> per_child;
   for (const node& c : n.children) per_child.push_back(evaluate(c, m));
   // boxed (any number of links), fuse and one copy of a shared future are transparent.
@@ -275,6 +293,7 @@ inline outcomes evaluate(const node& n, const model& m) {
       case kind::boxed:
       case kind::shared:
       case kind::fuse:
+      case kind::branch:
         break;
     }
   }
@@ -293,7 +312,8 @@ struct leaf_state {
   int polls = 0;
   int polls_after_finish = 0;  // polls after it returned its value or threw (rule 4: none)
   bool finished = false;
-  std::atomic<int> drops{0};  // destructions of the leaf future: exactly one is right
+  std::atomic<int> made{0};   // leaf futures made by leaf::future(): one, or none under a branch not taken
+  std::atomic<int> drops{0};  // destructions of the leaf future: exactly one per future made
 };
 
 /// The future end of a leaf: pending until its controller completes or fails it.
@@ -335,7 +355,10 @@ class leaf {
  public:
   leaf() : state_(std::make_shared<leaf_state>()) {}
 
-  leaf_future future() const { return leaf_future(state_); }
+  leaf_future future() const {
+    state_->made.fetch_add(1);
+    return leaf_future(state_);
+  }
 
   void complete(int v) {
     futura::waker w;
@@ -383,10 +406,27 @@ class leaf {
     return state_->polls_after_finish;
   }
   int drops() const { return state_->drops.load(); }
+  int made() const { return state_->made.load(); }
 
  private:
   std::shared_ptr<leaf_state> state_;
 };
+
+/// Per leaf: whether `build` makes its future, i.e. no branch above it takes its other child.
+inline void mark_built_leaves(const node& n, std::vector<bool>& built) {
+  if (n.k == kind::leaf) built[static_cast<std::size_t>(n.leaf)] = true;
+  if (n.k == kind::branch) {
+    mark_built_leaves(n.children[taken_child(n)], built);
+    return;
+  }
+  for (const node& c : n.children) mark_built_leaves(c, built);
+}
+
+inline std::vector<bool> built_leaves(const model& m) {
+  std::vector<bool> built(m.leaves.size(), false);
+  mark_built_leaves(m.root, built);
+  return built;
+}
 
 // ---- the builder ----------------------------------------------------------------------------
 
@@ -428,6 +468,105 @@ class recording_future : public futura::future_ext<recording_future<F>> {
 using boxed = futura::boxed_future<int>;
 using int_result = boost::system::result<int>;
 
+/// What a branch node's either_future did, recorded by the futures around and inside it: per
+/// side (0: make_if_true's, 1: make_if_false's) how often its maker ran, how often the future it
+/// made was polled and destroyed. A violation of what either.hpp promises is kept in `problem`
+/// (the first one) for the driver to report. Only the thread that polls or drops the tree
+/// touches it, but the counters are atomic so that a wrong thread would show up under TSan.
+struct branch_record {
+  struct side_counts {
+    std::atomic<int> made{0};
+    std::atomic<int> polls{0};
+    std::atomic<int> drops{0};
+    std::atomic<const futura::waker*> last_waker{nullptr};  // the waker of its last poll
+  };
+  side_counts sides[2];
+  bool built = false;   // futura::branch ran (not under another branch's untaken child)
+  bool is_left = true;  // what the either_future's is_left() said after futura::branch
+  std::mutex mutex;
+  std::string problem;
+
+  void report(const std::string& what) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (problem.empty()) problem = what;
+  }
+  std::string first_problem() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return problem;
+  }
+};
+
+/// The future a branch's maker returns: its child's future (`F`, a leaf_future or a boxed), made
+/// a distinct type per side (`Side`), counting polls and its own destruction into the record.
+template <class F, int Side>
+class branch_side : public futura::future_ext<branch_side<F, Side>> {
+ public:
+  using output_type = int;
+  branch_side(F f, std::shared_ptr<branch_record> r) : inner_(std::move(f)), record_(std::move(r)) {}
+  branch_side(branch_side&& o) noexcept : inner_(std::move(o.inner_)), record_(std::move(o.record_)) {}
+  branch_side& operator=(branch_side&&) = delete;
+  ~branch_side() {
+    if (record_) record_->sides[Side].drops.fetch_add(1);
+  }
+
+  futura::poll_result<int> poll(futura::waker& w) {
+    record_->sides[Side].polls.fetch_add(1);
+    record_->sides[Side].last_waker.store(&w);
+    return inner_.poll(w);
+  }
+
+ private:
+  F inner_;
+  std::shared_ptr<branch_record> record_;
+};
+
+/// Wraps a branch node's either_future and checks each of its polls against either.hpp: the
+/// held future (the taken side) polled exactly once, with the caller's waker itself; the other
+/// side never made nor polled; the held future destroyed before a ready poll returns. A poll
+/// that throws must have polled the held future too (the exception is the held future's).
+template <class E>
+class either_probe : public futura::future_ext<either_probe<E>> {
+ public:
+  using output_type = int;
+  either_probe(E e, std::shared_ptr<branch_record> r, int taken)
+      : inner_(std::move(e)), record_(std::move(r)), taken_(taken) {}
+
+  futura::poll_result<int> poll(futura::waker& w) {
+    branch_record::side_counts& held = record_->sides[taken_];
+    const int polls_before = held.polls.load();
+    try {
+      futura::poll_result<int> r = inner_.poll(w);
+      check_poll(w, polls_before);
+      if (r.is_ready() && held.drops.load() != 1) {
+        record_->report("the held future was not destroyed when the either_future returned ready (" +
+                        std::to_string(held.drops.load()) + " drops)");
+      }
+      return r;
+    } catch (...) {
+      check_poll(w, polls_before);
+      throw;
+    }
+  }
+
+ private:
+  void check_poll(const futura::waker& w, int polls_before) {
+    branch_record::side_counts& held = record_->sides[taken_];
+    const branch_record::side_counts& other = record_->sides[1 - taken_];
+    if (held.polls.load() != polls_before + 1) {
+      record_->report("one poll of the either_future polled the held future " +
+                      std::to_string(held.polls.load() - polls_before) + " times");
+    }
+    if (held.last_waker.load() != &w) record_->report("the held future was not polled with the caller's waker");
+    if (other.made.load() != 0 || other.polls.load() != 0) {
+      record_->report("the side not taken was made or polled");
+    }
+  }
+
+  E inner_;
+  std::shared_ptr<branch_record> record_;
+  int taken_;
+};
+
 /// The leaves and the handles a built tree hands to its driver.
 struct tree_handles {
   std::vector<leaf> leaves;                                 // by leaf index
@@ -436,23 +575,63 @@ struct tree_handles {
     std::optional<futura::shared_future<int>> second;  // the driver's copy (node.second_copy)
     std::shared_ptr<shared_record> record;
   };
-  std::vector<copy> copies;  // by shared slot
+  std::vector<copy> copies;  // by shared slot (a shared node under a branch not taken: empty)
+  std::vector<std::shared_ptr<branch_record>> branches;  // by branch slot
 
   /// Room for `m`'s leaves and for the slots `root` uses.
   void prepare(const model& m, const node& root) {
     leaves.resize(m.leaves.size());
     std::size_t abort_slots = 0;
     std::size_t copy_slots = 0;
-    count_slots(root, abort_slots, copy_slots);
+    std::size_t branch_slots = 0;
+    count_slots(root, abort_slots, copy_slots, branch_slots);
     aborts.resize(abort_slots);
     copies.resize(copy_slots);
+    branches.resize(branch_slots);
+    for (auto& b : branches) b = std::make_shared<branch_record>();
   }
 
+  /// After the tree and everything beside it was dropped: what went wrong around `root`'s
+  /// branch nodes, or "" (each taken side made once, polled as either.hpp says and destroyed
+  /// once; each side not taken, and every branch under one, never made).
+  std::string check_branches(const node& root) const { return check_branches(root, true); }
+
  private:
-  static void count_slots(const node& n, std::size_t& aborts, std::size_t& copies) {
+  static void count_slots(const node& n, std::size_t& aborts, std::size_t& copies, std::size_t& branches) {
     if (n.k == kind::abortable) aborts = std::max(aborts, static_cast<std::size_t>(n.slot) + 1);
     if (n.k == kind::shared) copies = std::max(copies, static_cast<std::size_t>(n.slot) + 1);
-    for (const node& c : n.children) count_slots(c, aborts, copies);
+    if (n.k == kind::branch) branches = std::max(branches, static_cast<std::size_t>(n.slot) + 1);
+    for (const node& c : n.children) count_slots(c, aborts, copies, branches);
+  }
+
+  std::string check_branches(const node& n, bool built) const {
+    if (n.k == kind::branch) {
+      branch_record& r = *branches[static_cast<std::size_t>(n.slot)];
+      const std::string name = "branch (slot " + std::to_string(n.slot) + ")";
+      if (r.built != built) return name + (built ? " was never built" : " was built under a branch not taken");
+      const auto taken = taken_child(n);
+      for (std::size_t side = 0; side < 2; ++side) {
+        const branch_record::side_counts& c = r.sides[side];
+        const int expected = built && side == taken ? 1 : 0;
+        if (c.made.load() != expected || c.drops.load() != expected || (expected == 0 && c.polls.load() != 0)) {
+          return name + ", side " + std::to_string(side) + ": made " + std::to_string(c.made.load()) + ", polled " +
+                 std::to_string(c.polls.load()) + ", destroyed " + std::to_string(c.drops.load()) + " times";
+        }
+      }
+      if (built && r.is_left != n.cond) return name + ": is_left() is " + (r.is_left ? "true" : "false");
+      const std::string problem = r.first_problem();
+      if (!problem.empty()) return name + ": " + problem;
+      for (std::size_t i = 0; i < 2; ++i) {
+        std::string c = check_branches(n.children[i], built && i == taken);
+        if (!c.empty()) return c;
+      }
+      return {};
+    }
+    for (const node& c : n.children) {
+      std::string problem = check_branches(c, built);
+      if (!problem.empty()) return problem;
+    }
+    return {};
   }
 };
 
@@ -464,6 +643,42 @@ inline int_result to_result(int v) {
 inline int sum_variant(const std::variant<int, int>& v) { return v.index() == 0 ? std::get<0>(v) : std::get<1>(v); }
 inline int sum_variant(const std::variant<int, int, int>& v) {
   return std::visit([](int x) { return x; }, v);
+}
+
+inline boxed build(const node& n, tree_handles& h);
+
+/// A branch child's future as `F`: its leaf's future itself when `F` is leaf_future (the child is
+/// a leaf), else the boxed future of the child's subtree.
+template <class F>
+F build_as(const node& n, tree_handles& h) {
+  if constexpr (std::is_same_v<F, leaf_future>) {
+    return h.leaves[static_cast<std::size_t>(n.leaf)].future();
+  } else {
+    return build(n, h);
+  }
+}
+
+/// A branch node as `futura::branch(cond, make first child, make second child)`: the makers
+/// return branch_side<First, 0> and branch_side<Second, 1>, so the either_future always holds
+/// one of two distinct types, and of distinct layouts when one child is a leaf (an unboxed
+/// leaf_future) and the other is not (a boxed subtree).
+template <class First, class Second>
+boxed build_branch(const node& n, tree_handles& h) {
+  const std::shared_ptr<branch_record>& record = h.branches[static_cast<std::size_t>(n.slot)];
+  record->built = true;
+  auto make = [&](auto side) {
+    constexpr int s = decltype(side)::value;
+    using F = std::conditional_t<s == 0, First, Second>;
+    record->sides[s].made.fetch_add(1);
+    return branch_side<F, s>(build_as<F>(n.children[s], h), record);
+  };
+  auto either = futura::branch(
+      n.cond, [&] { return make(std::integral_constant<int, 0>{}); },
+      [&] { return make(std::integral_constant<int, 1>{}); });
+  using either_type = decltype(either);
+  static_assert(std::is_same_v<either_type, futura::either_future<branch_side<First, 0>, branch_side<Second, 1>>>);
+  record->is_left = either.is_left();
+  return either_probe<either_type>(std::move(either), record, static_cast<int>(taken_child(n)));
 }
 
 /// The futura future of `n`; its leaves, abort handles and second copies go to `h` (call
@@ -541,6 +756,14 @@ inline boxed build(const node& n, tree_handles& h) {
     }
     case kind::fuse:
       return futura::fuse(child(0));
+    case kind::branch: {
+      const bool first_leaf = n.children[0].k == kind::leaf;
+      const bool second_leaf = n.children[1].k == kind::leaf;
+      if (first_leaf && second_leaf) return build_branch<leaf_future, leaf_future>(n, h);
+      if (first_leaf) return build_branch<leaf_future, boxed>(n, h);
+      if (second_leaf) return build_branch<boxed, leaf_future>(n, h);
+      return build_branch<boxed, boxed>(n, h);
+    }
   }
   throw std::logic_error("unreachable");
 }
