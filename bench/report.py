@@ -7,7 +7,9 @@ Every benchmark is named "<workload>/<implementation>[/<arg>:<size>...]" (bench/
 Each binary runs once, with --benchmark_repetitions, and the table shows the median of the
 repetitions: one row per workload (and size), one column per implementation, each peer with
 its ratio peer/futura (above 1: futura is faster), then the design.md target of the row and
-whether this run met it.
+whether this run met it. The repetitions of a binary's benchmarks run interleaved in random
+order (--benchmark_enable_random_interleaving), so the columns of a row sample the same
+moments of a noisy machine instead of one column's five repetitions following the other's.
 
 Modes:
     (default)     timing table from one run of every binary (Release build wanted)
@@ -406,7 +408,8 @@ def timing(args):
             extra.append("--smoke")
         reps = 1 if args.smoke else args.repetitions
         if reps > 1:
-            extra += ["--benchmark_repetitions=%d" % reps, "--benchmark_report_aggregates_only=true"]
+            extra += ["--benchmark_repetitions=%d" % reps, "--benchmark_report_aggregates_only=true",
+                      "--benchmark_enable_random_interleaving=true"]
         if args.filter:
             extra.append("--benchmark_filter=" + args.filter)
         if os.path.exists(json_path):

@@ -11,6 +11,9 @@
 // and run by this thread and one more (support/tasks.hpp, run_on_threads): the tasks (handlers)
 // are spawned (posted) first, then both threads take them from the context's shared queue.
 // Time is per task, thread start and join included; counters: allocs and bytes per task.
+// The process keeps its heap at its peak (support/bench.hpp, hold_heap_at_peak): every
+// iteration frees a million blocks, and glibc's default policy gave one column's memory back
+// to the kernel and faulted it in again, and not the other's.
 #include <support/bench.hpp>
 #include <support/tasks.hpp>
 
@@ -94,6 +97,10 @@ void asio_post(benchmark::State& state) {
 }
 
 void register_w7(const config& cfg) {
+  // W7 holds 1M task blocks or handlers at once and frees them all in every iteration: without
+  // this, glibc gave the raw Asio column's memory back to the kernel at the end of each iteration
+  // (and the futura column's not), and the page faults decided the ratio (bench.hpp).
+  benchmark::AddCustomContext("futura_heap_held_at_peak", futura_bench::hold_heap_at_peak() ? "yes" : "no");
   const std::int64_t tasks = cfg.smoke ? 1'000 : 1'000'000;
   add(cfg, workload, "futura", &futura_spawn<1>)->Arg(tasks)->ArgName("tasks");
   add(cfg, workload, "asio", &asio_post<1>)->Arg(tasks)->ArgName("tasks");

@@ -137,6 +137,17 @@ alloc_stats count_allocations(Run&& run, int runs = 1) {
           static_cast<double>(detail::allocated_bytes.load() - bytes_before) / runs};
 }
 
+/// Makes glibc's malloc keep the memory a program frees instead of giving it back to the kernel
+/// (no trimming of the heap's top, no mmap below 32 MiB, both thresholds fixed), for the rest of
+/// the process. For a binary whose workloads hold a million blocks at once and free them all in
+/// every iteration: glibc's default policy then gives a column's memory back and faults it in
+/// again (some 20k page faults per iteration) or not, depending on the order its blocks were
+/// freed in and on what ran before in the process, and the page faults, not the workload, decide
+/// the ratio between columns (docs/performance.md, "W7: why it varied"). With the heap held, the
+/// warm-up run grows it once and the timed runs reuse it, as a program in a steady state does.
+/// False where it does nothing (not glibc; sanitizer builds, whose runtimes own the allocator).
+bool hold_heap_at_peak() noexcept;
+
 /// `count_allocations(run, runs)` for the first call with this `key` (a benchmark's name and
 /// size); later calls return the stored result. Google Benchmark calls a benchmark function
 /// several times (to size the iteration count, and once per repetition): counting once keeps
