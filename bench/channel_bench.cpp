@@ -12,8 +12,9 @@
 // Both are timed per item, from the first send to the consumer's last item; counters: allocs
 // and bytes per item (sends and receives allocate nothing in a steady state; Asio's post
 // recycles its handler memory per thread).
-// The *_2_threads rows do the same on an io_context with concurrency hint 2 run by this thread
-// and one more (support/tasks.hpp, run_on_threads). futura's code is the same (a task is never
+// The *_2_threads rows (the binary channel_bench_2_threads, built from this file:
+// support/bench.hpp, binary_threads) do the same on an io_context with concurrency hint 2 run by
+// this thread and one more (support/tasks.hpp, run_on_threads). futura's code is the same (a task is never
 // polled by two threads at once). Raw Asio's handlers would then run concurrently, so its
 // consumer becomes a strand, as Asio code serialises a consumer on several threads:
 //   task to task  the producer, on a strand of its own, posts batches of 512 item handlers to
@@ -251,14 +252,17 @@ void asio_four_threads(benchmark::State& state) {
 
 void register_w10(const config& cfg) {
   const std::int64_t items = cfg.smoke ? 20'000 : 10'000'000;
-  add(cfg, task_to_task, "futura", &futura_task_to_task<1>)->Arg(items)->ArgName("items");
-  add(cfg, task_to_task, "asio", &asio_task_to_task)->Arg(items)->ArgName("items");
-  add(cfg, four_threads, "futura", &futura_four_threads<1>)->Arg(items)->ArgName("items");
-  add(cfg, four_threads, "asio", &asio_four_threads<1>)->Arg(items)->ArgName("items");
-  add(cfg, task_to_task_2_threads, "futura", &futura_task_to_task<2>)->Arg(items)->ArgName("items");
-  add(cfg, task_to_task_2_threads, "asio", &asio_task_to_task_2_threads)->Arg(items)->ArgName("items");
-  add(cfg, four_threads_2_threads, "futura", &futura_four_threads<2>)->Arg(items)->ArgName("items");
-  add(cfg, four_threads_2_threads, "asio", &asio_four_threads<2>)->Arg(items)->ArgName("items");
+  if (futura_bench::binary_threads == 1) {
+    add(cfg, task_to_task, "futura", &futura_task_to_task<1>)->Arg(items)->ArgName("items");
+    add(cfg, task_to_task, "asio", &asio_task_to_task)->Arg(items)->ArgName("items");
+    add(cfg, four_threads, "futura", &futura_four_threads<1>)->Arg(items)->ArgName("items");
+    add(cfg, four_threads, "asio", &asio_four_threads<1>)->Arg(items)->ArgName("items");
+  } else {
+    add(cfg, task_to_task_2_threads, "futura", &futura_task_to_task<2>)->Arg(items)->ArgName("items");
+    add(cfg, task_to_task_2_threads, "asio", &asio_task_to_task_2_threads)->Arg(items)->ArgName("items");
+    add(cfg, four_threads_2_threads, "futura", &futura_four_threads<2>)->Arg(items)->ArgName("items");
+    add(cfg, four_threads_2_threads, "asio", &asio_four_threads<2>)->Arg(items)->ArgName("items");
+  }
 }
 
 const bool registered = futura_bench::add_registrar(&register_w10);

@@ -17,7 +17,8 @@
 //           handler that receives it and posts the reply (one message in flight at a time, so
 //           the handlers need no strand on two threads either)
 // W4_ping_pong runs on an io_context with concurrency hint 1; W4_ping_pong_2_threads on one with
-// hint 2 run by this thread and one more (support/tasks.hpp, run_on_threads); both re-run
+// hint 2 run by this thread and one more (support/tasks.hpp, run_on_threads), in the binary
+// ping_pong_bench_2_threads built from this file (support/bench.hpp, binary_threads); both re-run
 // (restart()) for every iteration. Time is per round trip (two messages); counters: allocs and
 // bytes per round trip.
 //
@@ -264,20 +265,23 @@ void asio_callbacks(benchmark::State& state) {
 
 void register_w4(const config& cfg) {
   const std::int64_t messages = cfg.smoke ? 2'000 : 1'000'000;
-  add(cfg, workload, "futura", [](benchmark::State& s) { futura_tasks<mailbox, 1>(s, "futura"); })
-      ->Arg(messages)
-      ->ArgName("messages");
-  add(cfg, workload, "futura_channels", &futura_channels<1>)->Arg(messages)->ArgName("messages");
-  add(cfg, workload, "asio", &asio_callbacks<1>)->Arg(messages)->ArgName("messages");
-  add(cfg, workload, "futura_shared_mailbox",
-      [](benchmark::State& s) { futura_tasks<shared_mailbox, 1>(s, "futura_shared_mailbox"); })
-      ->Arg(messages)
-      ->ArgName("messages");
-  add(cfg, workload_2_threads, "futura", [](benchmark::State& s) { futura_tasks<shared_mailbox, 2>(s, "futura"); })
-      ->Arg(messages)
-      ->ArgName("messages");
-  add(cfg, workload_2_threads, "futura_channels", &futura_channels<2>)->Arg(messages)->ArgName("messages");
-  add(cfg, workload_2_threads, "asio", &asio_callbacks<2>)->Arg(messages)->ArgName("messages");
+  if (futura_bench::binary_threads == 1) {
+    add(cfg, workload, "futura", [](benchmark::State& s) { futura_tasks<mailbox, 1>(s, "futura"); })
+        ->Arg(messages)
+        ->ArgName("messages");
+    add(cfg, workload, "futura_channels", &futura_channels<1>)->Arg(messages)->ArgName("messages");
+    add(cfg, workload, "asio", &asio_callbacks<1>)->Arg(messages)->ArgName("messages");
+    add(cfg, workload, "futura_shared_mailbox",
+        [](benchmark::State& s) { futura_tasks<shared_mailbox, 1>(s, "futura_shared_mailbox"); })
+        ->Arg(messages)
+        ->ArgName("messages");
+  } else {
+    add(cfg, workload_2_threads, "futura", [](benchmark::State& s) { futura_tasks<shared_mailbox, 2>(s, "futura"); })
+        ->Arg(messages)
+        ->ArgName("messages");
+    add(cfg, workload_2_threads, "futura_channels", &futura_channels<2>)->Arg(messages)->ArgName("messages");
+    add(cfg, workload_2_threads, "asio", &asio_callbacks<2>)->Arg(messages)->ArgName("messages");
+  }
 }
 
 const bool registered = futura_bench::add_registrar(&register_w4);

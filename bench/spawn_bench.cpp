@@ -7,7 +7,8 @@
 //   asio    boost::asio::post(ctx, handler) for every i, the handler storing i into its slot of
 //           a vector; ctx.run()
 // W7_spawn: both run on an io_context with concurrency hint 1, re-run (restart()) for every
-// iteration. W7_spawn_2_threads: the same work, the io_context made with concurrency hint 2
+// iteration. W7_spawn_2_threads (the binary spawn_bench_2_threads, built from this file:
+// support/bench.hpp, binary_threads): the same work, the io_context made with concurrency hint 2
 // and run by this thread and one more (support/tasks.hpp, run_on_threads): the tasks (handlers)
 // are spawned (posted) first, then both threads take them from the context's shared queue.
 // Time is per task, thread start and join included; counters: allocs and bytes per task.
@@ -102,10 +103,13 @@ void register_w7(const config& cfg) {
   // (and the futura column's not), and the page faults decided the ratio (bench.hpp).
   benchmark::AddCustomContext("futura_heap_held_at_peak", futura_bench::hold_heap_at_peak() ? "yes" : "no");
   const std::int64_t tasks = cfg.smoke ? 1'000 : 1'000'000;
-  add(cfg, workload, "futura", &futura_spawn<1>)->Arg(tasks)->ArgName("tasks");
-  add(cfg, workload, "asio", &asio_post<1>)->Arg(tasks)->ArgName("tasks");
-  add(cfg, workload_2_threads, "futura", &futura_spawn<2>)->Arg(tasks)->ArgName("tasks");
-  add(cfg, workload_2_threads, "asio", &asio_post<2>)->Arg(tasks)->ArgName("tasks");
+  if (futura_bench::binary_threads == 1) {
+    add(cfg, workload, "futura", &futura_spawn<1>)->Arg(tasks)->ArgName("tasks");
+    add(cfg, workload, "asio", &asio_post<1>)->Arg(tasks)->ArgName("tasks");
+  } else {
+    add(cfg, workload_2_threads, "futura", &futura_spawn<2>)->Arg(tasks)->ArgName("tasks");
+    add(cfg, workload_2_threads, "asio", &asio_post<2>)->Arg(tasks)->ArgName("tasks");
+  }
 }
 
 const bool registered = futura_bench::add_registrar(&register_w7);

@@ -29,6 +29,16 @@
 
 namespace futura_bench {
 
+#ifndef FUTURA_BENCH_THREADS
+#define FUTURA_BENCH_THREADS 1
+#endif
+/// The threads that run the io_context of a binary's rows: 1, or 2 in the `*_bench_2_threads`
+/// binaries that bench/CMakeLists.txt builds from the same sources (W4, W7, W10). The rows on 2
+/// threads run in a process of their own: their frees from a second thread rearranged glibc's
+/// free lists, and 1-thread rows that ran after them in the same process (with interleaved
+/// repetitions) took 1.6 to 2.1 times as long.
+constexpr int binary_threads = FUTURA_BENCH_THREADS;
+
 /// The command-line options the benchmark binaries add to Google Benchmark's own.
 struct config {
   /// `--smoke`: tiny sizes and a few milliseconds per benchmark (the bench_smoke CTest test).
