@@ -88,7 +88,7 @@ void futura_task_to_task(benchmark::State& state) {
               });
         }));
     auto consumer = futura::spawn(ctx, sum_of(std::move(rx)));
-    run_on_threads(ctx, threads);
+    run_on_threads<threads>(ctx);
     sum = output_of(consumer, std::uint64_t{0});
   };
   const auto allocs = allocations_per_run(std::string(task_to_task_of(threads)) + "/futura/" + std::to_string(n), run);
@@ -141,14 +141,14 @@ struct raw_hand_off_on_strands {
   }
 };
 
-void asio_task_to_task_2_threads(benchmark::State& state) {
+[[maybe_unused]] void asio_task_to_task_2_threads(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
   boost::asio::io_context ctx(2);
   std::uint64_t sum = 0;
   auto run = [&] {
     raw_hand_off_on_strands h{boost::asio::make_strand(ctx), boost::asio::make_strand(ctx), n};
     boost::asio::post(h.producer, [&h] { h.produce(); });
-    run_on_threads(ctx, 2);
+    run_on_threads<2>(ctx);
     sum = h.sum;
   };
   const auto allocs = allocations_per_run(std::string(task_to_task_2_threads) + "/asio/" + std::to_string(n), run);
@@ -157,7 +157,7 @@ void asio_task_to_task_2_threads(benchmark::State& state) {
   report_allocations(state, allocs, static_cast<double>(n));
 }
 
-void asio_task_to_task(benchmark::State& state) {
+[[maybe_unused]] void asio_task_to_task(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
   boost::asio::io_context ctx(1);
   std::uint64_t sum = 0;
@@ -199,7 +199,7 @@ void futura_four_threads(benchmark::State& state) {
       });
     }
     tx = {};  // the consumer's stream ends when the threads' copies are gone
-    run_on_threads(ctx, threads);
+    run_on_threads<threads>(ctx);
     for (std::thread& p : producers) p.join();
     for (char ok : sent_ok) all_sent = all_sent && ok;
     sum = output_of(consumer, std::uint64_t{0});
@@ -239,7 +239,7 @@ void asio_four_threads(benchmark::State& state) {
           });
         });
       }
-      run_on_threads(ctx, threads);
+      run_on_threads<threads>(ctx);
       for (std::thread& p : producers) p.join();
     }
     sum = total;
@@ -252,7 +252,7 @@ void asio_four_threads(benchmark::State& state) {
 
 void register_w10(const config& cfg) {
   const std::int64_t items = cfg.smoke ? 20'000 : 10'000'000;
-  if (futura_bench::binary_threads == 1) {
+  if constexpr (futura_bench::binary_threads == 1) {
     add(cfg, task_to_task, "futura", &futura_task_to_task<1>)->Arg(items)->ArgName("items");
     add(cfg, task_to_task, "asio", &asio_task_to_task)->Arg(items)->ArgName("items");
     add(cfg, four_threads, "futura", &futura_four_threads<1>)->Arg(items)->ArgName("items");

@@ -61,7 +61,7 @@ void futura_spawn(benchmark::State& state) {
     std::vector<futura::join_handle<int>> handles;
     handles.reserve(count);
     for (std::size_t i = 0; i < count; ++i) handles.push_back(futura::spawn(ctx, futura::ready(static_cast<int>(i))));
-    run_on_threads(ctx, threads);
+    run_on_threads<threads>(ctx);
     std::vector<int> values;
     values.reserve(count);
     futura::waker w = futura::noop_waker();
@@ -88,7 +88,7 @@ void asio_post(benchmark::State& state) {
     for (std::size_t i = 0; i < count; ++i) {
       boost::asio::post(ctx, [&values, i] { values[i] = static_cast<int>(i); });
     }
-    run_on_threads(ctx, threads);
+    run_on_threads<threads>(ctx);
     out = std::move(values);
   };
   const auto allocs = allocations_per_run(std::string(workload_of(threads)) + "/asio/" + std::to_string(n), run);
@@ -103,7 +103,7 @@ void register_w7(const config& cfg) {
   // (and the futura column's not), and the page faults decided the ratio (bench.hpp).
   benchmark::AddCustomContext("futura_heap_held_at_peak", futura_bench::hold_heap_at_peak() ? "yes" : "no");
   const std::int64_t tasks = cfg.smoke ? 1'000 : 1'000'000;
-  if (futura_bench::binary_threads == 1) {
+  if constexpr (futura_bench::binary_threads == 1) {
     add(cfg, workload, "futura", &futura_spawn<1>)->Arg(tasks)->ArgName("tasks");
     add(cfg, workload, "asio", &asio_post<1>)->Arg(tasks)->ArgName("tasks");
   } else {
