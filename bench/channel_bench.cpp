@@ -14,9 +14,10 @@
 // recycles its handler memory per thread).
 // The *_2_threads rows (the binary channel_bench_2_threads, built from this file:
 // support/bench.hpp, binary_threads) do the same on an io_context with concurrency hint 2 run by
-// this thread and one more (support/tasks.hpp, run_on_threads). futura's code is the same (a task is never
-// polled by two threads at once). Raw Asio's handlers would then run concurrently, so its
-// consumer becomes a strand, as Asio code serialises a consumer on several threads:
+// this thread and one more (support/tasks.hpp, run_on_threads). futura's code is the same (a
+// task is never polled by two threads at once). Raw Asio's handlers would then run
+// concurrently, so its consumer becomes a strand, as Asio code serialises a consumer on several
+// threads:
 //   task to task  the producer, on a strand of its own, posts batches of 512 item handlers to
 //                 the consumer's strand, each batch followed by a marker that hands a "consumed"
 //                 notice back to the producer's strand; at most two batches (1024 items) are in
