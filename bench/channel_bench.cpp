@@ -12,6 +12,17 @@
 // Both are timed per item, from the first send to the consumer's last item; counters: allocs
 // and bytes per item (sends and receives allocate nothing in a steady state; Asio's post
 // recycles its handler memory per thread).
+// The *_2_threads rows (the binary channel_bench_2_threads, built from this file:
+// support/bench.hpp, binary_threads) do the same on an io_context with concurrency hint 2 run by
+// this thread and one more (support/tasks.hpp, run_on_threads). futura's code is the same (a
+// task is never polled by two threads at once). Raw Asio's handlers would then run
+// concurrently, so its consumer becomes a strand, as Asio code serialises a consumer on several
+// threads:
+//   task to task  the producer, on a strand of its own, posts batches of 512 item handlers to
+//                 the consumer's strand, each batch followed by a marker that hands a "consumed"
+//                 notice back to the producer's strand; at most two batches (1024 items) are in
+//                 flight, the channel's capacity
+//   4 threads     the 4 threads post their item handlers to the consumer's strand
 #include <support/bench.hpp>
 #include <support/tasks.hpp>
 
@@ -22,6 +33,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <cstdint>
 #include <string>
@@ -36,9 +48,18 @@ using futura_bench::check;
 using futura_bench::config;
 using futura_bench::output_of;
 using futura_bench::report_allocations;
+using futura_bench::run_on_threads;
 
 const char* const task_to_task = "W10_channel_task_to_task";
 const char* const four_threads = "W10_channel_4_threads";
+const char* const task_to_task_2_threads = "W10_channel_task_to_task_2_threads";
+const char* const four_threads_2_threads = "W10_channel_4_threads_2_threads";
+
+/// The row of a run on `threads` threads.
+const char* task_to_task_of(int threads) { return threads == 1 ? task_to_task : task_to_task_2_threads; }
+const char* four_threads_of(int threads) { return threads == 1 ? four_threads : four_threads_2_threads; }
+
+using io_strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 constexpr std::size_t capacity = 1024;
 constexpr int producer_threads = 4;
@@ -52,9 +73,10 @@ auto sum_of(Receiver rx) {
   return std::move(rx).fold(std::uint64_t{0}, [](std::uint64_t acc, std::uint64_t v) { return acc + v; });
 }
 
+template <int threads>
 void futura_task_to_task(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
-  boost::asio::io_context ctx(1);
+  boost::asio::io_context ctx(threads);
   std::uint64_t sum = 0;
   auto run = [&] {
     auto [tx, rx] = futura::mpsc::channel<std::uint64_t>(capacity);
@@ -67,11 +89,10 @@ void futura_task_to_task(benchmark::State& state) {
               });
         }));
     auto consumer = futura::spawn(ctx, sum_of(std::move(rx)));
-    ctx.run();
-    ctx.restart();
+    run_on_threads<threads>(ctx);
     sum = output_of(consumer, std::uint64_t{0});
   };
-  const auto allocs = allocations_per_run(std::string(task_to_task) + "/futura/" + std::to_string(n), run);
+  const auto allocs = allocations_per_run(std::string(task_to_task_of(threads)) + "/futura/" + std::to_string(n), run);
   for (auto _ : state) run();
   check(state, sum == expected_sum(n), "W10 futura: every item arrived once");
   report_allocations(state, allocs, static_cast<double>(n));
@@ -93,7 +114,51 @@ struct raw_hand_off {
   }
 };
 
-void asio_task_to_task(benchmark::State& state) {
+/// The raw Asio hand-off on several threads: the consumer's handlers on a strand, the producer
+/// on another; the producer posts a batch of capacity / 2 items and a marker, and starts a third
+/// batch only when the marker of the first has come back (at most `capacity` items in flight).
+struct raw_hand_off_on_strands {
+  io_strand producer;
+  io_strand consumer;
+  std::uint64_t n;
+  std::uint64_t next = 0;
+  int batches_in_flight = 0;  // the producer strand's
+  std::uint64_t sum = 0;      // the consumer strand's
+
+  void produce() {
+    while (batches_in_flight < 2 && next < n) {
+      const std::uint64_t end = std::min(n, next + capacity / 2);
+      for (; next < end; ++next) {
+        boost::asio::post(consumer, [this, v = next] { sum += v; });
+      }
+      ++batches_in_flight;
+      boost::asio::post(consumer, [this] {
+        boost::asio::post(producer, [this] {
+          --batches_in_flight;
+          produce();
+        });
+      });
+    }
+  }
+};
+
+[[maybe_unused]] void asio_task_to_task_2_threads(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  boost::asio::io_context ctx(2);
+  std::uint64_t sum = 0;
+  auto run = [&] {
+    raw_hand_off_on_strands h{boost::asio::make_strand(ctx), boost::asio::make_strand(ctx), n};
+    boost::asio::post(h.producer, [&h] { h.produce(); });
+    run_on_threads<2>(ctx);
+    sum = h.sum;
+  };
+  const auto allocs = allocations_per_run(std::string(task_to_task_2_threads) + "/asio/" + std::to_string(n), run);
+  for (auto _ : state) run();
+  check(state, sum == expected_sum(n), "W10 asio on 2 threads: every item arrived once");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
+[[maybe_unused]] void asio_task_to_task(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
   boost::asio::io_context ctx(1);
   std::uint64_t sum = 0;
@@ -116,9 +181,10 @@ void produce_share(int t, std::uint64_t n, Send&& send) {
   for (std::uint64_t v = static_cast<std::uint64_t>(t); v < n; v += producer_threads) send(v);
 }
 
+template <int threads>
 void futura_four_threads(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
-  boost::asio::io_context ctx(1);
+  boost::asio::io_context ctx(threads);
   std::uint64_t sum = 0;
   bool all_sent = true;
   auto run = [&] {
@@ -134,44 +200,52 @@ void futura_four_threads(benchmark::State& state) {
       });
     }
     tx = {};  // the consumer's stream ends when the threads' copies are gone
-    ctx.run();
-    ctx.restart();
+    run_on_threads<threads>(ctx);
     for (std::thread& p : producers) p.join();
     for (char ok : sent_ok) all_sent = all_sent && ok;
     sum = output_of(consumer, std::uint64_t{0});
   };
-  const auto allocs = allocations_per_run(std::string(four_threads) + "/futura/" + std::to_string(n), run);
+  const auto allocs = allocations_per_run(std::string(four_threads_of(threads)) + "/futura/" + std::to_string(n), run);
   for (auto _ : state) run();
   check(state, all_sent && sum == expected_sum(n), "W10 futura 4 threads: every item arrived once");
   report_allocations(state, allocs, static_cast<double>(n));
 }
 
+/// On one thread the consumer's handlers are posted to the context itself; on two, to a strand
+/// (they would run concurrently otherwise).
+template <int threads>
 void asio_four_threads(benchmark::State& state) {
   const auto n = static_cast<std::uint64_t>(state.range(0));
-  boost::asio::io_context ctx(1);
+  boost::asio::io_context ctx(threads);
   std::uint64_t sum = 0;
   auto run = [&] {
     std::uint64_t total = 0;
     {
       // The threads' posts keep the context busy; the guard keeps run() waiting for the rest.
       auto guard = boost::asio::make_work_guard(ctx);
+      auto consumer = [&] {
+        if constexpr (threads == 1) {
+          return ctx.get_executor();
+        } else {
+          return boost::asio::make_strand(ctx);
+        }
+      }();
       std::vector<std::thread> producers;
       int finished = 0;
       for (int t = 0; t < producer_threads; ++t) {
         producers.emplace_back([&, t] {
-          produce_share(t, n, [&](std::uint64_t v) { boost::asio::post(ctx, [&total, v] { total += v; }); });
-          boost::asio::post(ctx, [&] {
+          produce_share(t, n, [&](std::uint64_t v) { boost::asio::post(consumer, [&total, v] { total += v; }); });
+          boost::asio::post(consumer, [&] {
             if (++finished == producer_threads) guard.reset();
           });
         });
       }
-      ctx.run();
+      run_on_threads<threads>(ctx);
       for (std::thread& p : producers) p.join();
     }
-    ctx.restart();
     sum = total;
   };
-  const auto allocs = allocations_per_run(std::string(four_threads) + "/asio/" + std::to_string(n), run);
+  const auto allocs = allocations_per_run(std::string(four_threads_of(threads)) + "/asio/" + std::to_string(n), run);
   for (auto _ : state) run();
   check(state, sum == expected_sum(n), "W10 asio 4 threads: every item arrived once");
   report_allocations(state, allocs, static_cast<double>(n));
@@ -179,10 +253,17 @@ void asio_four_threads(benchmark::State& state) {
 
 void register_w10(const config& cfg) {
   const std::int64_t items = cfg.smoke ? 20'000 : 10'000'000;
-  add(cfg, task_to_task, "futura", &futura_task_to_task)->Arg(items)->ArgName("items");
-  add(cfg, task_to_task, "asio", &asio_task_to_task)->Arg(items)->ArgName("items");
-  add(cfg, four_threads, "futura", &futura_four_threads)->Arg(items)->ArgName("items");
-  add(cfg, four_threads, "asio", &asio_four_threads)->Arg(items)->ArgName("items");
+  if constexpr (futura_bench::binary_threads == 1) {
+    add(cfg, task_to_task, "futura", &futura_task_to_task<1>)->Arg(items)->ArgName("items");
+    add(cfg, task_to_task, "asio", &asio_task_to_task)->Arg(items)->ArgName("items");
+    add(cfg, four_threads, "futura", &futura_four_threads<1>)->Arg(items)->ArgName("items");
+    add(cfg, four_threads, "asio", &asio_four_threads<1>)->Arg(items)->ArgName("items");
+  } else {
+    add(cfg, task_to_task_2_threads, "futura", &futura_task_to_task<2>)->Arg(items)->ArgName("items");
+    add(cfg, task_to_task_2_threads, "asio", &asio_task_to_task_2_threads)->Arg(items)->ArgName("items");
+    add(cfg, four_threads_2_threads, "futura", &futura_four_threads<2>)->Arg(items)->ArgName("items");
+    add(cfg, four_threads_2_threads, "asio", &asio_four_threads<2>)->Arg(items)->ArgName("items");
+  }
 }
 
 const bool registered = futura_bench::add_registrar(&register_w10);

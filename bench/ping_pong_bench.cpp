@@ -1,21 +1,31 @@
-// bench/ping_pong_bench.cpp — W4 ping-pong: two tasks on one single-threaded io_context
-// exchanging 1M messages (500k round trips; 2,000 messages in smoke mode).
+// bench/ping_pong_bench.cpp — W4 ping-pong: two tasks exchanging 1M messages (500k round
+// trips; 2,000 messages in smoke mode) on an io_context run by one thread (W4_ping_pong) or by
+// two (W4_ping_pong_2_threads).
 //
 // Implementations (columns):
 //   futura  two spawned tasks (hand-written futures) passing an int back and forth through
 //           two one-slot mailboxes: a send stores the message and wakes the receiving task
-//           (one post); the task's next poll takes the message and sends the reply
+//           (one post); the task's next poll takes the message and sends the reply. On one
+//           thread the mailbox is a plain slot and waker; on two threads the tasks may run on
+//           different threads, so it is the thread-safe mailbox below
+//   futura_shared_mailbox  (one thread) the same tasks over the thread-safe mailbox, for the
+//           cost of its atomics without a second thread; registered in the 2-thread binary, with
+//           the mailbox's other users, so that ping_pong_bench compiles as it did before
 //   futura_channels  the same two tasks written with the library's vocabulary: two
 //           mpsc::channel(1), one per direction; the pinger is a loop_fn of send-then-next, the
 //           ponger a for_each over its receiver that sends each answer
 //   asio    the same exchange as raw Asio callbacks: each message is one asio::post of a
-//           handler that receives it and posts the reply
-// Both run on an io_context with concurrency hint 1, re-run (restart()) for every iteration.
-// Time is per round trip (two messages); counters: allocs and bytes per round trip.
+//           handler that receives it and posts the reply (one message in flight at a time, so
+//           the handlers need no strand on two threads either)
+// W4_ping_pong runs on an io_context with concurrency hint 1; W4_ping_pong_2_threads on one with
+// hint 2 run by this thread and one more (support/tasks.hpp, run_on_threads), in the binary
+// ping_pong_bench_2_threads built from this file (support/bench.hpp, binary_threads); both re-run
+// (restart()) for every iteration. Time is per round trip (two messages); counters: allocs and
+// bytes per round trip.
 //
-// The mailbox of the futura column is the least a channel between two tasks of one thread costs
-// (no atomics, no allocation), so that column measures spawn's wake/post/poll path, which is what
-// W4's target is about; futura_channels adds what a real channel costs on top.
+// The plain mailbox is the least a channel between two tasks of one thread costs (no atomics,
+// no allocation), so that column measures spawn's wake/post/poll path, which is what W4's
+// target is about; futura_channels adds what a real channel costs on top.
 #include <support/bench.hpp>
 #include <support/tasks.hpp>
 
@@ -26,6 +36,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <futura/core/detail/atomic_waker.hpp>
+
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,8 +51,13 @@ using futura_bench::check;
 using futura_bench::config;
 using futura_bench::output_of;
 using futura_bench::report_allocations;
+using futura_bench::run_on_threads;
 
 const char* const workload = "W4_ping_pong";
+const char* const workload_2_threads = "W4_ping_pong_2_threads";
+
+/// The row of a run on `threads` threads.
+const char* workload_of(int threads) { return threads == 1 ? workload : workload_2_threads; }
 
 /// A one-slot mailbox between two tasks polled on one thread.
 class mailbox {
@@ -67,11 +85,41 @@ class mailbox {
   futura::waker receiver_;
 };
 
+/// A one-slot mailbox between two tasks that may run on different threads: the message is an
+/// atomic slot, the receiver's waker an atomic_waker (the library's single-waker slot). A
+/// receive that finds the slot empty registers, then looks again (a send between the two is
+/// then seen, and its wake at worst polls the task once more).
+class shared_mailbox {
+ public:
+  void send(int message) {
+    message_.store(message, std::memory_order_release);
+    receiver_.wake();
+  }
+
+  std::optional<int> receive(futura::waker& w) {
+    if (std::optional<int> m = take()) return m;
+    receiver_.register_waker(w);
+    return take();
+  }
+
+ private:
+  static constexpr int empty = -1;  // messages are never negative
+
+  std::optional<int> take() {
+    if (message_.load(std::memory_order_relaxed) == empty) return std::nullopt;
+    return message_.exchange(empty, std::memory_order_acquire);
+  }
+
+  std::atomic<int> message_{empty};
+  futura::detail::atomic_waker receiver_;
+};
+
 /// Sends 0, then answers every pong p with ping p + 1, `round_trips` times; outputs the last pong.
-class pinger : public futura::future_ext<pinger> {
+template <class Mailbox>
+class pinger : public futura::future_ext<pinger<Mailbox>> {
  public:
   using output_type = int;
-  pinger(mailbox& out, mailbox& in, int round_trips) : out_(&out), in_(&in), round_trips_(round_trips) {}
+  pinger(Mailbox& out, Mailbox& in, int round_trips) : out_(&out), in_(&in), round_trips_(round_trips) {}
 
   futura::poll_result<int> poll(futura::waker& w) {
     if (!started_) {
@@ -87,18 +135,19 @@ class pinger : public futura::future_ext<pinger> {
   }
 
  private:
-  mailbox* out_;
-  mailbox* in_;
+  Mailbox* out_;
+  Mailbox* in_;
   int round_trips_;
   int completed_ = 0;
   bool started_ = false;
 };
 
 /// Answers every ping p with pong p + 1, `round_trips` times; outputs the number of pongs sent.
-class ponger : public futura::future_ext<ponger> {
+template <class Mailbox>
+class ponger : public futura::future_ext<ponger<Mailbox>> {
  public:
   using output_type = int;
-  ponger(mailbox& out, mailbox& in, int round_trips) : out_(&out), in_(&in), round_trips_(round_trips) {}
+  ponger(Mailbox& out, Mailbox& in, int round_trips) : out_(&out), in_(&in), round_trips_(round_trips) {}
 
   futura::poll_result<int> poll(futura::waker& w) {
     for (;;) {
@@ -110,30 +159,31 @@ class ponger : public futura::future_ext<ponger> {
   }
 
  private:
-  mailbox* out_;
-  mailbox* in_;
+  Mailbox* out_;
+  Mailbox* in_;
   int round_trips_;
   int answered_ = 0;
 };
 
 int round_trips_of(const benchmark::State& state) { return static_cast<int>(state.range(0) / 2); }
 
-void futura_tasks(benchmark::State& state) {
+template <class Mailbox, int threads>
+void futura_tasks(benchmark::State& state, const char* implementation) {
   const int round_trips = round_trips_of(state);
-  boost::asio::io_context ctx(1);
+  boost::asio::io_context ctx(threads);
   int last_pong = -1;
   int pongs_sent = -1;
   auto run = [&] {
-    mailbox to_ponger;
-    mailbox to_pinger;
-    auto a = futura::spawn(ctx, pinger(to_ponger, to_pinger, round_trips));
-    auto b = futura::spawn(ctx, ponger(to_pinger, to_ponger, round_trips));
-    ctx.run();
-    ctx.restart();
+    Mailbox to_ponger;
+    Mailbox to_pinger;
+    auto a = futura::spawn(ctx, pinger<Mailbox>(to_ponger, to_pinger, round_trips));
+    auto b = futura::spawn(ctx, ponger<Mailbox>(to_pinger, to_ponger, round_trips));
+    run_on_threads<threads>(ctx);
     last_pong = output_of(a, -1);
     pongs_sent = output_of(b, -1);
   };
-  const auto allocs = allocations_per_run(std::string(workload) + "/futura/" + std::to_string(state.range(0)), run);
+  const auto allocs = allocations_per_run(
+      std::string(workload_of(threads)) + "/" + implementation + "/" + std::to_string(state.range(0)), run);
   for (auto _ : state) run();
   check(state, last_pong == 2 * round_trips - 1 && pongs_sent == round_trips,
         "W4 futura: every message was answered, in order");
@@ -142,9 +192,10 @@ void futura_tasks(benchmark::State& state) {
 
 /// W4 with the library's vocabulary: the pinger sends 0, then answers every pong p with p + 1;
 /// the ponger answers every ping p with p + 1, until the pinger is done and drops its sender.
+template <int threads>
 void futura_channels(benchmark::State& state) {
   const int round_trips = round_trips_of(state);
-  boost::asio::io_context ctx(1);
+  boost::asio::io_context ctx(threads);
   int last_pong = -1;
   auto run = [&] {
     auto [to_ponger, ponger_rx] = futura::mpsc::channel<int>(1);
@@ -164,12 +215,11 @@ void futura_channels(benchmark::State& state) {
     auto ponger = futura::spawn(ctx, std::move(ponger_rx).for_each([tx = std::move(to_pinger)](int ping) {
       return tx.send(ping + 1).then([](const futura::mpsc::send_result<int>&) {});
     }));
-    ctx.run();
-    ctx.restart();
+    run_on_threads<threads>(ctx);
     last_pong = output_of(pinger, -1);
   };
-  const auto allocs =
-      allocations_per_run(std::string(workload) + "/futura_channels/" + std::to_string(state.range(0)), run);
+  const auto allocs = allocations_per_run(
+      std::string(workload_of(threads)) + "/futura_channels/" + std::to_string(state.range(0)), run);
   for (auto _ : state) run();
   check(state, last_pong == 2 * round_trips - 1, "W4 futura_channels: every message was answered, in order");
   report_allocations(state, allocs, round_trips);
@@ -196,18 +246,19 @@ struct raw_exchange {
   }
 };
 
+template <int threads>
 void asio_callbacks(benchmark::State& state) {
   const int round_trips = round_trips_of(state);
-  boost::asio::io_context ctx(1);
+  boost::asio::io_context ctx(threads);
   int last_pong = -1;
   auto run = [&] {
     raw_exchange e{&ctx, round_trips};
     e.to_ponger(0);
-    ctx.run();
-    ctx.restart();
+    run_on_threads<threads>(ctx);
     last_pong = e.last_pong;
   };
-  const auto allocs = allocations_per_run(std::string(workload) + "/asio/" + std::to_string(state.range(0)), run);
+  const auto allocs =
+      allocations_per_run(std::string(workload_of(threads)) + "/asio/" + std::to_string(state.range(0)), run);
   for (auto _ : state) run();
   check(state, last_pong == 2 * round_trips - 1, "W4 asio: every message was answered, in order");
   report_allocations(state, allocs, round_trips);
@@ -215,9 +266,26 @@ void asio_callbacks(benchmark::State& state) {
 
 void register_w4(const config& cfg) {
   const std::int64_t messages = cfg.smoke ? 2'000 : 1'000'000;
-  add(cfg, workload, "futura", &futura_tasks)->Arg(messages)->ArgName("messages");
-  add(cfg, workload, "futura_channels", &futura_channels)->Arg(messages)->ArgName("messages");
-  add(cfg, workload, "asio", &asio_callbacks)->Arg(messages)->ArgName("messages");
+  if constexpr (futura_bench::binary_threads == 1) {
+    add(cfg, workload, "futura", [](benchmark::State& s) { futura_tasks<mailbox, 1>(s, "futura"); })
+        ->Arg(messages)
+        ->ArgName("messages");
+    add(cfg, workload, "futura_channels", &futura_channels<1>)->Arg(messages)->ArgName("messages");
+    add(cfg, workload, "asio", &asio_callbacks<1>)->Arg(messages)->ArgName("messages");
+  } else {
+    // The thread-safe mailbox on one thread lives here, with the other users of that mailbox:
+    // in ping_pong_bench its task types changed how GCC inlined Asio's post into the raw Asio
+    // column (629 instead of 583 instructions per round trip).
+    add(cfg, workload, "futura_shared_mailbox",
+        [](benchmark::State& s) { futura_tasks<shared_mailbox, 1>(s, "futura_shared_mailbox"); })
+        ->Arg(messages)
+        ->ArgName("messages");
+    add(cfg, workload_2_threads, "futura", [](benchmark::State& s) { futura_tasks<shared_mailbox, 2>(s, "futura"); })
+        ->Arg(messages)
+        ->ArgName("messages");
+    add(cfg, workload_2_threads, "futura_channels", &futura_channels<2>)->Arg(messages)->ArgName("messages");
+    add(cfg, workload_2_threads, "asio", &asio_callbacks<2>)->Arg(messages)->ArgName("messages");
+  }
 }
 
 const bool registered = futura_bench::add_registrar(&register_w4);

@@ -34,6 +34,7 @@
 #endif
 
 #if !defined(FUTURA_BENCH_SANITIZED) && defined(__GLIBC__)
+#include <malloc.h>  // mallopt
 #define FUTURA_BENCH_COUNT_ALIGNED_ALLOC 1
 // glibc's own aligned allocation (what its aligned_alloc is an alias of).
 extern "C" void* __libc_memalign(std::size_t alignment,
@@ -54,6 +55,17 @@ bool allocation_counting_available() noexcept {
   return false;
 #else
   return true;
+#endif
+}
+
+bool hold_heap_at_peak() noexcept {
+#ifdef FUTURA_BENCH_COUNT_ALIGNED_ALLOC  // glibc, no sanitizer
+  // Setting either threshold also stops glibc from moving them as the program frees.
+  constexpr int mmap_threshold = 32 << 20;  // glibc's upper limit for M_MMAP_THRESHOLD
+  constexpr int trim_threshold = 1 << 30;
+  return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
+#else
+  return false;
 #endif
 }
 }  // namespace futura_bench

@@ -29,6 +29,16 @@
 
 namespace futura_bench {
 
+#ifndef FUTURA_BENCH_THREADS
+#define FUTURA_BENCH_THREADS 1
+#endif
+/// The threads that run the io_context of a binary's rows: 1, or 2 in the `*_bench_2_threads`
+/// binaries that bench/CMakeLists.txt builds from the same sources (W4, W7, W10). The rows on 2
+/// threads run in a process of their own: their frees from a second thread rearranged glibc's
+/// free lists, and 1-thread rows that ran after them in the same process (with interleaved
+/// repetitions) took 1.6 to 2.1 times as long.
+constexpr int binary_threads = FUTURA_BENCH_THREADS;
+
 /// The command-line options the benchmark binaries add to Google Benchmark's own.
 struct config {
   /// `--smoke`: tiny sizes and a few milliseconds per benchmark (the bench_smoke CTest test).
@@ -136,6 +146,17 @@ alloc_stats count_allocations(Run&& run, int runs = 1) {
   return {static_cast<double>(detail::allocation_count.load() - count_before) / runs,
           static_cast<double>(detail::allocated_bytes.load() - bytes_before) / runs};
 }
+
+/// Makes glibc's malloc keep the memory a program frees instead of giving it back to the kernel
+/// (no trimming of the heap's top, no mmap below 32 MiB, both thresholds fixed), for the rest of
+/// the process. For a binary whose workloads hold a million blocks at once and free them all in
+/// every iteration: glibc's default policy then gives a column's memory back and faults it in
+/// again (some 20k page faults per iteration) or not, depending on the order its blocks were
+/// freed in and on what ran before in the process, and the page faults, not the workload, decide
+/// the ratio between columns (docs/performance.md, "W7: why it varied"). With the heap held, the
+/// warm-up run grows it once and the timed runs reuse it, as a program in a steady state does.
+/// False where it does nothing (not glibc; sanitizer builds, whose runtimes own the allocator).
+bool hold_heap_at_peak() noexcept;
 
 /// `count_allocations(run, runs)` for the first call with this `key` (a benchmark's name and
 /// size); later calls return the stored result. Google Benchmark calls a benchmark function
