@@ -28,6 +28,8 @@
 
 #include <boost/asio.hpp>
 
+#include "command_line.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -67,21 +69,7 @@ const char* const usage =
     "  --timeout-ms N   deadline of each request in milliseconds (1..60000, default 50)\n"
     "  --threads N      threads running the io_context, main included (1..64, default 2)\n";
 
-[[noreturn]] void bad_usage(const std::string& message) {
-  std::cerr << "echo: " << message << "\n" << usage;
-  std::exit(2);
-}
-
-int parse_count(const std::string& name, const std::string& text, int low, int high) {
-  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text.size() > 9) {
-    bad_usage("option " + name + " needs a number, got '" + text + "'");
-  }
-  const int v = std::stoi(text);
-  if (v < low || v > high) {
-    bad_usage("option " + name + " must be in " + std::to_string(low) + ".." + std::to_string(high) + ", got " + text);
-  }
-  return v;
-}
+const examples::command_line cli{"echo", usage};
 
 options parse_options(int argc, char** argv) {
   options o;
@@ -101,16 +89,16 @@ options parse_options(int argc, char** argv) {
                   : name == "--timeout-ms" ? &o.timeout_ms
                   : name == "--threads"    ? &o.threads
                                            : nullptr;
-    if (!target) bad_usage("unknown option '" + std::string(argv[i]) + "'");
+    if (!target) cli.fail("unknown option '" + std::string(argv[i]) + "'");
     if (!value) {
-      if (i + 1 == argc) bad_usage("option " + name + " needs a value");
+      if (i + 1 == argc) cli.fail("option " + name + " needs a value");
       value = argv[++i];
     }
     const int high = target == &o.clients      ? 10000
                      : target == &o.requests   ? 100000
                      : target == &o.timeout_ms ? 60000
                                                : 64;
-    *target = parse_count(name, *value, 1, high);
+    *target = static_cast<int>(cli.number(name, value->c_str(), 1, high));
   }
   return o;
 }

@@ -23,6 +23,8 @@
 
 #include <boost/asio.hpp>
 
+#include "command_line.hpp"
+
 #include <unistd.h>
 
 #include <chrono>
@@ -61,20 +63,7 @@ const char* const usage =
     "  --timeout-ms N    deadline of each attempt in milliseconds (default 2000)\n"
     "  --attempts N      attempts per path when connecting fails or times out (default 4)\n";
 
-[[noreturn]] void bad_usage(const std::string& message) {
-  std::cerr << "fetch_many: " << message << "\n" << usage;
-  std::exit(2);
-}
-
-long parse_number(const std::string& name, const char* text, long low, long high) {
-  const std::string s = text ? text : "";
-  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) {
-    bad_usage("option " + name + " needs a number, got '" + s + "'");
-  }
-  const long v = std::stol(s);
-  if (v < low || v > high) bad_usage("option " + name + " must be in " + std::to_string(low) + ".." + std::to_string(high));
-  return v;
-}
+const examples::command_line cli{"fetch_many", usage};
 
 options parse_options(int argc, char** argv) {
   options o;
@@ -86,27 +75,27 @@ options parse_options(int argc, char** argv) {
       std::cout << usage;
       std::exit(0);
     } else if (arg == "--port") {
-      o.port = static_cast<unsigned short>(parse_number(arg, value, 1, 65535));
+      o.port = static_cast<unsigned short>(cli.number(arg, value, 1, 65535));
     } else if (arg == "--host") {
-      if (!value) bad_usage("option --host needs an address");
+      if (!value) cli.fail("option --host needs an address");
       o.host = value;
     } else if (arg == "--concurrency") {
-      o.concurrency = static_cast<std::size_t>(parse_number(arg, value, 1, 10000));
+      o.concurrency = static_cast<std::size_t>(cli.number(arg, value, 1, 10000));
     } else if (arg == "--timeout-ms") {
-      o.timeout = milliseconds(parse_number(arg, value, 1, 3600000));
+      o.timeout = milliseconds(cli.number(arg, value, 1, 3600000));
     } else if (arg == "--attempts") {
-      o.attempts = static_cast<std::size_t>(parse_number(arg, value, 1, 100));
+      o.attempts = static_cast<std::size_t>(cli.number(arg, value, 1, 100));
     } else if (!arg.empty() && arg[0] == '/') {
       o.paths.push_back(arg);
       i += 1;
       continue;
     } else {
-      bad_usage("unknown argument '" + arg + "' (paths start with '/')");
+      cli.fail("unknown argument '" + arg + "' (paths start with '/')");
     }
     i += 2;   // the option and its value
   }
-  if (o.port == 0) bad_usage("--port is required");
-  if (o.paths.empty()) bad_usage("no path to fetch");
+  if (o.port == 0) cli.fail("--port is required");
+  if (o.paths.empty()) cli.fail("no path to fetch");
   return o;
 }
 

@@ -36,6 +36,8 @@
 
 #include <boost/asio.hpp>
 
+#include "command_line.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -77,20 +79,7 @@ const char* const usage =
     "  --request-ms N   answer 408 to a request not received in full this long after it began (default 5000)\n"
     "  --grace-ms N     at SIGINT/SIGTERM, time left to requests in flight (default 2000)\n";
 
-[[noreturn]] void bad_usage(const std::string& message) {
-  std::cerr << "http_server: " << message << "\n" << usage;
-  std::exit(2);
-}
-
-long parse_number(const std::string& name, const char* text, long high) {
-  const std::string s = text ? text : "";
-  if (s.empty() || s.size() > 9 || s.find_first_not_of("0123456789") != std::string::npos) {
-    bad_usage("option " + name + " needs a number, got '" + s + "'");
-  }
-  const long v = std::stol(s);
-  if (v > high) bad_usage("option " + name + " must be at most " + std::to_string(high));
-  return v;
-}
+const examples::command_line cli{"http_server", usage};
 
 options parse_options(int argc, char** argv) {
   options o;
@@ -102,17 +91,17 @@ options parse_options(int argc, char** argv) {
       std::cout << usage;
       std::exit(0);
     } else if (arg == "--port") {
-      o.port = static_cast<unsigned short>(parse_number(arg, value, 65535));
+      o.port = static_cast<unsigned short>(cli.number(arg, value, 0, 65535));
     } else if (arg == "--limit") {
-      o.limit = static_cast<std::size_t>(std::max(1L, parse_number(arg, value, 100000)));
+      o.limit = static_cast<std::size_t>(cli.number(arg, value, 1, 100000));
     } else if (arg == "--idle-ms") {
-      o.idle = milliseconds(parse_number(arg, value, 3600000));
+      o.idle = milliseconds(cli.number(arg, value, 1, 3600000));
     } else if (arg == "--request-ms") {
-      o.request = milliseconds(parse_number(arg, value, 3600000));
+      o.request = milliseconds(cli.number(arg, value, 1, 3600000));
     } else if (arg == "--grace-ms") {
-      o.grace = milliseconds(parse_number(arg, value, 3600000));
+      o.grace = milliseconds(cli.number(arg, value, 0, 3600000));
     } else {
-      bad_usage("unknown option '" + arg + "'");
+      cli.fail("unknown option '" + arg + "'");
     }
     i += 2;   // the option and its value
   }

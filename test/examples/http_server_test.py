@@ -77,6 +77,17 @@ def read_response(sock, buffered=b""):
     return status, headers, rest[:length], rest[length:]
 
 
+def wait_for_continue(sock):
+    """Reads the interim "100 Continue" the server sends once it has read a head that asks for it:
+    the event that says the request is in flight."""
+    interim = b""
+    while not interim.endswith(b"\r\n\r\n"):
+        chunk = sock.recv(1)
+        check(chunk, "no 100 Continue: %r" % interim)
+        interim += chunk
+    check(interim.startswith(b"HTTP/1.1 100"), "expected 100 Continue, got %r" % interim)
+
+
 # ---- what curl sees ---------------------------------------------------------------------------
 
 def page_and_404():
@@ -210,12 +221,7 @@ def graceful_shutdown_finishes_requests_in_flight():
     check(status == 200, "the idle connection's first request failed")
     busy = connect(port)   # a request in flight when the signal comes
     busy.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
-    interim = b""
-    while not interim.endswith(b"\r\n\r\n"):   # the server has read the head: the request is in flight
-        chunk = busy.recv(1)
-        check(chunk, "no 100 Continue: %r" % interim)
-        interim += chunk
-    check(interim.startswith(b"HTTP/1.1 100"), "expected 100 Continue, got %r" % interim)
+    wait_for_continue(busy)   # the server has read the head: the request is in flight
     server.proc.send_signal(signal.SIGTERM)
     server.wait_for_line("signal ")
     check(read_until_closed(idle) == b"", "the idle connection was not closed at shutdown")
@@ -243,11 +249,7 @@ def second_signal_ends_the_grace_period():
     try:
         stuck = connect(p)
         stuck.sendall(b"POST /echo HTTP/1.1\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
-        interim = b""
-        while not interim.endswith(b"\r\n\r\n"):
-            chunk = stuck.recv(1)
-            check(chunk, "no 100 Continue: %r" % interim)
-            interim += chunk
+        wait_for_continue(stuck)
         s.proc.send_signal(signal.SIGINT)
         s.wait_for_line("signal ")
         code, lines = s.stop(sig=signal.SIGINT, timeout=20)   # a minute of grace, cut short
@@ -263,11 +265,7 @@ def grace_period_then_abort():
     try:
         stuck = connect(p)   # a request in flight (its head read: 100 Continue) whose body never comes
         stuck.sendall(b"POST /echo HTTP/1.1\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
-        interim = b""
-        while not interim.endswith(b"\r\n\r\n"):
-            chunk = stuck.recv(1)
-            check(chunk, "no 100 Continue: %r" % interim)
-            interim += chunk
+        wait_for_continue(stuck)
         check("Hello from futura" in curl("http://127.0.0.1:%d/" % p), "the second server does not serve")
         s.proc.send_signal(signal.SIGTERM)
         code, lines = s.stop(sig=None, timeout=20)
