@@ -33,7 +33,7 @@ struct countdown : futura::future_ext<countdown> {
   futura::poll_result<int> poll(futura::waker& w) {
     if (left == 0) return 42;
     --left;
-    w.wake();   // pending, so someone must wake us: here, we do, at once
+    w.wake();  // pending, so someone must wake us: here, we do, at once
     return futura::pending;
   }
 
@@ -80,7 +80,7 @@ class one_shot_event {
     {
       std::lock_guard<std::mutex> guard(state_->lock);
       state_->value = v;
-      to_wake = std::move(state_->waiter);   // woken outside the lock: the waker may poll at once
+      to_wake = std::move(state_->waiter);  // woken outside the lock: the waker may poll at once
       state_->waiter.reset();
     }
     if (to_wake) to_wake->wake();
@@ -100,7 +100,7 @@ int main() {
   // A future woken from another thread.
   one_shot_event event;
   std::thread setter([&event] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));   // some work elsewhere
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // some work elsewhere
     event.set(7);
   });
   const int got = futura::block_on(event.wait().then([](int v) { return v * 6; }));
@@ -110,7 +110,6 @@ int main() {
   // Hand-written futures compose like any other: the first of two to be ready wins.
   one_shot_event never_set;
   auto first = futura::block_on(futura::select(never_set.wait(), countdown(2)));
-  std::printf("select(an event never set, countdown(2)): child %zu won with %d\n", first.index(),
-              std::get<1>(first));
+  std::printf("select(an event never set, countdown(2)): child %zu won with %d\n", first.index(), std::get<1>(first));
   return counted == 43 && got == 42 && first.index() == 1 ? 0 : 1;
 }

@@ -154,7 +154,7 @@ auto serve_one(std::shared_ptr<server_connection> c, server_stats& stats) {
 auto accept_all(tcp::acceptor& acceptor, asio::io_context& ctx, server_stats& stats,
                 futura::join_set<futura::unit>& connections) {
   return futura::accept_stream(acceptor).for_each([&](boost::system::result<tcp::socket> accepted) {
-    if (!accepted) return;   // out of descriptors, say: accepting goes on
+    if (!accepted) return;  // out of descriptors, say: accepting goes on
     ++stats.connections;
     strand ex = asio::make_strand(ctx);
     auto c = std::make_shared<server_connection>(strand_socket(ex, tcp::v4(), accepted->release()));
@@ -202,23 +202,23 @@ std::vector<char> make_payload(int client, int request) {
 auto run_client(const strand& ex, tcp::endpoint server, int id, const options& o) {
   auto stats = std::make_shared<client_stats>();
   const bool slow = id % 10 == 9;
-  auto request_numbers = futura::stream::repeat_with([n = 0]() mutable { return n++; }).take(static_cast<std::size_t>(o.requests));
+  auto request_numbers =
+      futura::stream::repeat_with([n = 0]() mutable { return n++; }).take(static_cast<std::size_t>(o.requests));
   return std::move(request_numbers)
       .for_each([ex, server, id, slow, stats, o](int r) {
         const int delay_ms = slow && r % 2 == 1 ? 3 * o.timeout_ms : 0;
         auto x = std::make_shared<exchange>(ex, make_payload(id, r), delay_ms);
-        auto request = futura::lazy([x, server] {
-                         x->started = clock_type::now();
-                         return x->socket.async_connect(server, asio::consign(futura::as_future, x));
-                       })
-                           .and_then([x] {
-                             return asio::async_write(x->socket, asio::buffer(x->request),
-                                                      asio::consign(futura::as_future, x));
-                           })
-                           .and_then([x](std::size_t) {
-                             return asio::async_read(x->socket, asio::buffer(x->reply),
-                                                     asio::consign(futura::as_future, x));
-                           });
+        auto request =
+            futura::lazy([x, server] {
+              x->started = clock_type::now();
+              return x->socket.async_connect(server, asio::consign(futura::as_future, x));
+            })
+                .and_then([x] {
+                  return asio::async_write(x->socket, asio::buffer(x->request), asio::consign(futura::as_future, x));
+                })
+                .and_then([x](std::size_t) {
+                  return asio::async_read(x->socket, asio::buffer(x->reply), asio::consign(futura::as_future, x));
+                });
         return futura::timeout(ex, std::move(request), std::chrono::milliseconds(o.timeout_ms))
             .then([x, stats](boost::system::result<boost::system::result<std::size_t>> got) {
               if (!got) {
@@ -255,7 +255,7 @@ int main(int argc, char** argv) {
   tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
   const tcp::endpoint server = acceptor.local_endpoint();
   server_stats sstats;
-  futura::join_set<futura::unit> sessions;   // used by the server task, then by main once it ended
+  futura::join_set<futura::unit> sessions;  // used by the server task, then by main once it ended
   const strand server_ex = asio::make_strand(ctx);
   auto server_task = futura::spawn(server_ex, accept_all(acceptor, ctx, sstats, sessions));
 
@@ -276,11 +276,12 @@ int main(int argc, char** argv) {
   asio::post(server_ex, [&acceptor] { acceptor.close(); });
   futura::block_on(ctx, std::move(server_task));
   futura::block_on(ctx, futura::loop_fn(futura::unit{}, [&sessions](futura::unit) {
-    return sessions.join_next().then([](std::optional<futura::unit> joined) -> futura::loop_step<futura::unit, futura::unit> {
-      if (joined) return futura::loop_continue(futura::unit{});
-      return futura::loop_break();
-    });
-  }));
+                     return sessions.join_next().then(
+                         [](std::optional<futura::unit> joined) -> futura::loop_step<futura::unit, futura::unit> {
+                           if (joined) return futura::loop_continue(futura::unit{});
+                           return futura::loop_break();
+                         });
+                   }));
   if (ctx.stopped()) ctx.restart();
   ctx.run();
   for (auto& t : helpers) t.join();

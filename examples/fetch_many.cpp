@@ -92,7 +92,7 @@ options parse_options(int argc, char** argv) {
     } else {
       cli.fail("unknown argument '" + arg + "' (paths start with '/')");
     }
-    i += 2;   // the option and its value
+    i += 2;  // the option and its value
   }
   if (o.port == 0) cli.fail("--port is required");
   if (o.paths.empty()) cli.fail("no path to fetch");
@@ -120,7 +120,7 @@ struct attempt_state {
 boost::system::result<response> parse_answer(const std::string& answer) {
   const std::size_t head_end = answer.find("\r\n\r\n");
   if (answer.compare(0, 5, "HTTP/") != 0 || head_end == std::string::npos || answer.size() < 12) {
-    return boost::system::error_code(asio::error::eof);   // cut off before a whole head arrived
+    return boost::system::error_code(asio::error::eof);  // cut off before a whole head arrived
   }
   response r;
   r.status = std::atoi(answer.c_str() + 9);
@@ -130,7 +130,7 @@ boost::system::result<response> parse_answer(const std::string& answer) {
     const std::size_t at = head.find(name);
     if (at != std::string_view::npos &&
         std::strtoull(std::string(head.substr(at + name.size())).c_str(), nullptr, 10) != r.body_bytes) {
-      return boost::system::error_code(asio::error::eof);   // the body was cut short
+      return boost::system::error_code(asio::error::eof);  // the body was cut short
     }
   }
   return r;
@@ -143,17 +143,19 @@ auto attempt(asio::io_context& ctx, const options& o, const std::string& path) {
   const tcp::endpoint server(asio::ip::make_address(o.host), o.port);
   auto exchange =
       s->socket.async_connect(server, asio::consign(futura::as_future, s))
-          .and_then([s] { return asio::async_write(s->socket, asio::buffer(s->request), asio::consign(futura::as_future, s)); })
+          .and_then([s] {
+            return asio::async_write(s->socket, asio::buffer(s->request), asio::consign(futura::as_future, s));
+          })
           .and_then([s](std::size_t) {
             return asio::async_read(s->socket, asio::dynamic_buffer(s->answer), asio::consign(futura::as_future, s))
                 .then([s](boost::system::result<std::size_t> read) -> boost::system::result<response> {
-                  if (!read && read.error() != asio::error::eof) return read.error();   // eof: the answer is whole
+                  if (!read && read.error() != asio::error::eof) return read.error();  // eof: the answer is whole
                   return parse_answer(s->answer);
                 });
           });
   return futura::timeout(ctx, std::move(exchange), o.timeout)
       .then([](boost::system::result<boost::system::result<response>> r) -> boost::system::result<response> {
-        if (!r) return r.error();   // futura::error::timed_out
+        if (!r) return r.error();  // futura::error::timed_out
         return *r;
       });
 }
@@ -168,9 +170,9 @@ bool is_transient(const boost::system::error_code& e) {
 
 struct progress {
   std::size_t done = 0;
-  std::size_t ok = 0;          // 2xx
-  std::size_t other = 0;       // any other status
-  std::size_t failed = 0;      // no answer after every attempt
+  std::size_t ok = 0;      // 2xx
+  std::size_t other = 0;   // any other status
+  std::size_t failed = 0;  // no answer after every attempt
   std::size_t attempts = 0;
   std::size_t retries = 0;
   std::size_t bytes = 0;
@@ -182,8 +184,7 @@ struct progress {
 void print_progress(const progress& p, std::size_t total, bool terminal) {
   const double s = p.seconds();
   std::printf("%s%zu/%zu fetched, %.0f/s, %zu errors, %zu retries%s", terminal ? "\r" : "", p.done, total,
-              s > 0 ? p.done / s : 0.0, p.failed + p.other, p.retries,
-              terminal ? "   " : "\n");
+              s > 0 ? p.done / s : 0.0, p.failed + p.other, p.retries, terminal ? "   " : "\n");
   std::fflush(stdout);
 }
 
@@ -195,7 +196,7 @@ int main(int argc, char** argv) {
   progress p;
   const bool terminal = isatty(STDOUT_FILENO) != 0;
 
-  futura::backoff policy;   // 50 ms, 100 ms, 200 ms... each drawn from [d/2, d]
+  futura::backoff policy;  // 50 ms, 100 ms, 200 ms... each drawn from [d/2, d]
   policy.max_attempts = opts.attempts;
   policy.initial_delay = milliseconds(50);
   policy.max_delay = milliseconds(1000);
@@ -212,27 +213,29 @@ int main(int argc, char** argv) {
         .then([path](boost::system::result<response> r) { return std::make_pair(path, r); });
   };
 
-  auto all = futura::stream::iter(opts.paths)
-                 .map(fetch)
-                 .buffer_unordered(opts.concurrency)
-                 .for_each([&](std::pair<std::string, boost::system::result<response>> fetched) {
-                   ++p.done;
-                   const boost::system::result<response>& r = fetched.second;
-                   if (!r) {
-                     ++p.failed;
-                     std::printf("%s%s: %s\n", terminal ? "\r" : "", fetched.first.c_str(), r.error().message().c_str());
-                   } else if (r->status / 100 == 2) {
-                     ++p.ok;
-                     p.bytes += r->body_bytes;
-                   } else {
-                     ++p.other;
-                     std::printf("%s%s: status %d\n", terminal ? "\r" : "", fetched.first.c_str(), r->status);
-                   }
-                 });
+  auto all =
+      futura::stream::iter(opts.paths)
+          .map(fetch)
+          .buffer_unordered(opts.concurrency)
+          .for_each([&](std::pair<std::string, boost::system::result<response>> fetched) {
+            ++p.done;
+            const boost::system::result<response>& r = fetched.second;
+            if (!r) {
+              ++p.failed;
+              std::printf("%s%s: %s\n", terminal ? "\r" : "", fetched.first.c_str(), r.error().message().c_str());
+            } else if (r->status / 100 == 2) {
+              ++p.ok;
+              p.bytes += r->body_bytes;
+            } else {
+              ++p.other;
+              std::printf("%s%s: status %d\n", terminal ? "\r" : "", fetched.first.c_str(), r->status);
+            }
+          });
 
   // The progress line, redrawn until the fetches are done (select drops the interval then).
-  auto progress_line = futura::interval(ctx, milliseconds(terminal ? 200 : 1000))
-                           .for_each([&](clock_type::time_point) { print_progress(p, opts.paths.size(), terminal); });
+  auto progress_line = futura::interval(ctx, milliseconds(terminal ? 200 : 1000)).for_each([&](clock_type::time_point) {
+    print_progress(p, opts.paths.size(), terminal);
+  });
 
   futura::block_on(ctx, futura::select_biased(std::move(all), std::move(progress_line)));
   print_progress(p, opts.paths.size(), terminal);

@@ -63,12 +63,12 @@ namespace {
 
 struct options {
   unsigned short port = 8080;
-  std::size_t limit = 1000;          // connections served at once
-  milliseconds idle{5000};           // between two requests of a connection
-  milliseconds request{5000};        // from a request's first line to its last body byte
-  milliseconds grace{2000};          // for requests in flight at shutdown
-  std::size_t max_line = 8192;       // bytes in the request line or one header line
-  std::size_t max_body = 1 << 20;    // bytes of a request body
+  std::size_t limit = 1000;        // connections served at once
+  milliseconds idle{5000};         // between two requests of a connection
+  milliseconds request{5000};      // from a request's first line to its last body byte
+  milliseconds grace{2000};        // for requests in flight at shutdown
+  std::size_t max_line = 8192;     // bytes in the request line or one header line
+  std::size_t max_body = 1 << 20;  // bytes of a request body
 };
 
 const char* const usage =
@@ -103,7 +103,7 @@ options parse_options(int argc, char** argv) {
     } else {
       cli.fail("unknown option '" + arg + "'");
     }
-    i += 2;   // the option and its value
+    i += 2;  // the option and its value
   }
   return o;
 }
@@ -111,10 +111,10 @@ options parse_options(int argc, char** argv) {
 // ---- what the server counts ------------------------------------------------------------------
 
 struct statistics {
-  std::size_t connections = 0;   // accepted
-  std::size_t open = 0;          // not yet closed
-  std::size_t requests = 0;      // answered 2xx or 404
-  std::size_t rejected = 0;      // answered 400, 408, 413 or 501
+  std::size_t connections = 0;  // accepted
+  std::size_t open = 0;         // not yet closed
+  std::size_t requests = 0;     // answered 2xx or 404
+  std::size_t rejected = 0;     // answered 400, 408, 413 or 501
   std::size_t failed_accepts = 0;
 };
 
@@ -125,9 +125,9 @@ using line_item = std::optional<boost::system::result<std::string>>;
 
 /// How reading a request ended.
 enum class head_outcome {
-  complete,   // request line and headers read: answer it
-  close,      // the peer closed or reset, or the server shuts down: close quietly
-  rejected,   // malformed or oversized: answer `status`, then close
+  complete,  // request line and headers read: answer it
+  close,     // the peer closed or reset, or the server shuts down: close quietly
+  rejected,  // malformed or oversized: answer `status`, then close
 };
 
 /// What one request asked for, as far as this server cares.
@@ -136,8 +136,8 @@ struct request {
   std::string target;
   bool keep_alive = true;
   std::size_t content_length = 0;
-  bool expects_continue = false;   // "Expect: 100-continue": the client waits for a go-ahead
-  int status = 0;                  // of a rejected request
+  bool expects_continue = false;  // "Expect: 100-continue": the client waits for a go-ahead
+  int status = 0;                 // of a rejected request
   std::string body;
 };
 
@@ -173,7 +173,7 @@ struct connection {
   clock_type::time_point deadline;
   bool in_request = false;
   request req;
-  std::string carry;   // bytes received after a head: its body, maybe the next request
+  std::string carry;  // bytes received after a head: its body, maybe the next request
   std::string response;
 };
 
@@ -236,7 +236,7 @@ head_outcome parse_header(request& r, std::string_view line, std::size_t max_bod
     if (lowercase(value) != "100-continue") return reject(r, 417);
     r.expects_continue = true;
   } else if (name == "transfer-encoding") {
-    return reject(r, 501);   // chunked bodies are not supported here
+    return reject(r, 501);  // chunked bodies are not supported here
   }
   return head_outcome::complete;
 }
@@ -250,7 +250,7 @@ head_outcome no_line(request& r, const line_item& item) {
 /// Takes a request's first line: starts the request (its deadline, its fields) and says whether
 /// its headers are to be read (complete) or not.
 head_outcome start_request(connection& c, const boost::system::result<line_item>& got) {
-  if (!got) return head_outcome::close;   // the server shuts down, and this connection is idle
+  if (!got) return head_outcome::close;  // the server shuts down, and this connection is idle
   const line_item& item = *got;
   if (!item || !*item) return no_line(c.req, item);
   c.in_request = true;
@@ -278,12 +278,11 @@ auto read_headers(connection_ptr c) {
 /// already ended it.
 auto read_head(const connection_ptr& c) {
   c->req = request{};
-  return futura::with_cancellation(c->shutdown, c->lines.next())
-      .then([c](boost::system::result<line_item> first) {
-        const head_outcome started = start_request(*c, first);
-        return futura::branch(
-            started == head_outcome::complete, [&] { return read_headers(c); }, [started] { return started; });
-      });
+  return futura::with_cancellation(c->shutdown, c->lines.next()).then([c](boost::system::result<line_item> first) {
+    const head_outcome started = start_request(*c, first);
+    return futura::branch(
+        started == head_outcome::complete, [&] { return read_headers(c); }, [started] { return started; });
+  });
 }
 
 /// Keeps the bytes of the body and gives the bytes after it (the start of the next request, when
@@ -312,7 +311,7 @@ auto read_rest_of_body(const connection_ptr& c) {
              },
              read)
       .then([c](boost::system::result<std::size_t> got) {
-        if (!got) return head_outcome::close;   // the peer went away mid-body
+        if (!got) return head_outcome::close;  // the peer went away mid-body
         return keep_body(*c);
       });
 }
@@ -329,14 +328,22 @@ auto read_body(const connection_ptr& c, head_outcome outcome) {
 
 const char* reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 417: return "Expectation Failed";
-    case 501: return "Not Implemented";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 417:
+      return "Expectation Failed";
+    case 501:
+      return "Not Implemented";
+    default:
+      return "Error";
   }
 }
 
@@ -366,7 +373,7 @@ void build_response(connection& c, head_outcome outcome) {
   request& r = c.req;
   if (c.shutdown.is_cancelled()) r.keep_alive = false;
   if (outcome == head_outcome::rejected) {
-    r.keep_alive = false;   // what follows a bad request cannot be trusted to be a request
+    r.keep_alive = false;  // what follows a bad request cannot be trusted to be a request
     ++c.stats.rejected;
     append_response(c.response, r.status, "text/plain", reason(r.status), false, true);
     return;
@@ -390,7 +397,9 @@ auto exchange(connection_ptr c) {
         build_response(*c, outcome);
         return futura::branch(
             !c->response.empty(),
-            [&] { return asio::async_write(*c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c)); },
+            [&] {
+              return asio::async_write(*c->socket, asio::buffer(c->response), asio::consign(futura::as_future, c));
+            },
             [] { return boost::system::result<std::size_t>(0); });
       })
       .then([c](boost::system::result<std::size_t> written) -> futura::loop_step<futura::unit, connection_ptr> {
@@ -440,7 +449,7 @@ auto answer_if_stalled(const connection_ptr& c, bool watchdog_won) {
 /// Serves a connection until it closes: its requests raced against its watchdog. When the
 /// watchdog wins, select drops the requests' future (its IO is cancelled).
 auto serve(connection_ptr c) {
-  return futura::select_biased(serve_requests(c), watchdog(c))   // the requests first: a ready
+  return futura::select_biased(serve_requests(c), watchdog(c))     // the requests first: a ready
       .then([c](std::variant<futura::unit, futura::unit> ended) {  // answer beats the deadline
         return answer_if_stalled(c, ended.index() == 1);
       });
@@ -450,8 +459,8 @@ auto serve(connection_ptr c) {
 
 int main(int argc, char** argv) {
   const options opts = parse_options(argc, argv);
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);   // each line as it is printed, also into a pipe
-  statistics stats;   // before the context: handlers it destroys may still hold connections
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it is printed, also into a pipe
+  statistics stats;                          // before the context: handlers it destroys may still hold connections
   asio::io_context ctx(1);
   tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), opts.port));
   std::printf("listening on 127.0.0.1:%u\n", static_cast<unsigned>(acceptor.local_endpoint().port()));
@@ -461,7 +470,8 @@ int main(int argc, char** argv) {
 
   // The first signal stops accepting and tells idle connections to close.
   auto on_signal = signals.async_wait(futura::as_future).then([&](boost::system::result<int> signal) {
-    if (signal) std::printf("signal %d: shutting down (grace %lld ms)\n", *signal, static_cast<long long>(opts.grace.count()));
+    if (signal)
+      std::printf("signal %d: shutting down (grace %lld ms)\n", *signal, static_cast<long long>(opts.grace.count()));
     acceptor.close();
     shutdown.cancel();
   });
@@ -480,12 +490,16 @@ int main(int argc, char** argv) {
   // After the signal, requests in flight have `grace` (a second signal cuts it short); then
   // whatever still runs is dropped.
   std::size_t aborted = 0;
-  auto grace_over = shutdown.cancelled()
-                        .then([&] { return futura::select(futura::sleep_for(ctx, opts.grace), signals.async_wait(futura::as_future)); })
-                        .then([&](const auto&) { aborted = stats.open; });
+  auto grace_over =
+      shutdown.cancelled()
+          .then(
+              [&] { return futura::select(futura::sleep_for(ctx, opts.grace), signals.async_wait(futura::as_future)); })
+          .then([&](const auto&) { aborted = stats.open; });
 
-  futura::block_on(ctx, futura::join(std::move(on_signal), futura::select(std::move(serve_all), std::move(grace_over))));
-  std::printf("served %zu requests on %zu connections (%zu rejected, %zu failed accepts); %zu aborted after the grace period\n",
-              stats.requests, stats.connections, stats.rejected, stats.failed_accepts, aborted);
+  futura::block_on(ctx,
+                   futura::join(std::move(on_signal), futura::select(std::move(serve_all), std::move(grace_over))));
+  std::printf(
+      "served %zu requests on %zu connections (%zu rejected, %zu failed accepts); %zu aborted after the grace period\n",
+      stats.requests, stats.connections, stats.rejected, stats.failed_accepts, aborted);
   return 0;
 }

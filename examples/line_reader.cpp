@@ -67,12 +67,12 @@ auto talker(tcp::acceptor& acceptor) {
 struct reader_state {
   explicit reader_state(asio::io_context& ctx) : socket(ctx), lines(futura::read_lines(socket, 1024)) {}
   tcp::socket socket;
-  futura::line_stream<tcp::socket> lines;   // refers to the socket: declared after it
+  futura::line_stream<tcp::socket> lines;  // refers to the socket: declared after it
   int count = 0;
   int late = 0;
 };
 
-constexpr int patience = 6;   // deadlines missed in a row before giving up on the peer
+constexpr int patience = 6;  // deadlines missed in a row before giving up on the peer
 
 /// Waits for lines until the stream ends or the peer has been too slow `patience` times in a row.
 auto read_all(std::shared_ptr<reader_state> r) {
@@ -80,9 +80,10 @@ auto read_all(std::shared_ptr<reader_state> r) {
     return futura::timeout(r->socket.get_executor(), r->lines.next(), line_deadline)
         .then([r, missed](boost::system::result<std::optional<boost::system::result<std::string>>> got)
                   -> futura::loop_step<futura::unit, int> {
-          if (!got) {   // timed out: only the wait is dropped, the read goes on inside the stream
+          if (!got) {  // timed out: only the wait is dropped, the read goes on inside the stream
             ++r->late;
-            std::printf("  no full line within %lld ms: waiting again\n", static_cast<long long>(line_deadline.count()));
+            std::printf("  no full line within %lld ms: waiting again\n",
+                        static_cast<long long>(line_deadline.count()));
             if (missed + 1 == patience) return futura::loop_break();
             return futura::loop_continue(missed + 1);
           }
@@ -117,5 +118,5 @@ int main() {
       }));
   futura::block_on(ctx, std::move(talking));
   std::printf("%d lines, %d deadlines missed; the line that came in two parts arrived whole\n", r->count, r->late);
-  return r->count == 3 && r->late > 0 ? 0 : 1;   // three lines: the third came in two parts
+  return r->count == 3 && r->late > 0 ? 0 : 1;  // three lines: the third came in two parts
 }

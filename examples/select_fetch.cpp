@@ -43,7 +43,7 @@ constexpr int delay_ms[3][mirror_count] = {{40, 5, 80}, {5, 60, 30}, {70, 45, 5}
 struct mirror_connection {
   explicit mirror_connection(tcp::socket s) : socket(std::move(s)), lines(futura::read_lines(socket, 256)) {}
   tcp::socket socket;
-  futura::line_stream<tcp::socket> lines;   // refers to the socket: declared after it
+  futura::line_stream<tcp::socket> lines;  // refers to the socket: declared after it
   std::string answer;
 };
 
@@ -53,8 +53,8 @@ auto answer_one(std::shared_ptr<mirror_connection> c, int mirror) {
       .then([c, mirror](std::optional<boost::system::result<std::string>> line) {
         const std::string request = line && *line ? line->value() : std::string("GET nothing 0");
         const int delay = std::stoi(request.substr(request.rfind(' ') + 1));
-        c->answer = "mirror " + std::to_string(mirror) + " says: " + request.substr(4, request.find(' ', 4) - 4) +
-                    " is 42\n";
+        c->answer =
+            "mirror " + std::to_string(mirror) + " says: " + request.substr(4, request.find(' ', 4) - 4) + " is 42\n";
         return futura::sleep_for(c->socket.get_executor(), std::chrono::milliseconds(delay)).then([c] {
           return asio::async_write(c->socket, asio::buffer(c->answer), asio::consign(futura::as_future, c));
         });
@@ -68,7 +68,7 @@ auto mirror_server(tcp::acceptor& acceptor, int mirror) {
   return futura::accept_stream(acceptor)
       .filter_map([](boost::system::result<tcp::socket> accepted) -> std::optional<tcp::socket> {
         if (accepted) return std::move(*accepted);
-        return std::nullopt;   // a failed accept: go on accepting
+        return std::nullopt;  // a failed accept: go on accepting
       })
       .for_each_concurrent(0, [mirror](tcp::socket socket) {
         return answer_one(std::make_shared<mirror_connection>(std::move(socket)), mirror);
@@ -80,7 +80,7 @@ auto mirror_server(tcp::acceptor& acceptor, int mirror) {
 struct fetch_state {
   explicit fetch_state(asio::io_context& ctx) : socket(ctx), lines(futura::read_lines(socket, 256)) {}
   tcp::socket socket;
-  futura::line_stream<tcp::socket> lines;   // refers to the socket: declared after it
+  futura::line_stream<tcp::socket> lines;  // refers to the socket: declared after it
   std::string request;
   bool finished = false;
 };
@@ -109,7 +109,7 @@ auto fetch(asio::io_context& ctx, tcp::endpoint mirror_at, int mirror, const std
           [s] { return asio::async_write(s->socket, asio::buffer(s->request), asio::consign(futura::as_future, s)); })
       .and_then([s](std::size_t) {
         return s->lines.next().then([](std::optional<boost::system::result<std::string>> reply) {
-          return reply ? *reply : boost::system::result<std::string>(asio::error::eof);   // eof: closed before a line
+          return reply ? *reply : boost::system::result<std::string>(asio::error::eof);  // eof: closed before a line
         });
       })
       .then([s, report = cancellation_report(s, mirror)](boost::system::result<std::string> reply) {

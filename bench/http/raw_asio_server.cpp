@@ -51,9 +51,10 @@ class session : public std::enable_shared_from_this<session> {
     out_ += keep_alive_ ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
     out_ += body;
     in_.erase(0, head_size);
-    asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      if (!ec && self->keep_alive_) self->read();
-    });
+    asio::async_write(socket_, asio::buffer(out_),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                        if (!ec && self->keep_alive_) self->read();
+                      });
   }
 
   tcp::socket socket_;

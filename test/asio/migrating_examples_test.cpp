@@ -367,7 +367,7 @@ BOOST_AUTO_TEST_CASE(gives_up_with_the_last_error_after_five_refused_attempts) {
   asio::io_context ctx;
   tcp::endpoint nobody;
   {
-    tcp::acceptor closed = loopback_acceptor(ctx);   // a port that was free a moment ago
+    tcp::acceptor closed = loopback_acceptor(ctx);  // a port that was free a moment ago
     nobody = closed.local_endpoint();
   }
   boost::system::result<tcp::socket> socket = futura::block_on(ctx, connect_with_retry(ctx, nobody));
