@@ -1,12 +1,16 @@
 // futura/asio/timer.hpp — futures that complete at a point in time: sleep_for, sleep_until.
 //
-//   idle(ex, deadline) --first poll: arm a steady timer--> waiting(state) --timer fired--> done
-//                                                             |--dropped--> timer cancelled
+//   idle(ex, deadline) --first poll, deadline not passed: arm a steady timer--> waiting(state)
+//   idle(ex, deadline) --first poll, deadline passed: ready, no timer---------> done
+//   waiting(state) --timer fired--> done
+//   waiting(state) --dropped------> timer cancelled
 //
 // `sleep_for(ex, d)` completes with `unit` once `d` has elapsed since its *first poll* (rule 1:
 // nothing, not even the clock, starts before); `sleep_until(ex, tp)` at the `steady_clock` time
-// point `tp` (at once if `tp` has passed). `ex` is an Asio executor or an execution context
-// (`io_context&`): the timer runs there, and whoever runs that executor fires it.
+// point `tp`. A sleep already due at its first poll (`d <= 0`, `tp` not after that poll's
+// `steady_clock::now()`) is ready at that poll and arms no timer; any other sleep is pending at
+// its first poll. `ex` is an Asio executor or an execution context (`io_context&`): the timer
+// runs there, and whoever runs that executor fires it.
 //
 // Threads: the timer's handler runs on `ex` and wakes the waker of the last poll.
 // Destruction: dropping a waiting sleep cancels its timer at once, on the dropping thread (a
@@ -17,9 +21,10 @@
 // dropped at any time; it is destroyed when its wait completes, so a sleep future may even
 // outlive its execution context: if the context is destroyed while the sleep waits, the sleep
 // throws `future_error(error::broken_promise)`.
-// Allocation: one block at the first poll, from the per-thread recycling cache: the state holds
-// the timer and the memory of Asio's wait operation (an operation larger than that memory, on an
-// unusual executor, is allocated from the same cache instead).
+// Allocation: none for a sleep due at its first poll. Otherwise one block at the first poll,
+// from the per-thread recycling cache: the state holds the timer and the memory of Asio's wait
+// operation (an operation larger than that memory, on an unusual executor, is allocated from the
+// same cache instead).
 #pragma once
 
 #include <futura/asio/detail/exceptions_required.hpp>
@@ -134,7 +139,12 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
       : stage_(std::in_place_index<0>, idle{std::move(ex), {}, delay, true}) {}
 
   poll_result<unit> poll(waker& w) {
-    if (auto* i = std::get_if<idle>(&stage_)) start(*i);
+    if (auto* i = std::get_if<idle>(&stage_)) {
+      if (start(*i)) {
+        stage_.template emplace<done>();
+        return unit{};
+      }
+    }
     if (auto* r = std::get_if<waiting>(&stage_)) {
       poll_result<boost::system::result<void>> fired = detail::poll_in_flight<done>(stage_, *r, w);
       if (fired.is_pending()) return pending;
@@ -156,7 +166,10 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   using waiting = detail::op_in_flight<boost::system::result<void>, detail::no_executor>;
   struct done {};
 
-  void start(idle& i) {
+  /// Arms the timer, or returns true when the deadline has already passed: a due sleep is
+  /// ready at its first poll, without a timer or an allocation.
+  bool start(idle& i) {
+    if (i.relative ? i.after <= clock::duration::zero() : i.at <= clock::now()) return true;
     const clock::time_point deadline = i.relative ? clock::now() + i.after : i.at;
     auto* s = new detail::timer_op_state<Executor>(i.ex);
     detail::sleep_handler handler(s);                            // owns the handler's reference from here on
@@ -167,6 +180,7 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
       stage_.template emplace<done>();
       throw;
     }
+    return false;
   }
 
   std::variant<idle, waiting, done> stage_;
