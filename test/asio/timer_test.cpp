@@ -102,6 +102,12 @@ BOOST_AUTO_TEST_CASE(sleeps_accept_executors_strands_and_contexts) {
   BOOST_TEST(drain(ctx));
 }
 
+BOOST_AUTO_TEST_CASE(a_sleeps_state_on_an_io_context_fits_in_four_cache_lines) {
+  // Each waiting sleep's state is read back by its expiry: its size is what 100k waiting sleeps
+  // cost in cache (docs/performance.md, W5). Its wait operation fits in it: as_future_alloc_test.
+  BOOST_TEST(sizeof(futura::detail::timer_op_state<asio::io_context::executor_type>) <= 4 * 64u);
+}
+
 BOOST_AUTO_TEST_CASE(sleep_for_on_a_thread_pool_completes_under_plain_block_on) {
   asio::thread_pool pool(1);
   BOOST_TEST((futura::block_on(futura::sleep_for(pool, milliseconds(1))) == futura::unit{}));

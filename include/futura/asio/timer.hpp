@@ -39,6 +39,7 @@
 #include <futura/core/detail/spin_lock.hpp>
 
 #include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/wait_traits.hpp>
 #include <boost/system/result.hpp>
 #include <boost/system/system_error.hpp>
@@ -47,7 +48,7 @@
 #include <chrono>
 #include <cstddef>
 #include <mutex>
-#include <optional>
+#include <new>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -55,9 +56,16 @@
 namespace futura {
 namespace detail {
 
-/// Room for a sleep's wait operation inside its state (inline_op_allocator.hpp): 72 bytes with
-/// Boost 1.81 on an io_context executor, 88 on a strand, 120 on an any_io_executor.
-using sleep_op_slot = inline_op_slot<128, alignof(std::max_align_t)>;
+/// Room for a sleep's wait operation inside its state (inline_op_allocator.hpp): 80 bytes,
+/// pointer-aligned, with Boost 1.81 on an io_context executor; 96 on a strand, 128 on an
+/// any_io_executor. The slot is sized to the executor because a waiting sleep's state is cache
+/// that its expiry reads back: on an io_context the whole state is four cache lines
+/// (docs/performance.md, W5). A larger operation goes to the fallback allocator.
+template <class Executor>
+inline constexpr bool sleeps_on_io_context = std::is_same_v<Executor, boost::asio::io_context::executor_type>;
+template <class Executor>
+using sleep_op_slot = std::conditional_t<sleeps_on_io_context<Executor>, inline_op_slot<80, alignof(void*)>,
+                                         inline_op_slot<128, alignof(std::max_align_t)>>;
 
 /// The shared state of a sleep: the operation's state plus the timer it waits on. The timer
 /// lives exactly as long as the wait: it is created at the first poll and destroyed by the
@@ -66,56 +74,70 @@ using sleep_op_slot = inline_op_slot<128, alignof(std::max_align_t)>;
 /// destruction with a drop's `cancel()`, which may come from any thread; so a sleep is
 /// cancelled inline, without posting anything. The lock is the one-byte detail::spin_lock: it is
 /// taken once per sleep (twice when dropped), held for one call into the timer, and contended
-/// only by a drop racing the completion.
+/// only by a drop racing the completion. Layout: the operation, the lock and the timer follow
+/// the base state in that order, so an expiry's writes to the operation's end, the lock and the
+/// timer share cache lines.
 template <class Executor>
 class timer_op_state final : public async_op_state<boost::system::result<void>> {
  public:
   using timer_type = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                                        boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
-  explicit timer_op_state(const Executor& ex) : timer_(std::in_place, ex) {}
+  explicit timer_op_state(const Executor& ex) {
+    ::new (static_cast<void*>(timer_storage_)) timer_type(ex);
+    timer_live_ = true;
+  }
+  ~timer_op_state() override {
+    if (timer_live_) timer().~timer_type();
+  }
 
   /// Where the wait operation lives (see sleep_handler).
-  sleep_op_slot op_slot;
+  sleep_op_slot<Executor> op_slot;
 
   /// Arms the timer; call once, right after construction (nothing else can see it yet).
   template <class Handler>
   void start(std::chrono::steady_clock::time_point deadline, Handler&& handler) {
-    timer_->expires_at(deadline);
-    timer_->async_wait(std::forward<Handler>(handler));
+    timer().expires_at(deadline);
+    timer().async_wait(std::forward<Handler>(handler));
   }
 
   void cancel() override {
     std::lock_guard<spin_lock> lock(timer_busy_);
-    if (timer_) timer_->cancel();
+    if (timer_live_) timer().cancel();
   }
 
  private:
   void operation_finished() noexcept override {
     std::lock_guard<spin_lock> lock(timer_busy_);
-    timer_.reset();
+    if (timer_live_) {
+      timer_live_ = false;
+      timer().~timer_type();
+    }
   }
 
+  timer_type& timer() noexcept { return *std::launder(reinterpret_cast<timer_type*>(timer_storage_)); }
+
   spin_lock timer_busy_;
-  std::optional<timer_type> timer_;
+  bool timer_live_ = false;  // guarded by timer_busy_ once the handler exists
+  alignas(timer_type) unsigned char timer_storage_[sizeof(timer_type)];
 };
 
 /// The handler of a sleep's wait: `void(error_code)` -> `result<void>`. It reports no
 /// cancellation slot: a drop cancels the timer itself (see timer_op_state). Its allocator puts
 /// the wait operation into the state's own memory.
+template <class Executor>
 class sleep_handler : public error_handler {
  public:
-  using allocator_type = inline_op_allocator<void, sleep_op_slot, thread_cache_allocator>;
+  using allocator_type = inline_op_allocator<void, sleep_op_slot<Executor>, thread_cache_allocator>;
 
   /// Adopts one reference on `s`.
-  template <class Executor>
   explicit sleep_handler(timer_op_state<Executor>* s) noexcept : error_handler(s), slot_(&s->op_slot) {}
 
   cancellation_slot_type get_cancellation_slot() const noexcept { return {}; }
   allocator_type get_allocator() const noexcept { return allocator_type(slot_); }
 
  private:
-  sleep_op_slot* slot_;
+  sleep_op_slot<Executor>* slot_;
 };
 
 }  // namespace detail
@@ -172,7 +194,7 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
     if (i.relative ? i.after <= clock::duration::zero() : i.at <= clock::now()) return true;
     const clock::time_point deadline = i.relative ? clock::now() + i.after : i.at;
     auto* s = new detail::timer_op_state<Executor>(i.ex);
-    detail::sleep_handler handler(s);                            // owns the handler's reference from here on
+    detail::sleep_handler<Executor> handler(s);                  // owns the handler's reference from here on
     stage_.template emplace<waiting>(s, detail::no_executor{});  // owns the future's reference
     try {
       s->start(deadline, std::move(handler));
