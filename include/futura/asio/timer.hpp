@@ -88,7 +88,9 @@ class timer_op_state final : public async_op_state<boost::system::result<void>> 
     timer_live_ = true;
   }
   ~timer_op_state() override {
-    if (timer_live_) timer().~timer_type();
+    // A finished operation destroyed the timer already (operation_finished): the status, on the
+    // state's first cache line, says so without reading the flag on another.
+    if (!finished() && timer_live_) timer().~timer_type();
   }
 
   /// Where the wait operation lives (see sleep_handler).

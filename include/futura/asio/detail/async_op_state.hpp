@@ -145,10 +145,13 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
     std::exception_ptr error;
   };
 
+  // Order: what the future's last poll and the state's destruction read (the status, the
+  // signal's handler pointer, the output) comes first, so that a state that completed long
+  // ago costs one cache line to collect (docs/performance.md, W5).
   std::atomic<std::uint8_t> status_{running};
-  atomic_waker waker_;
-  output_storage out_;
   boost::asio::cancellation_signal signal_;
+  output_storage out_;
+  atomic_waker waker_;
 };
 
 }  // namespace futura::detail
