@@ -102,10 +102,12 @@ BOOST_AUTO_TEST_CASE(sleeps_accept_executors_strands_and_contexts) {
   BOOST_TEST(drain(ctx));
 }
 
-BOOST_AUTO_TEST_CASE(a_sleeps_state_on_an_io_context_fits_in_four_cache_lines) {
+BOOST_AUTO_TEST_CASE(a_sleep_and_its_state_on_an_io_context_stay_small) {
   // Each waiting sleep's state is read back by its expiry: its size is what 100k waiting sleeps
   // cost in cache (docs/performance.md, W5). Its wait operation fits in it: as_future_alloc_test.
   BOOST_TEST(sizeof(futura::detail::timer_op_state<asio::io_context::executor_type>) <= 4 * 64u);
+  // And a join_all of sleeps keeps one future per child: an executor, a time and the stage.
+  BOOST_TEST(sizeof(futura::sleep_future<asio::io_context::executor_type>) <= 24u);
 }
 
 BOOST_AUTO_TEST_CASE(sleep_for_on_a_thread_pool_completes_under_plain_block_on) {

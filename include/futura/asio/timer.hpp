@@ -1,7 +1,7 @@
 // futura/asio/timer.hpp — futures that complete at a point in time: sleep_for, sleep_until.
 //
-//   idle(ex, deadline) --first poll, deadline not passed: arm a steady timer--> waiting(state)
-//   idle(ex, deadline) --first poll, deadline passed: ready, no timer---------> done
+//   idle(ex, delay or deadline) --first poll, not due: arm a steady timer--> waiting(state)
+//   idle(ex, delay or deadline) --first poll, due: ready, no timer---------> done
 //   waiting(state) --timer fired--> done
 //   waiting(state) --dropped------> timer cancelled
 //
@@ -157,17 +157,17 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
 
   /// Fires at `deadline`.
   sleep_future(Executor ex, clock::time_point deadline)
-      : stage_(std::in_place_index<0>, idle{std::move(ex), deadline, {}, false}) {}
+      : stage_(std::in_place_type<idle_until>, std::move(ex), deadline) {}
   /// Fires `delay` after the first poll.
-  sleep_future(Executor ex, clock::duration delay)
-      : stage_(std::in_place_index<0>, idle{std::move(ex), {}, delay, true}) {}
+  sleep_future(Executor ex, clock::duration delay) : stage_(std::in_place_type<idle_for>, std::move(ex), delay) {}
 
   poll_result<unit> poll(waker& w) {
-    if (auto* i = std::get_if<idle>(&stage_)) {
-      if (start(*i)) {
-        stage_.template emplace<done>();
-        return unit{};
-      }
+    if (auto* i = std::get_if<idle_for>(&stage_)) {
+      if (i->after <= clock::duration::zero()) return finish_due();
+      start(i->ex, clock::now() + i->after);
+    } else if (auto* u = std::get_if<idle_until>(&stage_)) {
+      if (u->at <= clock::now()) return finish_due();
+      start(u->ex, u->at);
     }
     if (auto* r = std::get_if<waiting>(&stage_)) {
       poll_result<boost::system::result<void>> fired = detail::poll_in_flight<done>(stage_, *r, w);
@@ -181,21 +181,30 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   }
 
  private:
-  struct idle {
+  // The idle stage is two alternatives rather than one with a flag, so that a sleep future on an
+  // io_context is 24 bytes: a join_all of sleeps keeps one per child (docs/performance.md, W5).
+  struct idle_for {
+    idle_for(Executor e, clock::duration d) : ex(std::move(e)), after(d) {}
+    Executor ex;
+    clock::duration after;
+  };
+  struct idle_until {
+    idle_until(Executor e, clock::time_point t) : ex(std::move(e)), at(t) {}
     Executor ex;
     clock::time_point at;
-    clock::duration after;
-    bool relative;
   };
   using waiting = detail::op_in_flight<boost::system::result<void>, detail::no_executor>;
   struct done {};
 
-  /// Arms the timer, or returns true when the deadline has already passed: a due sleep is
-  /// ready at its first poll, without a timer or an allocation.
-  bool start(idle& i) {
-    if (i.relative ? i.after <= clock::duration::zero() : i.at <= clock::now()) return true;
-    const clock::time_point deadline = i.relative ? clock::now() + i.after : i.at;
-    auto* s = new detail::timer_op_state<Executor>(i.ex);
+  /// A sleep due at its first poll is ready there, without a timer or an allocation.
+  poll_result<unit> finish_due() {
+    stage_.template emplace<done>();
+    return unit{};
+  }
+
+  /// Arms the timer (`ex` belongs to the idle stage, which this replaces: it is used first).
+  void start(const Executor& ex, clock::time_point deadline) {
+    auto* s = new detail::timer_op_state<Executor>(ex);
     detail::sleep_handler<Executor> handler(s);                  // owns the handler's reference from here on
     stage_.template emplace<waiting>(s, detail::no_executor{});  // owns the future's reference
     try {
@@ -204,10 +213,9 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
       stage_.template emplace<done>();
       throw;
     }
-    return false;
   }
 
-  std::variant<idle, waiting, done> stage_;
+  std::variant<idle_for, idle_until, waiting, done> stage_;
 };
 
 /// A future that completes with `unit` `d` after its first poll, on `ex` (an executor or an
