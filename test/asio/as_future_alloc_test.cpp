@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(states_and_operations_made_on_one_thread_and_freed_on_anoth
       // A post completes on `io`: the operation is freed there, the state here or there.
       futura::block_on(asio::post(ctx, futura::as_future));
       ++completed;
-      futura::block_on(futura::sleep_for(ctx, std::chrono::microseconds(0)));
+      futura::block_on(futura::sleep_for(ctx, std::chrono::microseconds(1)));  // arms a timer
       ++slept;
       // Dropped while (probably) pending: the cancellation and the state's end run on `io`.
       auto dropped = futura::sleep_for(ctx, std::chrono::hours(1));
@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(many_tasks_doing_as_future_reads_and_writes_allocate_nothin
 BOOST_AUTO_TEST_CASE(a_sleep_is_one_block_with_asios_wait_operation_inside_and_it_is_recycled) {
   asio::io_context ctx(1);
   // Warm up the context: its timer service and timer queue are made (and grown) once.
-  futura::block_on(ctx, futura::sleep_for(ctx, std::chrono::milliseconds(0)));
+  futura::block_on(ctx, futura::sleep_for(ctx, std::chrono::microseconds(1)));
 
   // On a new thread, whose recycling cache is empty.
   long first = -1;
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(a_sleep_is_one_block_with_asios_wait_operation_inside_and_i
   ctx.restart();            // block_on may leave it stopped
   std::thread t([&] {
     futura::waker w = futura::noop_waker();
-    auto s1 = futura::sleep_for(ctx, std::chrono::milliseconds(0));
+    auto s1 = futura::sleep_for(ctx, std::chrono::microseconds(1));
     {
       futura_test::allocation_count heap;
       (void)s1.poll(w);  // arms the timer
@@ -202,7 +202,7 @@ BOOST_AUTO_TEST_CASE(a_sleep_is_one_block_with_asios_wait_operation_inside_and_i
     ctx.run();
     ctx.restart();
     const bool fired1 = s1.poll(w).is_ready();  // frees the state into this thread's cache
-    auto s2 = futura::sleep_for(ctx, std::chrono::milliseconds(0));
+    auto s2 = futura::sleep_for(ctx, std::chrono::microseconds(1));
     {
       futura_test::allocation_count heap;
       (void)s2.poll(w);

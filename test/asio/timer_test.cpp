@@ -19,6 +19,10 @@ using futura_test::drain;
 using futura_test::never_in_this_test;
 using std::chrono::milliseconds;
 
+// A positive delay: the sleep is never due at its first poll, so it arms a timer (a due one
+// would be ready at once), and the timer fires soon after.
+constexpr std::chrono::microseconds a_microsecond{1};
+
 BOOST_AUTO_TEST_SUITE(sleep_timers)
 
 BOOST_AUTO_TEST_CASE(sleep_for_completes_with_unit) {
@@ -55,6 +59,30 @@ BOOST_AUTO_TEST_CASE(sleep_until_a_passed_time_point_completes_at_once) {
   BOOST_TEST((futura::block_on(ctx, std::move(f)) == futura::unit{}));
 }
 
+BOOST_AUTO_TEST_CASE(a_sleep_already_due_is_ready_at_its_first_poll_and_arms_no_timer) {
+  asio::io_context ctx;
+  const auto now = std::chrono::steady_clock::now();
+  auto passed = futura::sleep_until(ctx, now - milliseconds(5));
+  auto at_now = futura::sleep_until(ctx, now);
+  auto zero = futura::sleep_for(ctx, milliseconds(0));
+  auto negative = futura::sleep_for(ctx, milliseconds(-3));
+  counting_waker cw;
+  futura::waker w = cw.make();
+  BOOST_TEST(passed.poll(w).is_ready());
+  BOOST_TEST(at_now.poll(w).is_ready());
+  BOOST_TEST(zero.poll(w).is_ready());
+  BOOST_TEST(negative.poll(w).is_ready());
+  BOOST_TEST(cw.wakes() == 0);
+  BOOST_TEST(cw.live_clones() == 1);  // `w` only: no timer holds a clone
+  BOOST_TEST(drain(ctx));             // and no work was started
+  try {
+    (void)zero.poll(w);
+    BOOST_FAIL("expected future_error");
+  } catch (const futura::future_error& e) {
+    BOOST_TEST((e.code() == futura::error::polled_after_completion));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(sleep_until_fires_at_its_time_point) {
   asio::io_context ctx;
   const auto deadline = std::chrono::steady_clock::now() + milliseconds(5);
@@ -68,10 +96,18 @@ BOOST_AUTO_TEST_CASE(sleeps_accept_executors_strands_and_contexts) {
   auto strand = asio::make_strand(ctx);
   futura::block_on(ctx, futura::sleep_for(strand, milliseconds(1)));
   asio::any_io_executor any = ctx.get_executor();
-  futura::block_on(ctx, futura::sleep_until(any, std::chrono::steady_clock::now()));
+  futura::block_on(ctx, futura::sleep_until(any, std::chrono::steady_clock::now() + milliseconds(1)));
   const asio::io_context::executor_type const_ex = ctx.get_executor();
   futura::block_on(ctx, futura::sleep_for(const_ex, std::chrono::microseconds(10)));
   BOOST_TEST(drain(ctx));
+}
+
+BOOST_AUTO_TEST_CASE(a_sleep_and_its_state_on_an_io_context_stay_small) {
+  // Each waiting sleep's state is read back by its expiry: its size is what 100k waiting sleeps
+  // cost in cache (docs/performance.md, W5). Its wait operation fits in it: as_future_alloc_test.
+  BOOST_TEST(sizeof(futura::detail::timer_op_state<asio::io_context::executor_type>) <= 4 * 64u);
+  // And a join_all of sleeps keeps one future per child: an executor, a time and the stage.
+  BOOST_TEST(sizeof(futura::sleep_future<asio::io_context::executor_type>) <= 24u);
 }
 
 BOOST_AUTO_TEST_CASE(sleep_for_on_a_thread_pool_completes_under_plain_block_on) {
@@ -82,7 +118,7 @@ BOOST_AUTO_TEST_CASE(sleep_for_on_a_thread_pool_completes_under_plain_block_on) 
 
 BOOST_AUTO_TEST_CASE(the_timer_wakes_the_waker_of_the_last_poll_once) {
   asio::io_context ctx;
-  auto f = futura::sleep_until(ctx, std::chrono::steady_clock::now());
+  auto f = futura::sleep_for(ctx, a_microsecond);
   counting_waker first;
   counting_waker second;
   futura::waker w1 = first.make();
@@ -127,14 +163,14 @@ BOOST_AUTO_TEST_CASE(dropping_a_sleep_on_another_thread_cancels_it_at_once) {
 }
 
 BOOST_AUTO_TEST_CASE(drops_racing_with_firing_timers_on_two_threads_are_safe) {
-  // Each sleep is due at once: its handler (destroying the timer) races with the drop here
-  // (cancelling it). Whichever wins, nothing is touched after free and no work is left.
+  // Each sleep is due a microsecond after its first poll: its handler (destroying the timer)
+  // races with the drop here (cancelling it). Whichever wins, nothing is touched after free and no work is left.
   asio::io_context ctx;
   auto guard = asio::make_work_guard(ctx);
   std::thread io1([&] { ctx.run(); });
   std::thread io2([&] { ctx.run(); });
   for (int i = 0; i < 500; ++i) {
-    auto f = futura::sleep_until(ctx, std::chrono::steady_clock::now());
+    auto f = futura::sleep_for(ctx, a_microsecond);
     futura::waker w = futura::noop_waker();
     (void)f.poll(w);
   }
@@ -146,7 +182,7 @@ BOOST_AUTO_TEST_CASE(drops_racing_with_firing_timers_on_two_threads_are_safe) {
 
 BOOST_AUTO_TEST_CASE(a_sleep_may_outlive_its_completed_wait_and_its_context) {
   std::optional<asio::io_context> ctx(std::in_place);
-  auto f = futura::sleep_until(*ctx, std::chrono::steady_clock::now());
+  auto f = futura::sleep_for(*ctx, a_microsecond);
   futura::waker w = futura::noop_waker();
   BOOST_TEST(f.poll(w).is_pending());
   ctx->run();   // the wait completes; the timer is destroyed with it
@@ -181,7 +217,7 @@ BOOST_AUTO_TEST_CASE(a_sleep_whose_context_is_destroyed_throws_broken_promise) {
 
 BOOST_AUTO_TEST_CASE(polling_a_sleep_after_completion_throws_polled_after_completion) {
   asio::io_context ctx;
-  auto f = futura::sleep_until(ctx, std::chrono::steady_clock::now());
+  auto f = futura::sleep_for(ctx, a_microsecond);
   futura::waker w = futura::noop_waker();
   BOOST_TEST(f.poll(w).is_pending());
   ctx.run();

@@ -1,12 +1,16 @@
 // futura/asio/timer.hpp — futures that complete at a point in time: sleep_for, sleep_until.
 //
-//   idle(ex, deadline) --first poll: arm a steady timer--> waiting(state) --timer fired--> done
-//                                                             |--dropped--> timer cancelled
+//   idle(ex, delay or deadline) --first poll, not due: arm a steady timer--> waiting(state)
+//   idle(ex, delay or deadline) --first poll, due: ready, no timer---------> done
+//   waiting(state) --timer fired--> done
+//   waiting(state) --dropped------> timer cancelled
 //
 // `sleep_for(ex, d)` completes with `unit` once `d` has elapsed since its *first poll* (rule 1:
 // nothing, not even the clock, starts before); `sleep_until(ex, tp)` at the `steady_clock` time
-// point `tp` (at once if `tp` has passed). `ex` is an Asio executor or an execution context
-// (`io_context&`): the timer runs there, and whoever runs that executor fires it.
+// point `tp`. A sleep already due at its first poll (`d <= 0`, `tp` not after that poll's
+// `steady_clock::now()`) is ready at that poll and arms no timer; any other sleep is pending at
+// its first poll. `ex` is an Asio executor or an execution context (`io_context&`): the timer
+// runs there, and whoever runs that executor fires it.
 //
 // Threads: the timer's handler runs on `ex` and wakes the waker of the last poll.
 // Destruction: dropping a waiting sleep cancels its timer at once, on the dropping thread (a
@@ -17,9 +21,10 @@
 // dropped at any time; it is destroyed when its wait completes, so a sleep future may even
 // outlive its execution context: if the context is destroyed while the sleep waits, the sleep
 // throws `future_error(error::broken_promise)`.
-// Allocation: one block at the first poll, from the per-thread recycling cache: the state holds
-// the timer and the memory of Asio's wait operation (an operation larger than that memory, on an
-// unusual executor, is allocated from the same cache instead).
+// Allocation: none for a sleep due at its first poll. Otherwise one block at the first poll,
+// from the per-thread recycling cache: the state holds the timer and the memory of Asio's wait
+// operation (an operation larger than that memory, on an unusual executor, is allocated from the
+// same cache instead).
 #pragma once
 
 #include <futura/asio/detail/exceptions_required.hpp>
@@ -34,6 +39,7 @@
 #include <futura/core/detail/spin_lock.hpp>
 
 #include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/wait_traits.hpp>
 #include <boost/system/result.hpp>
 #include <boost/system/system_error.hpp>
@@ -42,7 +48,7 @@
 #include <chrono>
 #include <cstddef>
 #include <mutex>
-#include <optional>
+#include <new>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -50,9 +56,16 @@
 namespace futura {
 namespace detail {
 
-/// Room for a sleep's wait operation inside its state (inline_op_allocator.hpp): 72 bytes with
-/// Boost 1.81 on an io_context executor, 88 on a strand, 120 on an any_io_executor.
-using sleep_op_slot = inline_op_slot<128, alignof(std::max_align_t)>;
+/// Room for a sleep's wait operation inside its state (inline_op_allocator.hpp): 80 bytes,
+/// pointer-aligned, with Boost 1.81 on an io_context executor; 96 on a strand, 128 on an
+/// any_io_executor. The slot is sized to the executor because a waiting sleep's state is cache
+/// that its expiry reads back: on an io_context the whole state is four cache lines
+/// (docs/performance.md, W5). A larger operation goes to the fallback allocator.
+template <class Executor>
+inline constexpr bool sleeps_on_io_context = std::is_same_v<Executor, boost::asio::io_context::executor_type>;
+template <class Executor>
+using sleep_op_slot = std::conditional_t<sleeps_on_io_context<Executor>, inline_op_slot<80, alignof(void*)>,
+                                         inline_op_slot<128, alignof(std::max_align_t)>>;
 
 /// The shared state of a sleep: the operation's state plus the timer it waits on. The timer
 /// lives exactly as long as the wait: it is created at the first poll and destroyed by the
@@ -61,56 +74,72 @@ using sleep_op_slot = inline_op_slot<128, alignof(std::max_align_t)>;
 /// destruction with a drop's `cancel()`, which may come from any thread; so a sleep is
 /// cancelled inline, without posting anything. The lock is the one-byte detail::spin_lock: it is
 /// taken once per sleep (twice when dropped), held for one call into the timer, and contended
-/// only by a drop racing the completion.
+/// only by a drop racing the completion. Layout: the operation, the lock and the timer follow
+/// the base state in that order, so an expiry's writes to the operation's end, the lock and the
+/// timer share cache lines.
 template <class Executor>
 class timer_op_state final : public async_op_state<boost::system::result<void>> {
  public:
   using timer_type = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
                                                        boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
-  explicit timer_op_state(const Executor& ex) : timer_(std::in_place, ex) {}
+  explicit timer_op_state(const Executor& ex) {
+    ::new (static_cast<void*>(timer_storage_)) timer_type(ex);
+    timer_live_ = true;
+  }
+  ~timer_op_state() override {
+    // A finished operation destroyed the timer already (operation_finished): the status, on the
+    // state's first cache line, says so without reading the flag on another.
+    if (!finished() && timer_live_) timer().~timer_type();
+  }
 
   /// Where the wait operation lives (see sleep_handler).
-  sleep_op_slot op_slot;
+  sleep_op_slot<Executor> op_slot;
 
   /// Arms the timer; call once, right after construction (nothing else can see it yet).
   template <class Handler>
   void start(std::chrono::steady_clock::time_point deadline, Handler&& handler) {
-    timer_->expires_at(deadline);
-    timer_->async_wait(std::forward<Handler>(handler));
+    timer().expires_at(deadline);
+    timer().async_wait(std::forward<Handler>(handler));
   }
 
   void cancel() override {
     std::lock_guard<spin_lock> lock(timer_busy_);
-    if (timer_) timer_->cancel();
+    if (timer_live_) timer().cancel();
   }
 
  private:
   void operation_finished() noexcept override {
     std::lock_guard<spin_lock> lock(timer_busy_);
-    timer_.reset();
+    if (timer_live_) {
+      timer_live_ = false;
+      timer().~timer_type();
+    }
   }
 
+  timer_type& timer() noexcept { return *std::launder(reinterpret_cast<timer_type*>(timer_storage_)); }
+
   spin_lock timer_busy_;
-  std::optional<timer_type> timer_;
+  bool timer_live_ = false;  // guarded by timer_busy_ once the handler exists
+  alignas(timer_type) unsigned char timer_storage_[sizeof(timer_type)];
 };
 
 /// The handler of a sleep's wait: `void(error_code)` -> `result<void>`. It reports no
 /// cancellation slot: a drop cancels the timer itself (see timer_op_state). Its allocator puts
 /// the wait operation into the state's own memory.
+template <class Executor>
 class sleep_handler : public error_handler {
  public:
-  using allocator_type = inline_op_allocator<void, sleep_op_slot, thread_cache_allocator>;
+  using allocator_type = inline_op_allocator<void, sleep_op_slot<Executor>, thread_cache_allocator>;
 
   /// Adopts one reference on `s`.
-  template <class Executor>
   explicit sleep_handler(timer_op_state<Executor>* s) noexcept : error_handler(s), slot_(&s->op_slot) {}
 
   cancellation_slot_type get_cancellation_slot() const noexcept { return {}; }
   allocator_type get_allocator() const noexcept { return allocator_type(slot_); }
 
  private:
-  sleep_op_slot* slot_;
+  sleep_op_slot<Executor>* slot_;
 };
 
 }  // namespace detail
@@ -128,13 +157,18 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
 
   /// Fires at `deadline`.
   sleep_future(Executor ex, clock::time_point deadline)
-      : stage_(std::in_place_index<0>, idle{std::move(ex), deadline, {}, false}) {}
+      : stage_(std::in_place_type<idle_until>, std::move(ex), deadline) {}
   /// Fires `delay` after the first poll.
-  sleep_future(Executor ex, clock::duration delay)
-      : stage_(std::in_place_index<0>, idle{std::move(ex), {}, delay, true}) {}
+  sleep_future(Executor ex, clock::duration delay) : stage_(std::in_place_type<idle_for>, std::move(ex), delay) {}
 
   poll_result<unit> poll(waker& w) {
-    if (auto* i = std::get_if<idle>(&stage_)) start(*i);
+    if (auto* i = std::get_if<idle_for>(&stage_)) {
+      if (i->after <= clock::duration::zero()) return finish_due();
+      start(i->ex, clock::now() + i->after);
+    } else if (auto* u = std::get_if<idle_until>(&stage_)) {
+      if (u->at <= clock::now()) return finish_due();
+      start(u->ex, u->at);
+    }
     if (auto* r = std::get_if<waiting>(&stage_)) {
       poll_result<boost::system::result<void>> fired = detail::poll_in_flight<done>(stage_, *r, w);
       if (fired.is_pending()) return pending;
@@ -147,19 +181,31 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   }
 
  private:
-  struct idle {
+  // The idle stage is two alternatives rather than one with a flag, so that a sleep future on an
+  // io_context is 24 bytes: a join_all of sleeps keeps one per child (docs/performance.md, W5).
+  struct idle_for {
+    idle_for(Executor e, clock::duration d) : ex(std::move(e)), after(d) {}
+    Executor ex;
+    clock::duration after;
+  };
+  struct idle_until {
+    idle_until(Executor e, clock::time_point t) : ex(std::move(e)), at(t) {}
     Executor ex;
     clock::time_point at;
-    clock::duration after;
-    bool relative;
   };
   using waiting = detail::op_in_flight<boost::system::result<void>, detail::no_executor>;
   struct done {};
 
-  void start(idle& i) {
-    const clock::time_point deadline = i.relative ? clock::now() + i.after : i.at;
-    auto* s = new detail::timer_op_state<Executor>(i.ex);
-    detail::sleep_handler handler(s);                            // owns the handler's reference from here on
+  /// A sleep due at its first poll is ready there, without a timer or an allocation.
+  poll_result<unit> finish_due() {
+    stage_.template emplace<done>();
+    return unit{};
+  }
+
+  /// Arms the timer (`ex` belongs to the idle stage, which this replaces: it is used first).
+  void start(const Executor& ex, clock::time_point deadline) {
+    auto* s = new detail::timer_op_state<Executor>(ex);
+    detail::sleep_handler<Executor> handler(s);                  // owns the handler's reference from here on
     stage_.template emplace<waiting>(s, detail::no_executor{});  // owns the future's reference
     try {
       s->start(deadline, std::move(handler));
@@ -169,7 +215,7 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
     }
   }
 
-  std::variant<idle, waiting, done> stage_;
+  std::variant<idle_for, idle_until, waiting, done> stage_;
 };
 
 /// A future that completes with `unit` `d` after its first poll, on `ex` (an executor or an

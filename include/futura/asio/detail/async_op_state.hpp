@@ -33,7 +33,6 @@
 #include <cstdint>
 #include <exception>
 #include <new>
-#include <optional>
 #include <utility>
 
 namespace futura::detail {
@@ -45,7 +44,15 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
   async_op_state() noexcept : intrusive_ref_count<async_op_state<Output>>(2) {}
   async_op_state(const async_op_state&) = delete;
   async_op_state& operator=(const async_op_state&) = delete;
-  virtual ~async_op_state() = default;
+  virtual ~async_op_state() {
+    // The last release synchronised with the handler's publish: the status is final.
+    const std::uint8_t s = status_.load(std::memory_order_relaxed);
+    if (s == has_value) {
+      out_.value.~Output();
+    } else if (s == has_exception) {
+      out_.error.~exception_ptr();
+    }
+  }
 
   // States (sleep's included: the sized delete sees the derived size) come from the per-thread
   // recycling cache: one is made and freed per operation.
@@ -70,9 +77,9 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
   void complete(Args&&... args) noexcept {
     operation_finished();
     try {
-      value_.emplace(std::forward<Args>(args)...);
+      ::new (static_cast<void*>(&out_.value)) Output(std::forward<Args>(args)...);
     } catch (...) {
-      error_ = std::current_exception();
+      ::new (static_cast<void*>(&out_.error)) std::exception_ptr(std::current_exception());
       publish(has_exception);
       return;
     }
@@ -96,8 +103,8 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
       s = status_.load(std::memory_order_acquire);  // a completion between the load and the register
       if (s == running) return pending;
     }
-    if (s == has_value) return poll_result<Output>(std::in_place, std::move(*value_));
-    if (s == has_exception) std::rethrow_exception(error_);
+    if (s == has_value) return poll_result<Output>(std::in_place, std::move(out_.value));
+    if (s == has_exception) std::rethrow_exception(out_.error);
     throw future_error(error::broken_promise,
                        "futura: the Asio operation's handler was destroyed without being called");
   }
@@ -130,11 +137,21 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
     waker_.wake();
   }
 
+  /// What the handler stored; the status says which member lives (neither while running).
+  union output_storage {
+    output_storage() noexcept {}
+    ~output_storage() {}
+    Output value;
+    std::exception_ptr error;
+  };
+
+  // Order: what the future's last poll and the state's destruction read (the status, the
+  // signal's handler pointer, the output) comes first, so that a state that completed long
+  // ago costs one cache line to collect (docs/performance.md, W5).
   std::atomic<std::uint8_t> status_{running};
-  atomic_waker waker_;
-  std::optional<Output> value_;
-  std::exception_ptr error_;
   boost::asio::cancellation_signal signal_;
+  output_storage out_;
+  atomic_waker waker_;
 };
 
 }  // namespace futura::detail

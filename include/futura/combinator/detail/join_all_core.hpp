@@ -2,10 +2,13 @@
 // one type, n known at run time).
 //
 // One heap block, made at the first poll, holds a header (reference count, the parent's waker
-// slot), one entry per child (its index, which leads its waker back to the block, then the child
-// future or, once it is done, its value, in the same storage), and the wake tree of the n
-// children (wake_tree.hpp: the parent is woken once per batch of child wakes; a poll polls each
-// woken child once, in input order).
+// slot), one 4-byte id per child (its index, which leads its waker back to the block), one entry
+// per child (the child future or, once it is done, its value, in the same storage), and the wake
+// tree of the n children (wake_tree.hpp: the parent is woken once per batch of child wakes; a
+// poll polls each woken child once, in input order). The ids are apart from the entries so that
+// a wake reads only the dense id array and the tree, never the child's entry: children complete
+// in any order, and an entry is a cache line of its own once children are large
+// (docs/performance.md, W5).
 //
 // So a poll polls at most n children, each at most once, and n children each woken once cost
 // O(n) in total: one atomic per wake, and one exchange per 64 woken children. Waking a child
@@ -36,14 +39,11 @@
 
 namespace futura::detail {
 
-/// The part of a join_all entry that its waker reads (plus the owner's `stage`).
+/// What a join_all entry's storage holds; owner only (a waker never reads an entry).
 struct join_all_node {
   enum stage_type : std::uint8_t { running, finished, released };
 
-  explicit join_all_node(std::uint32_t i) noexcept : index(i) {}
-
-  std::uint32_t index;            // the child's position: leads a waker back to its block
-  std::uint8_t stage = released;  // owner only: what the entry's storage holds
+  std::uint8_t stage = released;
 };
 
 /// The heap block of a join_all of futures `F` keeping values `V`.
@@ -53,7 +53,7 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
 
  public:
   struct entry : join_all_node {
-    explicit entry(std::uint32_t i) noexcept : join_all_node(i) {}
+    entry() noexcept {}
     ~entry() {}  // the owner destroys the member that `stage` names
     union {
       F future;
@@ -61,8 +61,8 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
     };
   };
 
-  /// One allocation: header + one entry per child + the woken tree; the children are moved in
-  /// (the vector's elements are left moved-from). One reference, the owner's.
+  /// One allocation: header + one id and one entry per child + the woken tree; the children
+  /// are moved in (the vector's elements are left moved-from). One reference, the owner's.
   static join_all_state* create(std::vector<F>& children) {
     const std::size_t n = children.size();
     if (n > std::numeric_limits<std::uint32_t>::max()) {
@@ -73,11 +73,13 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
     void* block = allocate(tree_offset_for(n) + tree_words * sizeof(std::atomic<std::uint64_t>));
     auto* s = ::new (block) join_all_state(n);
     wake_tree::construct(s->woken(), tree_words);
+    std::uint32_t* ids = s->ids();
+    for (std::size_t i = 0; i < n; ++i) ids[i] = static_cast<std::uint32_t>(i);
     entry* e = s->entries();
     std::size_t built = 0;
     FUTURA_TRY {
       for (; built < n; ++built) {
-        ::new (static_cast<void*>(&e[built])) entry(static_cast<std::uint32_t>(built));
+        ::new (static_cast<void*>(&e[built])) entry();
         ::new (static_cast<void*>(&e[built].future)) F(std::move(children[built]));
         e[built].stage = join_all_node::running;
       }
@@ -97,14 +99,14 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
   std::size_t size() const noexcept { return size_; }
   entry& at(std::size_t i) noexcept { return entries()[i]; }
 
-  /// The child's waker, borrowed (no reference taken): valid while the owner holds the block.
-  static raw_waker child_waker(entry& e) noexcept { return {&vtable, static_cast<join_all_node*>(&e)}; }
+  /// Child i's waker, borrowed (no reference taken): valid while the owner holds the block.
+  raw_waker child_waker(std::size_t i) noexcept { return {&vtable, &ids()[i]}; }
 
-  /// Owner only: takes every woken child and calls fn(entry&) for each, in input order, until
-  /// fn returns false.
+  /// Owner only: takes every woken child and calls fn(i) for each, in input order, until fn
+  /// returns false.
   template <class Fn>
   void take_woken(Fn&& fn) {
-    tree_.take(woken(), [&](std::size_t i) { return fn(at(i)); });
+    tree_.take(woken(), fn);
   }
 
   atomic_waker parent;
@@ -143,9 +145,14 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
   }
   static constexpr bool over_aligned() noexcept { return block_alignment() > __STDCPP_DEFAULT_NEW_ALIGNMENT__; }
   static constexpr std::size_t round_up(std::size_t x, std::size_t a) noexcept { return (x + a - 1) / a * a; }
-  static constexpr std::size_t entries_offset() noexcept { return round_up(sizeof(join_all_state), alignof(entry)); }
+  static constexpr std::size_t ids_offset() noexcept {
+    return round_up(sizeof(join_all_state), alignof(std::uint32_t));
+  }
+  static constexpr std::size_t entries_offset_for(std::size_t n) noexcept {
+    return round_up(ids_offset() + n * sizeof(std::uint32_t), alignof(entry));
+  }
   static constexpr std::size_t tree_offset_for(std::size_t n) noexcept {
-    return round_up(entries_offset() + n * sizeof(entry), alignof(std::atomic<std::uint64_t>));
+    return round_up(entries_offset_for(n) + n * sizeof(entry), alignof(std::atomic<std::uint64_t>));
   }
   static void* allocate(std::size_t bytes) {
     if constexpr (over_aligned()) {
@@ -162,30 +169,36 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
     }
   }
 
-  entry* entries() noexcept { return reinterpret_cast<entry*>(reinterpret_cast<char*>(this) + entries_offset()); }
+  std::uint32_t* ids() noexcept {
+    return reinterpret_cast<std::uint32_t*>(reinterpret_cast<char*>(this) + ids_offset());
+  }
+  entry* entries() noexcept {
+    return reinterpret_cast<entry*>(reinterpret_cast<char*>(this) + entries_offset_for(size_));
+  }
   std::atomic<std::uint64_t>* woken() noexcept {
     return reinterpret_cast<std::atomic<std::uint64_t>*>(reinterpret_cast<char*>(this) + tree_offset_for(size_));
   }
-  static join_all_state* owner_of(join_all_node* node) noexcept {
-    entry* first = static_cast<entry*>(node) - node->index;
-    return reinterpret_cast<join_all_state*>(reinterpret_cast<char*>(first) - entries_offset());
+  /// A waker's data is its child's id: the id array starts at a fixed offset from the header.
+  static join_all_state* owner_of(std::uint32_t* id) noexcept {
+    std::uint32_t* first = id - *id;
+    return reinterpret_cast<join_all_state*>(reinterpret_cast<char*>(first) - ids_offset());
   }
 
   static void destroy_last(join_all_state* s) noexcept {
-    // Entries hold nothing any more (the owner destroyed them); nodes and words are trivial.
+    // Entries hold nothing any more (the owner destroyed them); ids and words are trivial.
     s->~join_all_state();
     deallocate(s);
   }
 
   static raw_waker clone(void* p) noexcept {
-    owner_of(static_cast<join_all_node*>(p))->add_ref();
+    owner_of(static_cast<std::uint32_t*>(p))->add_ref();
     return {&vtable, p};
   }
   static void wake_by_ref(void* p) noexcept {
-    auto* node = static_cast<join_all_node*>(p);
-    join_all_state* s = owner_of(node);
+    auto* id = static_cast<std::uint32_t*>(p);
+    join_all_state* s = owner_of(id);
     FUTURA_CHAOS_POINT("join_all.wake.begin");
-    if (s->tree_.set(s->woken(), node->index)) s->parent.wake();
+    if (s->tree_.set(s->woken(), *id)) s->parent.wake();
   }
   static void wake(void* p) noexcept {
     wake_by_ref(p);
@@ -193,7 +206,7 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
   }
   static void drop(void* p) noexcept {
     FUTURA_CHAOS_POINT("join_all.release_clone");
-    owner_of(static_cast<join_all_node*>(p))->release();
+    owner_of(static_cast<std::uint32_t*>(p))->release();
   }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
@@ -230,11 +243,12 @@ class join_all_core {
         remaining_ = state_->size();
         state_->parent.register_waker(w);
         for (std::size_t i = 0, n = state_->size(); i < n; ++i) {  // the first poll polls every child
-          if (!poll_entry(state_->at(i), failure)) break;
+          if (!poll_entry(i, failure)) break;
         }
       } else {
         state_->parent.register_waker(w);
-        state_->take_woken([&](entry& e) { return e.stage != join_all_node::running || poll_entry(e, failure); });
+        state_->take_woken(
+            [&](std::size_t i) { return state_->at(i).stage != join_all_node::running || poll_entry(i, failure); });
       }
     }
     FUTURA_CATCH_ALL {
@@ -257,9 +271,10 @@ class join_all_core {
   }
 
  private:
-  /// Polls one running child. False when the join must stop (a short-circuiting failure).
-  bool poll_entry(entry& e, join_failure<Mode>& failure) {
-    borrowed_waker child_waker(state_type::child_waker(e));
+  /// Polls running child i. False when the join must stop (a short-circuiting failure).
+  bool poll_entry(std::size_t i, join_failure<Mode>& failure) {
+    entry& e = state_->at(i);
+    borrowed_waker child_waker(state_->child_waker(i));
     poll_result<output_t<F>> r = e.future.poll(child_waker.get());
     if (r.is_pending()) return true;
     if (failure.record(r.value())) return false;
