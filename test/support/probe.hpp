@@ -177,4 +177,8 @@ inline bool is_polled_after_completion(const futura::future_error& e) {
   return e.code() == futura::error::polled_after_completion;
 }
 
+/// For BOOST_CHECK_EXCEPTION: the future_error of a future whose completion was destroyed
+/// uncalled (an Asio handler with its execution context, a promise dropped unset).
+inline bool is_broken_promise(const futura::future_error& e) { return e.code() == futura::error::broken_promise; }
+
 }  // namespace futura_test
