@@ -179,10 +179,14 @@ struct connection {
 
 using connection_ptr = std::shared_ptr<connection>;
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
+/// ASCII case-insensitive equality (header names and these values ignore case), without a copy:
+/// it runs for every header of every request.
+bool equals_ignoring_case(std::string_view a, std::string_view lower) {
+  if (a.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != lower[i]) return false;
+  }
+  return true;
 }
 
 std::string_view trim(std::string_view s) {
@@ -220,22 +224,21 @@ head_outcome parse_request_line(request& r, std::string_view line) {
 head_outcome parse_header(request& r, std::string_view line, std::size_t max_body) {
   const std::size_t colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return reject(r, 400);
-  const std::string name = lowercase(line.substr(0, colon));
+  const std::string_view name = line.substr(0, colon);
   const std::string_view value = trim(line.substr(colon + 1));
-  if (name == "content-length") {
+  if (equals_ignoring_case(name, "content-length")) {
     if (value.empty() || value.size() > 12 || value.find_first_not_of("0123456789") != std::string_view::npos) {
       return reject(r, 400);
     }
     r.content_length = std::stoull(std::string(value));
     if (r.content_length > max_body) return reject(r, 413);
-  } else if (name == "connection") {
-    const std::string v = lowercase(value);
-    if (v == "close") r.keep_alive = false;
-    if (v == "keep-alive") r.keep_alive = true;
-  } else if (name == "expect") {
-    if (lowercase(value) != "100-continue") return reject(r, 417);
+  } else if (equals_ignoring_case(name, "connection")) {
+    if (equals_ignoring_case(value, "close")) r.keep_alive = false;
+    if (equals_ignoring_case(value, "keep-alive")) r.keep_alive = true;
+  } else if (equals_ignoring_case(name, "expect")) {
+    if (!equals_ignoring_case(value, "100-continue")) return reject(r, 417);
     r.expects_continue = true;
-  } else if (name == "transfer-encoding") {
+  } else if (equals_ignoring_case(name, "transfer-encoding")) {
     return reject(r, 501);  // chunked bodies are not supported here
   }
   return head_outcome::complete;

@@ -129,7 +129,7 @@ def echo_bodies():
 def pipelined_requests():
     s = connect(port)
     s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: x\r\n\r\n"
-              b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye")
+              b"POST /echo HTTP/1.1\r\nHost: x\r\ncontent-LENGTH: 3\r\nCONNECTION: Close\r\n\r\nbye")  # names and values ignore case
     status, _, body, left = read_response(s)
     check((status, body) == (200, b"hello"), "first pipelined answer: %d %r" % (status, body[:50]))
     status, _, body, left = read_response(s, left)
