@@ -256,147 +256,47 @@ class stream_ext {
   /// must outlive it): stream/next.hpp.
   auto next() & { return stream::next_future<Derived>(static_cast<Derived&>(*this)); }
 
-  // Calls on an lvalue would have to copy the stream: say what to write instead.
-  template <class... A>
-  void map(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .map consumes the stream: write std::move(s).map(f)");
+  // Calls on an lvalue would have to copy the stream. Each consuming method has an lvalue twin
+  // whose only content is the message that says what to write instead; this macro writes them.
+#define FUTURA_STREAM_CONSUMES(method, arguments)                                                             \
+  template <class... A>                                                                                       \
+  void method(A&&...)& {                                                                                      \
+    static_assert(detail::dependent_false<A...>,                                                              \
+                  "futura: ." #method " consumes the stream: write std::move(s)." #method "(" arguments ")"); \
   }
-  template <class... A>
-  void then(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .then consumes the stream: write std::move(s).then(f)");
-  }
-  template <class... A>
-  void filter(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .filter consumes the stream: write std::move(s).filter(pred)");
-  }
-  template <class... A>
-  void filter_map(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .filter_map consumes the stream: write std::move(s).filter_map(f)");
-  }
-  template <class... A>
-  void take(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .take consumes the stream: write std::move(s).take(n)");
-  }
-  template <class... A>
-  void take_while(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .take_while consumes the stream: write std::move(s).take_while(pred)");
-  }
-  template <class... A>
-  void skip(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .skip consumes the stream: write std::move(s).skip(n)");
-  }
-  template <class... A>
-  void skip_while(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .skip_while consumes the stream: write std::move(s).skip_while(pred)");
-  }
-  template <class... A>
-  void enumerate(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .enumerate consumes the stream: write std::move(s).enumerate()");
-  }
-  template <class... A>
-  void inspect(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .inspect consumes the stream: write std::move(s).inspect(f)");
-  }
-  template <class... A>
-  void fuse(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .fuse consumes the stream: write std::move(s).fuse()");
-  }
-  template <class... A>
-  void chain(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .chain consumes the stream: write std::move(s).chain(other)");
-  }
-  template <class... A>
-  void zip(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .zip consumes the stream: write std::move(s).zip(other)");
-  }
-  template <class... A>
-  void for_each(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .for_each consumes the stream: write std::move(s).for_each(f)");
-  }
-  template <class... A>
-  void buffered(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .buffered consumes the stream: write std::move(s).buffered(n)");
-  }
-  template <class... A>
-  void buffer_unordered(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .buffer_unordered consumes the stream: write std::move(s).buffer_unordered(n)");
-  }
-  template <class... A>
-  void for_each_concurrent(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .for_each_concurrent consumes the stream: write std::move(s).for_each_concurrent(limit, f)");
-  }
-  template <class... A>
-  void try_for_each_concurrent(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .try_for_each_concurrent consumes the stream: write "
-                  "std::move(s).try_for_each_concurrent(limit, f)");
-  }
-  template <class... A>
-  void fold(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .fold consumes the stream: write std::move(s).fold(init, f)");
-  }
-  template <class... A>
-  void collect(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .collect consumes the stream: write std::move(s).collect()");
-  }
-  template <class... A>
-  void count(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .count consumes the stream: write std::move(s).count()");
-  }
-  template <class... A>
-  void flatten(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .flatten consumes the stream: write std::move(s).flatten()");
-  }
-  template <class... A>
-  void chunks(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .chunks consumes the stream: write std::move(s).chunks(n)");
-  }
-  template <class... A>
-  void ready_chunks(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .ready_chunks consumes the stream: write std::move(s).ready_chunks(n)");
-  }
-  template <class... A>
-  void boxed(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .boxed consumes the stream: write std::move(s).boxed()");
-  }
-  template <class... A>
-  void map_ok(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .map_ok consumes the stream: write std::move(s).map_ok(f)");
-  }
-  template <class... A>
-  void map_err(A&&...) & {
-    static_assert(detail::dependent_false<A...>, "futura: .map_err consumes the stream: write std::move(s).map_err(f)");
-  }
-  template <class... A>
-  void and_then(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .and_then consumes the stream: write std::move(s).and_then(f)");
-  }
-  template <class... A>
-  void try_filter(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .try_filter consumes the stream: write std::move(s).try_filter(pred)");
-  }
-  template <class... A>
-  void try_for_each(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .try_for_each consumes the stream: write std::move(s).try_for_each(f)");
-  }
-  template <class... A>
-  void try_collect(A&&...) & {
-    static_assert(detail::dependent_false<A...>,
-                  "futura: .try_collect consumes the stream: write std::move(s).try_collect()");
-  }
+  FUTURA_STREAM_CONSUMES(map, "f")
+  FUTURA_STREAM_CONSUMES(then, "f")
+  FUTURA_STREAM_CONSUMES(filter, "pred")
+  FUTURA_STREAM_CONSUMES(filter_map, "f")
+  FUTURA_STREAM_CONSUMES(take, "n")
+  FUTURA_STREAM_CONSUMES(take_while, "pred")
+  FUTURA_STREAM_CONSUMES(skip, "n")
+  FUTURA_STREAM_CONSUMES(skip_while, "pred")
+  FUTURA_STREAM_CONSUMES(enumerate, "")
+  FUTURA_STREAM_CONSUMES(inspect, "f")
+  FUTURA_STREAM_CONSUMES(fuse, "")
+  FUTURA_STREAM_CONSUMES(chain, "other")
+  FUTURA_STREAM_CONSUMES(zip, "other")
+  FUTURA_STREAM_CONSUMES(for_each, "f")
+  FUTURA_STREAM_CONSUMES(buffered, "n")
+  FUTURA_STREAM_CONSUMES(buffer_unordered, "n")
+  FUTURA_STREAM_CONSUMES(for_each_concurrent, "limit, f")
+  FUTURA_STREAM_CONSUMES(try_for_each_concurrent, "limit, f")
+  FUTURA_STREAM_CONSUMES(fold, "init, f")
+  FUTURA_STREAM_CONSUMES(collect, "")
+  FUTURA_STREAM_CONSUMES(count, "")
+  FUTURA_STREAM_CONSUMES(flatten, "")
+  FUTURA_STREAM_CONSUMES(chunks, "n")
+  FUTURA_STREAM_CONSUMES(ready_chunks, "n")
+  FUTURA_STREAM_CONSUMES(boxed, "")
+  FUTURA_STREAM_CONSUMES(map_ok, "f")
+  FUTURA_STREAM_CONSUMES(map_err, "f")
+  FUTURA_STREAM_CONSUMES(and_then, "f")
+  FUTURA_STREAM_CONSUMES(try_filter, "pred")
+  FUTURA_STREAM_CONSUMES(try_for_each, "f")
+  FUTURA_STREAM_CONSUMES(try_collect, "")
+#undef FUTURA_STREAM_CONSUMES
+
   // next() on a temporary would refer to a stream that is gone before the future is polled.
   template <class D = Derived>
   void next() && {
