@@ -72,18 +72,8 @@ void join_set_core::sort_complete(join_entry* e) noexcept {
   if (e->abandoned || e->task->output_status() == task_output_status::aborted) {
     drop(e);  // aborted tasks leave the set silently
   } else {
-    append_finished(e);
+    finished_.push_back(e);
   }
-}
-
-void join_set_core::append_finished(join_entry* e) noexcept {
-  e->next = nullptr;
-  if (finished_tail_ != nullptr) {
-    finished_tail_->next = e;
-  } else {
-    finished_head_ = e;
-  }
-  finished_tail_ = e;
 }
 
 void join_set_core::drop(join_entry* e) noexcept {
@@ -127,7 +117,7 @@ void join_set_core::abort_and_clear() noexcept {
 void join_set_core::reset() noexcept {
   (void)queue_->parent.take();
   queue_.reset();
-  finished_head_ = finished_tail_ = nullptr;
+  finished_.reset();
   live_ = 0;
 }
 

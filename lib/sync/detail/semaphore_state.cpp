@@ -13,7 +13,7 @@ namespace futura::detail {
 semaphore_state::semaphore_state(std::size_t permits) noexcept : word_(as_count(permits)), total_(permits) {}
 
 semaphore_state::~semaphore_state() {
-  assert(head_ == nullptr && "futura::semaphore destroyed while an acquisition still waits on it");
+  assert(queue_.empty() && "futura::semaphore destroyed while an acquisition still waits on it");
   for (semaphore_waiter* n = pool_; n != nullptr;) {
     semaphore_waiter* next = n->next;
     delete n;
@@ -70,14 +70,13 @@ void semaphore_state::close() noexcept {
   for (;;) {
     std::array<waker, wake_batch> woken;
     std::size_t n = 0;
-    while (head_ != nullptr && n < wake_batch) {
-      semaphore_waiter* h = head_;
+    while (!queue_.empty() && n < wake_batch) {
+      semaphore_waiter* h = queue_.pop_front();
       set_aside += std::exchange(h->assigned, 0);
       h->state = semaphore_waiter::status::closed;
-      unlink(h);
       woken[n++] = std::move(h->waiting_waker);
     }
-    const bool drained = head_ == nullptr;
+    const bool drained = queue_.empty();
     if (drained) settle_empty_queue(set_aside);
     lock.unlock();
     FUTURA_CHAOS_POINT("semaphore.close.unlocked");
@@ -91,8 +90,8 @@ void semaphore_state::hand_out(std::size_t k, guard& lock) noexcept {
   for (;;) {
     std::array<waker, wake_batch> woken;
     std::size_t n = 0;
-    while (head_ != nullptr && k > 0 && n < wake_batch) {
-      semaphore_waiter* h = head_;
+    while (!queue_.empty() && k > 0 && n < wake_batch) {
+      semaphore_waiter* h = queue_.front();
       const std::size_t missing = h->needed - h->assigned;
       if (k < missing) {
         h->assigned += k;  // set aside: the head keeps it until it has all it asked for
@@ -102,10 +101,10 @@ void semaphore_state::hand_out(std::size_t k, guard& lock) noexcept {
       k -= missing;
       h->assigned = h->needed;
       h->state = semaphore_waiter::status::granted;
-      unlink(h);
+      queue_.unlink(h);
       woken[n++] = std::move(h->waiting_waker);
     }
-    if (head_ == nullptr) {
+    if (queue_.empty()) {
       settle_empty_queue(k);
       k = 0;
     }
@@ -156,29 +155,7 @@ semaphore_state::enqueue_result semaphore_state::enqueue(semaphore_waiter* node)
 
 void semaphore_state::push_back(semaphore_waiter* node) noexcept {
   node->state = semaphore_waiter::status::queued;
-  node->next = nullptr;
-  node->prev = tail_;
-  if (tail_ != nullptr) {
-    tail_->next = node;
-  } else {
-    head_ = node;
-  }
-  tail_ = node;
-}
-
-void semaphore_state::unlink(semaphore_waiter* node) noexcept {
-  if (node->prev != nullptr) {
-    node->prev->next = node->next;
-  } else {
-    head_ = node->next;
-  }
-  if (node->next != nullptr) {
-    node->next->prev = node->prev;
-  } else {
-    tail_ = node->prev;
-  }
-  node->prev = nullptr;
-  node->next = nullptr;
+  queue_.push_back(node);
 }
 
 semaphore_waiter* semaphore_state::take_pooled() noexcept {
@@ -279,7 +256,7 @@ void semaphore_acquisition::cancel() noexcept {
   switch (node_->state) {
     case semaphore_waiter::status::queued:
       set_aside = node_->assigned;
-      s.unlink(node_);
+      s.queue_.unlink(node_);
       dropped = std::move(node_->waiting_waker);
       break;
     case semaphore_waiter::status::granted:

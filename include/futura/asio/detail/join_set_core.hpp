@@ -34,6 +34,7 @@
 #pragma once
 
 #include <futura/asio/detail/task_header.hpp>
+#include <futura/core/detail/intrusive_list.hpp>
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/stream/detail/ready_queue.hpp>
 
@@ -90,10 +91,7 @@ class join_set_core {
  public:
   join_set_core() noexcept = default;
   join_set_core(join_set_core&& o) noexcept
-      : queue_(std::move(o.queue_)),
-        finished_head_(std::exchange(o.finished_head_, nullptr)),
-        finished_tail_(std::exchange(o.finished_tail_, nullptr)),
-        live_(std::exchange(o.live_, 0)) {}
+      : queue_(std::move(o.queue_)), finished_(std::move(o.finished_)), live_(std::exchange(o.live_, 0)) {}
   join_set_core(const join_set_core&) = delete;
   join_set_core& operator=(const join_set_core&) = delete;
   join_set_core& operator=(join_set_core&&) = delete;
@@ -101,8 +99,7 @@ class join_set_core {
 
   void swap(join_set_core& o) noexcept {
     std::swap(queue_, o.queue_);
-    std::swap(finished_head_, o.finished_head_);
-    std::swap(finished_tail_, o.finished_tail_);
+    finished_.swap(o.finished_);
     std::swap(live_, o.live_);
   }
 
@@ -117,14 +114,7 @@ class join_set_core {
   /// Takes the entries woken since the last call and sorts them (see the top of this header).
   void collect() noexcept;
   /// The oldest entry whose task finished and is not yet joined; null if none.
-  join_entry* pop_finished() noexcept {
-    join_entry* e = finished_head_;
-    if (e != nullptr) {
-      finished_head_ = static_cast<join_entry*>(e->next);
-      if (finished_head_ == nullptr) finished_tail_ = nullptr;
-    }
-    return e;
-  }
+  join_entry* pop_finished() noexcept { return static_cast<join_entry*>(finished_.pop_front()); }
   /// Lets go of the (complete) task of a popped entry and frees the entry.
   void drop(join_entry* e) noexcept;
 
@@ -147,15 +137,13 @@ class join_set_core {
   void abort_and_clear() noexcept;
 
  private:
-  void append_finished(join_entry* e) noexcept;
   /// A task found complete: finished list, or dropped when its outcome is not to be yielded.
   void sort_complete(join_entry* e) noexcept;
   /// Forgets every entry and the queue (whose clones may keep it alive a while).
   void reset() noexcept;
 
   ref_ptr<join_set_queue> queue_;        // from the first spawn
-  join_entry* finished_head_ = nullptr;  // linked through ready_node::next
-  join_entry* finished_tail_ = nullptr;
+  intrusive_list<ready_node> finished_;  // join_entry nodes, in the order their tasks finished
   std::size_t live_ = 0;
 };
 

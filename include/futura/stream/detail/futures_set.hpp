@@ -32,6 +32,7 @@
 
 #include <futura/core/detail/coop_budget.hpp>
 #include <futura/core/detail/exceptions.hpp>
+#include <futura/core/detail/intrusive_list.hpp>
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/core/future_traits.hpp>
 #include <futura/core/poll_result.hpp>
@@ -167,16 +168,14 @@ class futures_set {
   futures_set() noexcept = default;
   futures_set(futures_set&& o) noexcept
       : state_(std::move(o.state_)),
-        head_(std::exchange(o.head_, nullptr)),
-        tail_(std::exchange(o.tail_, nullptr)),
+        queued_(std::move(o.queued_)),
         live_(std::exchange(o.live_, 0)),
         poll_id_(o.poll_id_),
         taken_(o.taken_) {}
   futures_set& operator=(futures_set&& o) noexcept {
     futures_set moved(std::move(o));
     std::swap(state_, moved.state_);
-    std::swap(head_, moved.head_);
-    std::swap(tail_, moved.tail_);
+    queued_.swap(moved.queued_);
     std::swap(live_, moved.live_);
     std::swap(poll_id_, moved.poll_id_);
     std::swap(taken_, moved.taken_);
@@ -203,7 +202,7 @@ class futures_set {
     s->stage = slot_stage::running;
     s->polled_in = poll_id_ - 1;  // not polled in this poll, whatever its slot's last child was
     ++live_;
-    if (ready_queue::claim(s)) append(s, s);  // else a stale wake queued the reused slot already
+    if (ready_queue::claim(s)) queued_.push_back(s);  // else a stale wake queued the reused slot already
     return s;
   }
 
@@ -221,10 +220,7 @@ class futures_set {
   /// A child already polled in this poll and woken since goes back to the stack, for the next.
   poll_result<finished_child> poll_woken(waker& w, coop_meter& meter) {
     for (;;) {
-      while (head_ != nullptr) {
-        ready_node* n = head_;
-        head_ = n->next;
-        if (head_ == nullptr) tail_ = nullptr;
+      while (ready_node* n = queued_.pop_front()) {
         slot* s = static_cast<slot*>(n);
         if (s->polled_in == poll_id_) {
           state_->requeue(n);  // still queued: back on the stack, for the next poll
@@ -246,7 +242,7 @@ class futures_set {
       taken_ = true;
       state_->parent.register_waker(w);
       ready_node* last = nullptr;
-      if (ready_node* first = state_->take_woken(last)) append(first, last);
+      if (ready_node* first = state_->take_woken(last)) queued_.append(first, last);
     }
   }
 
@@ -275,7 +271,7 @@ class futures_set {
     state_->destroy_all();
     (void)state_->parent.take();
     state_.reset();
-    head_ = tail_ = nullptr;
+    queued_.reset();
     live_ = 0;
   }
 
@@ -296,19 +292,8 @@ class futures_set {
     }
   }
 
-  void append(ready_node* first, ready_node* last) noexcept {
-    last->next = nullptr;
-    if (tail_ != nullptr) {
-      tail_->next = first;
-    } else {
-      head_ = first;
-    }
-    tail_ = last;
-  }
-
-  ref_ptr<slots_type> state_;   // from the first push
-  ready_node* head_ = nullptr;  // the owner's list: taken or pushed, not yet polled (queued)
-  ready_node* tail_ = nullptr;
+  ref_ptr<slots_type> state_;          // from the first push
+  intrusive_list<ready_node> queued_;  // the owner's list: taken or pushed, not yet polled
   std::size_t live_ = 0;
   std::uint32_t poll_id_ = 0;  // counts start_poll (wraps: a stale match costs one deferred poll)
   bool taken_ = false;         // the woken children were taken in this poll

@@ -41,6 +41,7 @@
 #pragma once
 
 #include <futura/core/detail/chaos.hpp>
+#include <futura/core/detail/intrusive_list.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/detail/spin_lock.hpp>
 #include <futura/core/error.hpp>
@@ -122,7 +123,7 @@ class semaphore_state {
   void give_back_locked(std::size_t k) noexcept;
   /// Under the lock: the last waiter left; the word gets `k` more permits and `waiters` clears.
   void settle_empty_queue(std::size_t k) noexcept;
-  void unlink(semaphore_waiter* node) noexcept;
+  /// Under the lock: queues `node` last.
   void push_back(semaphore_waiter* node) noexcept;
   /// Under the lock: a node from the pool, or null when the pool is empty.
   semaphore_waiter* take_pooled() noexcept;
@@ -131,8 +132,7 @@ class semaphore_state {
   std::atomic<std::size_t> word_;
   std::atomic<std::size_t> total_;
   spin_lock lock_;
-  semaphore_waiter* head_ = nullptr;
-  semaphore_waiter* tail_ = nullptr;
+  intrusive_list<semaphore_waiter> queue_;  // under the lock
   semaphore_waiter* pool_ = nullptr;
 };
 
