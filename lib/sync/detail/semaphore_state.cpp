@@ -129,26 +129,26 @@ void semaphore_state::settle_empty_queue(std::size_t k) noexcept {
   }
 }
 
-semaphore_state::enqueue_result semaphore_state::enqueue(semaphore_waiter* node) noexcept {
+semaphore_waiter::status semaphore_state::enqueue(semaphore_waiter* node) noexcept {
   std::size_t w = word_.load(std::memory_order_acquire);
   for (;;) {
-    if ((w & closed_bit) != 0) return enqueue_result::closed;
+    if ((w & closed_bit) != 0) return node->state = semaphore_waiter::status::closed;
     if ((w & waiters_bit) != 0) {
       push_back(node);  // behind the others, with nothing set aside (the count is 0)
-      return enqueue_result::queued;
+      return node->state;
     }
     // A releaser's fast path may add here; its CAS or ours fails, and the loser sees the other's.
     FUTURA_CHAOS_POINT("semaphore.enqueue.seen");
     if (count_of(w) >= node->needed) {
       if (word_.compare_exchange_weak(w, w - as_count(node->needed), std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {
-        return enqueue_result::acquired;
+        return node->state = semaphore_waiter::status::granted;
       }
     } else if (word_.compare_exchange_weak(w, waiters_bit, std::memory_order_acq_rel, std::memory_order_acquire)) {
       node->assigned = count_of(w);  // everything available is set aside for the first waiter
       push_back(node);
       FUTURA_CHAOS_POINT("semaphore.enqueue.queued");
-      return enqueue_result::queued;
+      return node->state;
     }
   }
 }
@@ -192,6 +192,12 @@ boost::system::error_code semaphore_acquisition::finish(boost::system::error_cod
   return ec;
 }
 
+boost::system::error_code semaphore_acquisition::finish_waiting(semaphore_state& s, semaphore_waiter* node) noexcept {
+  const bool granted = node->state == semaphore_waiter::status::granted;
+  s.recycle(node);
+  return finish(granted ? boost::system::error_code{} : make_error_code(error::closed));
+}
+
 poll_result<boost::system::error_code> semaphore_acquisition::first_poll(waker& w) {
   semaphore_state& s = *state_;
   if (needed_ == 0) return finish(s.is_closed() ? make_error_code(error::closed) : boost::system::error_code{});
@@ -208,16 +214,7 @@ poll_result<boost::system::error_code> semaphore_acquisition::first_poll(waker& 
   }
   node->needed = needed_;
   node->assigned = 0;
-  switch (s.enqueue(node)) {
-    case semaphore_state::enqueue_result::acquired:
-      s.recycle(node);
-      return finish({});
-    case semaphore_state::enqueue_result::closed:
-      s.recycle(node);
-      return finish(make_error_code(error::closed));
-    case semaphore_state::enqueue_result::queued:
-      break;
-  }
+  if (s.enqueue(node) != semaphore_waiter::status::queued) return finish_waiting(s, node);
   node->waiting_waker = std::move(registered);
   node_ = node;
   return pending;
@@ -227,16 +224,7 @@ poll_result<boost::system::error_code> semaphore_acquisition::poll_waiting(waker
   semaphore_state& s = *state_;
   waker replaced;  // dropped after the lock: a waker's drop may run anything
   semaphore_state::guard lock(s.lock_);
-  switch (node_->state) {
-    case semaphore_waiter::status::granted:
-      s.recycle(node_);
-      return finish({});
-    case semaphore_waiter::status::closed:
-      s.recycle(node_);
-      return finish(make_error_code(error::closed));
-    case semaphore_waiter::status::queued:
-      break;
-  }
+  if (node_->state != semaphore_waiter::status::queued) return finish_waiting(s, node_);
   if (!node_->waiting_waker.will_wake(w)) {
     replaced = std::move(node_->waiting_waker);
     node_->waiting_waker = w;

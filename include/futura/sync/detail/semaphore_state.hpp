@@ -111,11 +111,10 @@ class semaphore_state {
 
   using guard = std::unique_lock<spin_lock>;
 
-  /// What an acquisition's first poll that missed the fast path decides under the lock.
-  enum class enqueue_result : std::uint8_t { acquired, closed, queued };
-  /// Under the lock: takes `node`'s `needed` permits from the word if nobody waits, or queues it
-  /// with whatever the word has set aside for it.
-  enqueue_result enqueue(semaphore_waiter* node) noexcept;
+  /// Under the lock: takes `node`'s `needed` permits from the word if nobody waits (the node is
+  /// then `granted` without ever being queued), fails (`closed`), or queues it with whatever the
+  /// word has set aside for it (`queued`). Returns the node's new state.
+  semaphore_waiter::status enqueue(semaphore_waiter* node) noexcept;
   /// Under the lock, which it releases (and retakes between wake batches): hands `k` permits to
   /// the queue in FIFO order, puts what is left in the word, and wakes the waiters it completed.
   void hand_out(std::size_t k, guard& lock) noexcept;
@@ -170,6 +169,9 @@ class semaphore_acquisition {
   poll_result<boost::system::error_code> first_poll(waker& w);
   poll_result<boost::system::error_code> poll_waiting(waker& w) noexcept;
   boost::system::error_code finish(boost::system::error_code ec) noexcept;
+  /// Under the lock: the wait of `node` is over (granted or closed); the node goes back to the
+  /// pool and its outcome is the acquisition's.
+  boost::system::error_code finish_waiting(semaphore_state& s, semaphore_waiter* node) noexcept;
 
   semaphore_state* state_ = nullptr;  // null when empty, moved from or finished
   semaphore_waiter* node_ = nullptr;  // set while queued (or granted/closed, not yet seen)
