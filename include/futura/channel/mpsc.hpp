@@ -191,9 +191,8 @@ class [[nodiscard]] basic_receiver : public stream_ext<basic_receiver<T, Places>
 /// The sending end of an unbounded channel. Copyable: every copy is a sender; the channel stays
 /// open for its receiver while one exists. Every member may be called from any thread.
 template <class T>
-class unbounded_sender {
-  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
-  using state_type = detail::mpsc_state<T, detail::unbounded_places>;
+class unbounded_sender : public detail::mpsc_sender_base<T, detail::unbounded_places> {
+  using base = detail::mpsc_sender_base<T, detail::unbounded_places>;
 
  public:
   /// An empty sender (as a moved-from one): sends fail with `error::closed`.
@@ -202,18 +201,13 @@ class unbounded_sender {
   /// Puts `v` in the channel at once (never waits); fails with `error::closed` and `v` back when
   /// the receiver is closed or gone.
   send_result<T> send(T v) const {
-    if (state_ && state_->push(v)) return send_result<T>();
+    if (this->state_ && this->state_->push(v)) return send_result<T>();
     return send_result<T>(error::closed, std::move(v));
   }
 
-  /// True once the receiver is closed or dropped (and for an empty sender).
-  bool is_closed() const noexcept { return !state_ || state_->is_closed(); }
-
  private:
   friend std::pair<unbounded_sender<T>, unbounded_receiver<T>> unbounded<T>();
-  explicit unbounded_sender(state_type* adopted) noexcept : state_(adopted) {}
-
-  detail::mpsc_sender_ref<state_type> state_;
+  explicit unbounded_sender(typename base::state_type* adopted) noexcept : base(adopted) {}
 };
 
 /// The future of `tx.send(v)` on a bounded channel: done (true) once `v` is in the channel, or
@@ -327,9 +321,8 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
 /// open for its receiver while a sender or a pending send future exists. Every member may be
 /// called from any thread.
 template <class T>
-class sender {
-  static_assert(sizeof(detail::mpsc_item_check<T>) != 0);  // instantiates the check first
-  using state_type = detail::mpsc_state<T, detail::bounded_places>;
+class sender : public detail::mpsc_sender_base<T, detail::bounded_places> {
+  using base = detail::mpsc_sender_base<T, detail::bounded_places>;
 
  public:
   /// An empty sender (as a moved-from one): sends fail with `error::closed`.
@@ -338,28 +331,23 @@ class sender {
   /// A future that puts `v` in the channel: pending while the channel is full (waiting sends are
   /// served in FIFO order), done once `v` is in; `error::closed` with `v` back if the channel is
   /// closed first. The future does not refer to this sender, which may move or go meanwhile.
-  send_future<T> send(T v) const { return send_future<T>(state_.get(), std::move(v)); }
+  send_future<T> send(T v) const { return send_future<T>(this->state_.get(), std::move(v)); }
 
   /// Sends `v` only if that needs no wait: the channel is open, no send waits, and there is room.
   /// Otherwise `error::closed` (closed) or `error::full`, with `v` back.
   send_result<T> try_send(T v) const {
-    if (!state_ || state_->is_closed()) return send_result<T>(error::closed, std::move(v));
-    detail::semaphore_state& places = state_->places().semaphore();
+    if (!this->state_ || this->state_->is_closed()) return send_result<T>(error::closed, std::move(v));
+    detail::semaphore_state& places = this->state_->places().semaphore();
     if (!places.try_acquire(1)) {
       return send_result<T>(places.is_closed() ? error::closed : error::full, std::move(v));
     }
-    if (state_->push_into_place(v)) return send_result<T>();
+    if (this->state_->push_into_place(v)) return send_result<T>();
     return send_result<T>(error::closed, std::move(v));
   }
 
-  /// True once the receiver is closed or dropped (and for an empty sender).
-  bool is_closed() const noexcept { return !state_ || state_->is_closed(); }
-
  private:
   friend std::pair<sender<T>, receiver<T>> channel<T>(std::size_t);
-  explicit sender(state_type* adopted) noexcept : state_(adopted) {}
-
-  detail::mpsc_sender_ref<state_type> state_;
+  explicit sender(typename base::state_type* adopted) noexcept : base(adopted) {}
 };
 
 /// A channel that holds up to `capacity` items: a send waits while it is full. Throws

@@ -47,6 +47,24 @@ struct mpsc_sender_traits {
 template <class State>
 using mpsc_sender_ref = ref_ptr<State, mpsc_sender_traits<State>>;
 
+/// What both senders are: one sender count of the channel's state, which copying a sender copies.
+/// An empty sender (default-made or moved from) fails every send with `error::closed`.
+template <class T, class Places>
+class mpsc_sender_base {
+  static_assert(sizeof(mpsc_item_check<T>) != 0);  // instantiates the check first
+
+ public:
+  /// True once the receiver is closed or dropped (and for an empty sender).
+  bool is_closed() const noexcept { return !state_ || state_->is_closed(); }
+
+ protected:
+  using state_type = mpsc_state<T, Places>;
+  mpsc_sender_base() noexcept = default;
+  explicit mpsc_sender_base(state_type* adopted) noexcept : state_(adopted) {}
+
+  mpsc_sender_ref<state_type> state_;
+};
+
 /// The receiving end: the state's receiver bit, and the batch taken from it.
 template <class T, class Places>
 class mpsc_receiver_core {
