@@ -33,6 +33,7 @@
 
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/detail/op_in_flight.hpp>
+#include <futura/core/detail/detection.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
@@ -50,12 +51,10 @@ namespace futura {
 
 namespace detail {
 
-template <class Acceptor, class = void>
-struct accepts_with_as_future : std::false_type {};
 template <class Acceptor>
-struct accepts_with_as_future<Acceptor,
-                              std::void_t<decltype(std::declval<Acceptor&>().async_accept(futura::as_future))>>
-    : std::true_type {};
+using async_accept_call = decltype(std::declval<Acceptor&>().async_accept(futura::as_future));
+template <class Acceptor>
+using accepts_with_as_future = is_detected<async_accept_call, Acceptor>;
 
 }  // namespace detail
 

@@ -48,6 +48,7 @@
 
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/detail/op_in_flight.hpp>
+#include <futura/core/detail/detection.hpp>
 #include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/detail/ref_count.hpp>
@@ -154,12 +155,11 @@ class line_buffer : public intrusive_ref_count<line_buffer> {
   std::size_t scanned_ = 0;
 };
 
-template <class S, class = void>
-struct reads_some_with_as_future : std::false_type {};
 template <class S>
-struct reads_some_with_as_future<S, std::void_t<decltype(std::declval<S&>().async_read_some(
-                                        std::declval<boost::asio::mutable_buffer>(), futura::as_future))>>
-    : std::true_type {};
+using async_read_some_call =
+    decltype(std::declval<S&>().async_read_some(std::declval<boost::asio::mutable_buffer>(), futura::as_future));
+template <class S>
+using reads_some_with_as_future = is_detected<async_read_some_call, S>;
 
 }  // namespace detail
 
@@ -202,8 +202,8 @@ class [[nodiscard]] line_stream : public stream_ext<line_stream<AsyncReadStream>
     for (;;) {
       if (std::holds_alternative<scanning>(stage_)) {
         if (std::optional<item_type> line = next_buffered_line()) return line;
-        stage_.template emplace<reading>(
-            reading{stream_->async_read_some(buffer_->prepare(), boost::asio::consign(futura::as_future, buffer_, owner_))});
+        stage_.template emplace<reading>(reading{
+            stream_->async_read_some(buffer_->prepare(), boost::asio::consign(futura::as_future, buffer_, owner_))});
       }
       poll_result<boost::system::result<std::size_t>> read =
           detail::poll_in_flight<ended>(stage_, std::get<reading>(stage_).read, w);

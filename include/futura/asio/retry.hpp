@@ -39,6 +39,7 @@
 #include <futura/asio/detail/op_in_flight.hpp>
 #include <futura/asio/timer.hpp>
 #include <futura/combinator/future_ext.hpp>
+#include <futura/core/detail/detection.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/detail/result_traits.hpp>
 #include <futura/core/future_traits.hpp>
@@ -129,25 +130,22 @@ struct retry_every_error {
   }
 };
 
-template <class P, class = void>
-struct has_attempt_limit : std::false_type {};
 template <class P>
-struct has_attempt_limit<P, std::void_t<decltype(std::size_t(std::declval<const P&>().attempt_limit()))>>
-    : std::true_type {};
+using attempt_limit_call = decltype(std::size_t(std::declval<const P&>().attempt_limit()));
+template <class P>
+using has_attempt_limit = is_detected<attempt_limit_call, P>;
 
 template <class D>
 struct is_chrono_duration : std::false_type {};
 template <class Rep, class Period>
 struct is_chrono_duration<std::chrono::duration<Rep, Period>> : std::true_type {};
 
-template <class P, class = void>
+template <class P>
+using delay_before_call = decltype(std::declval<P&>().delay_before(std::size_t(2), std::declval<std::minstd_rand&>()));
+template <class P, bool = is_detected<delay_before_call, P>::value>
 struct has_delay_before : std::false_type {};
 template <class P>
-struct has_delay_before<
-    P, std::void_t<decltype(std::declval<P&>().delay_before(std::size_t(2), std::declval<std::minstd_rand&>()))>>
-    : is_chrono_duration<
-          std::decay_t<decltype(std::declval<P&>().delay_before(std::size_t(2), std::declval<std::minstd_rand&>()))>> {
-};
+struct has_delay_before<P, true> : is_chrono_duration<std::decay_t<delay_before_call<P>>> {};
 
 /// The static checks of `retry`'s arguments, each with what to do; true when all pass.
 template <class Policy, class Make, class ShouldRetry>

@@ -1,6 +1,7 @@
 // futura/core/future_traits.hpp — what makes a type a future.
 #pragma once
 
+#include <futura/core/detail/detection.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
 
@@ -10,15 +11,15 @@
 namespace futura {
 
 namespace detail {
-template <class F, class = void>
-struct has_output_type : std::false_type {};
 template <class F>
-struct has_output_type<F, std::void_t<typename F::output_type>> : std::true_type {};
+using output_type_member = typename F::output_type;
+template <class F>
+using has_output_type = is_detected<output_type_member, F>;
 
-template <class F, class = void>
-struct has_poll : std::false_type {};
 template <class F>
-struct has_poll<F, std::void_t<decltype(std::declval<F&>().poll(std::declval<waker&>()))>> : std::true_type {};
+using poll_call = decltype(std::declval<F&>().poll(std::declval<waker&>()));
+template <class F>
+using has_poll = is_detected<poll_call, F>;
 
 template <class F, bool = has_output_type<F>::value&& has_poll<F>::value>
 struct is_future_impl : std::false_type {};

@@ -16,6 +16,7 @@
 
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/coop_budget.hpp>
+#include <futura/core/detail/detection.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/stream/stream_ext.hpp>
 
@@ -26,15 +27,14 @@
 
 namespace futura {
 namespace detail {
-template <class C, class T, class = void>
-struct has_push_back : std::false_type {};
 template <class C, class T>
-struct has_push_back<C, T, std::void_t<decltype(std::declval<C&>().push_back(std::declval<T&&>()))>> : std::true_type {
-};
-template <class C, class T, class = void>
-struct has_insert : std::false_type {};
+using push_back_call = decltype(std::declval<C&>().push_back(std::declval<T&&>()));
 template <class C, class T>
-struct has_insert<C, T, std::void_t<decltype(std::declval<C&>().insert(std::declval<T&&>()))>> : std::true_type {};
+using has_push_back = is_detected<push_back_call, C, T>;
+template <class C, class T>
+using insert_call = decltype(std::declval<C&>().insert(std::declval<T&&>()));
+template <class C, class T>
+using has_insert = is_detected<insert_call, C, T>;
 }  // namespace detail
 
 namespace stream {

@@ -6,6 +6,7 @@
 // on a `fuse()`d stream.
 #pragma once
 
+#include <futura/core/detail/detection.hpp>
 #include <futura/core/future_traits.hpp>
 #include <futura/core/poll_result.hpp>
 #include <futura/core/waker.hpp>
@@ -18,16 +19,15 @@
 namespace futura {
 
 namespace detail {
-template <class S, class = void>
-struct has_item_type : std::false_type {};
 template <class S>
-struct has_item_type<S, std::void_t<typename S::item_type>> : std::true_type {};
+using item_type_member = typename S::item_type;
+template <class S>
+using has_item_type = is_detected<item_type_member, S>;
 
-template <class S, class = void>
-struct has_poll_next : std::false_type {};
 template <class S>
-struct has_poll_next<S, std::void_t<decltype(std::declval<S&>().poll_next(std::declval<waker&>()))>> : std::true_type {
-};
+using poll_next_call = decltype(std::declval<S&>().poll_next(std::declval<waker&>()));
+template <class S>
+using has_poll_next = is_detected<poll_next_call, S>;
 
 template <class S, bool = has_item_type<S>::value&& has_poll_next<S>::value>
 struct is_stream_impl : std::false_type {};

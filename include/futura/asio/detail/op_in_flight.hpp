@@ -23,6 +23,7 @@
 #pragma once
 
 #include <futura/asio/detail/async_op_state.hpp>
+#include <futura/core/detail/detection.hpp>
 #include <futura/core/waker.hpp>
 
 #include <boost/asio/dispatch.hpp>
@@ -38,19 +39,17 @@ namespace futura::detail {
 /// Stands for "no executor known": cancellation is emitted inline.
 struct no_executor {};
 
-template <class Initiation, class = void>
-struct has_get_executor : std::false_type {};
 template <class Initiation>
-struct has_get_executor<Initiation, std::void_t<decltype(std::declval<const Initiation&>().get_executor())>>
-    : std::true_type {};
+using get_executor_call = decltype(std::declval<const Initiation&>().get_executor());
+template <class Initiation>
+using has_get_executor = is_detected<get_executor_call, Initiation>;
 
 // Asio's token adapters (consign, append, prepend) wrap the initiation in a struct with a public
 // `initiation_` member and no get_executor() of its own: the executor is the wrapped one's.
-template <class Initiation, class = void>
-struct has_wrapped_initiation : std::false_type {};
 template <class Initiation>
-struct has_wrapped_initiation<Initiation, std::void_t<decltype(std::declval<const Initiation&>().initiation_)>>
-    : std::true_type {};
+using wrapped_initiation_member = decltype(std::declval<const Initiation&>().initiation_);
+template <class Initiation>
+using has_wrapped_initiation = is_detected<wrapped_initiation_member, Initiation>;
 
 /// The executor of the IO object an initiation works on, or `no_executor`.
 template <class Initiation, int = has_get_executor<Initiation>::value         ? 1

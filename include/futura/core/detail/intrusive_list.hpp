@@ -7,15 +7,17 @@
 // whoever unlinks it decides what happens to it. Not thread-safe; see docs/design.md §2.
 #pragma once
 
+#include <futura/core/detail/detection.hpp>
+
 #include <type_traits>
 #include <utility>
 
 namespace futura::detail {
 
-template <class Node, class = void>
-struct has_prev_link : std::false_type {};
 template <class Node>
-struct has_prev_link<Node, std::void_t<decltype(std::declval<Node&>().prev)>> : std::true_type {};
+using prev_member = decltype(std::declval<Node&>().prev);
+template <class Node>
+using has_prev_link = is_detected<prev_member, Node>;
 
 /// A FIFO of `Node`s through `Node::next` (`Node*`). When `Node` also has `Node* prev`, the list
 /// keeps it and any node can be unlinked in constant time.
