@@ -21,11 +21,11 @@ using poll_call = decltype(std::declval<F&>().poll(std::declval<waker&>()));
 template <class F>
 using has_poll = is_detected<poll_call, F>;
 
-template <class F, bool = has_output_type<F>::value&& has_poll<F>::value>
-struct is_future_impl : std::false_type {};
+// Well-formed only when poll returns the poll_result of output_type.
 template <class F>
-struct is_future_impl<F, true>
-    : std::is_same<decltype(std::declval<F&>().poll(std::declval<waker&>())), poll_result<typename F::output_type>> {};
+using future_poll = std::enable_if_t<std::is_same_v<poll_call<F>, poll_result<output_type_member<F>>>>;
+template <class F>
+using is_future_impl = is_detected<future_poll, F>;
 
 template <class...>
 inline constexpr bool dependent_false = false;

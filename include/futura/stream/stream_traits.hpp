@@ -29,11 +29,12 @@ using poll_next_call = decltype(std::declval<S&>().poll_next(std::declval<waker&
 template <class S>
 using has_poll_next = is_detected<poll_next_call, S>;
 
-template <class S, bool = has_item_type<S>::value&& has_poll_next<S>::value>
-struct is_stream_impl : std::false_type {};
+// Well-formed only when poll_next returns the poll_result of an optional item_type.
 template <class S>
-struct is_stream_impl<S, true> : std::is_same<decltype(std::declval<S&>().poll_next(std::declval<waker&>())),
-                                              poll_result<std::optional<typename S::item_type>>> {};
+using stream_poll =
+    std::enable_if_t<std::is_same_v<poll_next_call<S>, poll_result<std::optional<item_type_member<S>>>>>;
+template <class S>
+using is_stream_impl = is_detected<stream_poll, S>;
 }  // namespace detail
 
 /// True for types with `using item_type = T;` and
