@@ -31,14 +31,6 @@
 #include <utility>
 
 namespace futura {
-namespace detail {
-
-/// join's tag (detail/basic_join.hpp).
-struct join_combinator : collecting_join {
-  static constexpr const char* name = "futura::join_future";
-};
-
-}  // namespace detail
 
 /// The future of `futura::join(fs...)`; see the top of this header. Its output is
 /// `std::tuple<output_t<Fs>...>`.

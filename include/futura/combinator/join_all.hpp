@@ -38,14 +38,6 @@
 #include <utility>
 
 namespace futura {
-namespace detail {
-
-/// join_all's tag (detail/basic_join.hpp).
-struct join_all_combinator : collecting_join {
-  static constexpr const char* name = "futura::join_all_future";
-};
-
-}  // namespace detail
 
 /// The future of `futura::join_all(...)`; see the top of this header. Its output is
 /// `std::vector<output_t<F>>`.

@@ -25,11 +25,9 @@
 #pragma once
 
 #include <futura/combinator/detail/argument_checks.hpp>
-#include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/combinator/detail/select_vector.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/exceptions.hpp>
-#include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 
 #include <cstddef>
@@ -77,11 +75,8 @@ class [[nodiscard]] select_all_future : public future_ext<select_all_future<F>> 
             std::move(futures), "futura::select_all: the vector of futures is empty, so it would never complete")) {}
 
   poll_result<output_type> poll(waker& w) {
-    // An empty vector means done: the input was not empty (constructor), and every way out
-    // of running leaves it empty.
-    if (futures_.empty()) detail::polled_after_completion("futura::select_all_future");
+    std::size_t i = detail::select_first_position(futures_, "futura::select_all_future");
     const std::size_t n = futures_.size();
-    std::size_t i = n == 1 ? 0 : detail::select_first_child(n);
     FUTURA_TRY {
       for (std::size_t polled = 0; polled < n; ++polled, i = (i + 1 == n) ? 0 : i + 1) {
         poll_result<output_t<F>> r = futures_[i].poll(w);

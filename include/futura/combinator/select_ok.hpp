@@ -27,11 +27,9 @@
 #pragma once
 
 #include <futura/combinator/detail/argument_checks.hpp>
-#include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/combinator/detail/select_vector.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/core/detail/exceptions.hpp>
-#include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
 
 #include <boost/system/result.hpp>
@@ -77,11 +75,7 @@ class [[nodiscard]] select_ok_future : public future_ext<select_ok_future<F>> {
             std::move(futures), "futura::select_ok: the vector of futures is empty, so it would never complete")) {}
 
   poll_result<output_type> poll(waker& w) {
-    // An empty vector means done: the input was not empty (constructor), and every way out
-    // of running leaves it empty.
-    if (futures_.empty()) detail::polled_after_completion("futura::select_ok_future");
-    const std::size_t n = futures_.size();
-    const std::size_t first = n == 1 ? 0 : detail::select_first_child(n);
+    const std::size_t first = detail::select_first_position(futures_, "futura::select_ok_future");
     FUTURA_TRY {
       // Positions first..end, then 0..first-1. A failed future is erased at once, which shifts
       // the later ones down, so the walk stays at the same position after an erasure. Erasures

@@ -31,14 +31,6 @@
 #include <utility>
 
 namespace futura {
-namespace detail {
-
-/// try_join's tag (detail/basic_join.hpp).
-struct try_join_combinator : trying_join {
-  static constexpr const char* name = "futura::try_join_future";
-};
-
-}  // namespace detail
 
 /// The future of `futura::try_join(fs...)`; see the top of this header. Its output is
 /// `boost::system::result<std::tuple<T1, T2, ...>, E>`.

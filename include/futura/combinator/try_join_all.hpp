@@ -29,14 +29,6 @@
 #include <utility>
 
 namespace futura {
-namespace detail {
-
-/// try_join_all's tag (detail/basic_join.hpp).
-struct try_join_all_combinator : trying_join {
-  static constexpr const char* name = "futura::try_join_all_future";
-};
-
-}  // namespace detail
 
 /// The future of `futura::try_join_all(...)`; see the top of this header. Its output is
 /// `boost::system::result<std::vector<T>, E>`.

@@ -14,7 +14,8 @@
 //
 // (join_all's tag takes the one child type `F` instead of `Fs...`). `check` runs once every
 // child is known to be a future, fires at most one static_assert per problem, and returns
-// whether the core may be instantiated.
+// whether the core may be instantiated. The four tags stand beside the bases they derive from
+// (join_mode.hpp, join_try_mode.hpp); each public header holds its alias and factory.
 #pragma once
 
 #include <futura/combinator/detail/argument_checks.hpp>

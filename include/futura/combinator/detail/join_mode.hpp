@@ -39,10 +39,18 @@ struct join_collect_mode {
 };
 
 /// The base of the tags of join and join_all (detail/basic_join.hpp): any futures, every output
-/// kept as it is. A tag adds only its `name`.
+/// kept as it is. A tag adds only its `name`, the one rule 4's error gives.
 struct collecting_join : any_future_goes {
   template <class... Fs>
   using mode = join_collect_mode;
+};
+
+/// The tags of join (combinator/join.hpp) and join_all (combinator/join_all.hpp).
+struct join_combinator : collecting_join {
+  static constexpr const char* name = "futura::join_future";
+};
+struct join_all_combinator : collecting_join {
+  static constexpr const char* name = "futura::join_all_future";
 };
 
 }  // namespace futura::detail

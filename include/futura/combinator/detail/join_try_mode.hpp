@@ -84,7 +84,7 @@ struct join_try_mode {
 
 /// The base of the tags of try_join and try_join_all (detail/basic_join.hpp): children of
 /// `boost::system::result<T, E>` with one `E`, values unwrapped, the first error wins. A tag adds
-/// only its `name`; try_join_all checks its one child type `F` as a try_join of `F` alone.
+/// only its `name`, the one rule 4's error gives; try_join_all checks its one child type `F` as a try_join of `F` alone.
 struct trying_join {
   template <class... Fs>
   using first_output = output_t<std::tuple_element_t<0, std::tuple<Fs...>>>;
@@ -106,6 +106,14 @@ struct trying_join {
   static constexpr bool check_outputs(std::index_sequence<Is...>) {
     return (check_try_join_output<output_t<Fs>, first_output<Fs...>, Is>() && ...);
   }
+};
+
+/// The tags of try_join (combinator/try_join.hpp) and try_join_all (combinator/try_join_all.hpp).
+struct try_join_combinator : trying_join {
+  static constexpr const char* name = "futura::try_join_future";
+};
+struct try_join_all_combinator : trying_join {
+  static constexpr const char* name = "futura::try_join_all_future";
 };
 
 }  // namespace futura::detail

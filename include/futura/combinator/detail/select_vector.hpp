@@ -1,10 +1,13 @@
 // futura/combinator/detail/select_vector.hpp — the vector of futures of select_all / select_ok:
-// checking and taking it (the factory and the constructor of both), and removing one future
-// without reordering the others and, where the type allows, without allocating.
+// checking and taking it (the factory and the constructor of both), where a poll starts in it,
+// and removing one future without reordering the others and, where the type allows, without
+// allocating.
 #pragma once
 
 #include <futura/combinator/detail/argument_checks.hpp>
+#include <futura/combinator/detail/select_rotation.hpp>
 #include <futura/core/detail/exceptions.hpp>
+#include <futura/core/detail/misuse.hpp>
 
 #include <cstddef>
 #include <new>
@@ -31,6 +34,17 @@ template <class F>
 std::vector<F> select_nonempty(std::vector<F>&& futures, const char* what) {
   if (futures.empty()) throw_standard<std::invalid_argument>(boost::system::errc::invalid_argument, what);
   return std::move(futures);
+}
+
+/// The position a poll of select_all / select_ok starts at: the child that rotates first
+/// (select_rotation.hpp). An empty vector means the select is done: the input was not empty
+/// (select_nonempty), and every way out of running leaves it empty; polling it then is rule 4's
+/// violation, reported with `who`.
+template <class F>
+std::size_t select_first_position(const std::vector<F>& futures, const char* who) {
+  if (futures.empty()) polled_after_completion(who);
+  const std::size_t n = futures.size();
+  return n == 1 ? 0 : select_first_child(n);
 }
 
 /// Removes element `i` of `v` and keeps the order of the others.
