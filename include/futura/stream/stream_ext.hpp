@@ -258,6 +258,7 @@ class stream_ext {
 
   // Calls on an lvalue would have to copy the stream. Each consuming method has an lvalue twin
   // whose only content is the message that says what to write instead; this macro writes them.
+  // NOLINTBEGIN(bugprone-macro-parentheses): the macro writes member functions, not an expression
 #define FUTURA_STREAM_CONSUMES(method, arguments)                                                             \
   template <class... A>                                                                                       \
   void method(A&&...)& {                                                                                      \
@@ -296,6 +297,7 @@ class stream_ext {
   FUTURA_STREAM_CONSUMES(try_for_each, "f")
   FUTURA_STREAM_CONSUMES(try_collect, "")
 #undef FUTURA_STREAM_CONSUMES
+  // NOLINTEND(bugprone-macro-parentheses)
 
   // next() on a temporary would refer to a stream that is gone before the future is polled.
   template <class D = Derived>
