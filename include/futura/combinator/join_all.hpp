@@ -28,8 +28,8 @@
 // Allocation: one block at the first poll (a header of under 96 bytes, then a 4-byte id per
 // child, then per child a stage byte, padded to F's alignment, plus the larger of F and its
 // output, then one bit per child, and one per 64 bits above them), and the output vector at
-// completion; the input vector is released at the first poll. The block is freed when the join is complete or destroyed and no
-// child waker clone is left. `join_all(first, last)` first moves the range into a vector.
+// completion; the input vector is released at the first poll. The block is freed when the join
+// is complete or destroyed and no child waker clone is left. `join_all(first, last)` first moves the range into a vector.
 #pragma once
 
 #include <futura/combinator/detail/basic_join.hpp>

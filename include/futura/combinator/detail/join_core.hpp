@@ -119,11 +119,21 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   child children_[N];
 };
 
-/// One child of a join: the running future, then its kept value, then nothing.
+/// One child of a join: running (the future), then finished (its kept value), then released.
 template <class F, class V>
 struct join_slot {
-  explicit join_slot(F&& f) : state(std::in_place_index<0>, std::move(f)) {}
-  std::variant<F, V, std::monostate> state;
+  struct running {
+    explicit running(F&& f) : future(std::move(f)) {}
+    F future;
+  };
+  struct finished {
+    explicit finished(V&& v) : value(std::move(v)) {}
+    V value;
+  };
+  struct released {};
+
+  explicit join_slot(F&& f) : state(std::in_place_type<running>, std::move(f)) {}
+  std::variant<running, finished, released> state;
 };
 
 /// The error of a short-circuiting join, when one child failed during a poll.
@@ -155,6 +165,7 @@ class join_core {
   using ready_set = typename state_type::ready_set;
   using values_type = std::tuple<typename Mode::template value_t<output_t<Fs>>...>;
   using indices = std::index_sequence_for<Fs...>;
+  using slots_type = std::tuple<join_slot<Fs, typename Mode::template value_t<output_t<Fs>>>...>;
 
  public:
   using output_type = typename Mode::template output_t<values_type>;
@@ -201,33 +212,35 @@ class join_core {
   template <std::size_t I>
   bool poll_child(const ready_set& woken, join_failure<Mode>& failure) {
     if (!state_type::contains(woken, I)) return true;
+    using slot_type = std::tuple_element_t<I, slots_type>;
     auto& slot = std::get<I>(slots_).state;
-    auto* child = std::get_if<0>(&slot);
+    auto* child = std::get_if<typename slot_type::running>(&slot);
     if (child == nullptr) return true;  // a late wake of a finished child
     borrowed_waker child_waker(state_->child_waker(I));
-    auto r = child->poll(child_waker.get());
+    auto r = child->future.poll(child_waker.get());
     if (r.is_pending()) return true;
     if (failure.record(r.value())) return false;
-    slot.template emplace<1>(Mode::value(std::move(r).value()));  // the finished child goes first
+    // emplace destroys the finished child before its value is stored in the slot.
+    slot.template emplace<typename slot_type::finished>(Mode::value(std::move(r).value()));
     --remaining_;
     return true;
   }
 
   template <std::size_t... Is>
   void release_all(std::index_sequence<Is...>) noexcept {
-    (std::get<Is>(slots_).state.template emplace<2>(), ...);
+    (std::get<Is>(slots_).state.template emplace<typename std::tuple_element_t<Is, slots_type>::released>(), ...);
   }
 
   template <std::size_t... Is>
   poll_result<output_type> take_values(std::index_sequence<Is...>) {
-    poll_result<output_type> r =
-        Mode::template ready<values_type>(std::move(*std::get_if<1>(&std::get<Is>(slots_).state))...);
+    poll_result<output_type> r = Mode::template ready<values_type>(std::move(
+        std::get_if<typename std::tuple_element_t<Is, slots_type>::finished>(&std::get<Is>(slots_).state)->value)...);
     release_all(indices{});
     return r;
   }
 
   join_state_owner<state_type> state_;  // made at the first poll, dropped at completion
-  std::tuple<join_slot<Fs, typename Mode::template value_t<output_t<Fs>>>...> slots_;
+  slots_type slots_;
   std::size_t remaining_ = n;
   bool complete_ = false;
 };

@@ -84,7 +84,8 @@ struct join_try_mode {
 
 /// The base of the tags of try_join and try_join_all (detail/basic_join.hpp): children of
 /// `boost::system::result<T, E>` with one `E`, values unwrapped, the first error wins. A tag adds
-/// only its `name`, the one rule 4's error gives; try_join_all checks its one child type `F` as a try_join of `F` alone.
+/// only its `name`, the one rule 4's error gives; try_join_all checks its one child type `F` as a
+/// try_join of `F` alone.
 struct trying_join {
   template <class... Fs>
   using first_output = output_t<std::tuple_element_t<0, std::tuple<Fs...>>>;

@@ -1,5 +1,5 @@
-// futura/combinator/detail/shared_state.hpp — the heap state behind shared_future<T> (lib/combinator/detail/shared_state.cpp holds
-// the type-independent half).
+// futura/combinator/detail/shared_state.hpp — the heap state behind shared_future<T>
+// (lib/combinator/detail/shared_state.cpp holds the type-independent half).
 //
 //   phase: idle --a copy wins begin_poll--> polling --inner pending--> idle
 //                                           polling --inner ready / throws--> complete
