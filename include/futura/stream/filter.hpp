@@ -19,8 +19,8 @@
 #include <futura/stream/detail/rule_stream.hpp>
 #include <futura/stream/stream_ext.hpp>
 
-#include <functional>
 #include <type_traits>
+#include <utility>
 
 namespace futura::stream {
 

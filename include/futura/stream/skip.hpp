@@ -17,6 +17,7 @@
 #include <futura/stream/stream_ext.hpp>
 
 #include <cstddef>
+#include <utility>
 
 namespace futura::detail {
 

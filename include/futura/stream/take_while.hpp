@@ -16,7 +16,6 @@
 #include <futura/stream/detail/rule_stream.hpp>
 #include <futura/stream/stream_ext.hpp>
 
-#include <functional>
 #include <type_traits>
 #include <utility>
 
