@@ -16,34 +16,23 @@
 //   auto s = futura::stream::iter(std::vector<int>{1, 2, 3, 4}).filter([](int x) { return x % 2 == 0; });  // 2, 4
 #pragma once
 
-#include <futura/stream/detail/skipping.hpp>
+#include <futura/stream/detail/rule_stream.hpp>
 #include <futura/stream/stream_ext.hpp>
 
-#include <functional>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
 namespace futura::stream {
 
+/// filter(pred) is skipping_stream dropping the items `pred` is false for (detail/rule_stream.hpp).
 template <class S, class P>
-class [[nodiscard]] filter_stream : public stream_ext<filter_stream<S, P>> {
-  static_assert(detail::check_stream<S>());
+class [[nodiscard]] filter_stream
+    : public detail::skipping_stream<filter_stream<S, P>, S, detail::predicate_is<S, P, false>> {
   static_assert(std::is_invocable_r_v<bool, P&, const item_t<S>&>,
                 "futura: .filter(pred): pred must be callable as pred(const item_t<S>&) and return bool");
 
  public:
-  using item_type = item_t<S>;
-
-  filter_stream(S s, P pred) : s_(std::move(s)), pred_(std::move(pred)) {}
-
-  poll_result<std::optional<item_type>> poll_next(waker& w) {
-    return detail::poll_skipping(s_, w, [this](const item_type& v) { return !std::invoke(pred_, v); });
-  }
-
- private:
-  S s_;
-  P pred_;
+  filter_stream(S s, P pred) : filter_stream::skipping_stream(std::move(s), std::move(pred)) {}
 };
 
 }  // namespace futura::stream

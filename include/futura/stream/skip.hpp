@@ -13,36 +13,35 @@
 //   auto s = futura::stream::iter(std::vector<int>{1, 2, 3}).skip(2);   // 3
 #pragma once
 
-#include <futura/stream/detail/skipping.hpp>
+#include <futura/stream/detail/rule_stream.hpp>
 #include <futura/stream/stream_ext.hpp>
 
 #include <cstddef>
-#include <optional>
 #include <utility>
+
+namespace futura::detail {
+
+/// skip's rule (detail/rule_stream.hpp): holds for the first `left` items, then done.
+struct skip_rule {
+  bool done() const { return left == 0; }
+  template <class T>
+  bool holds(const T&) {
+    if (left == 0) return false;  // counted down within this poll: this item and the rest pass
+    --left;
+    return true;
+  }
+
+  std::size_t left;
+};
+
+}  // namespace futura::detail
 
 namespace futura::stream {
 
 template <class S>
-class [[nodiscard]] skip_stream : public stream_ext<skip_stream<S>> {
-  static_assert(detail::check_stream<S>());
-
+class [[nodiscard]] skip_stream : public detail::skipping_stream<skip_stream<S>, S, detail::skip_rule> {
  public:
-  using item_type = item_t<S>;
-
-  skip_stream(S s, std::size_t n) : s_(std::move(s)), left_(n) {}
-
-  poll_result<std::optional<item_type>> poll_next(waker& w) {
-    if (left_ == 0) return s_.poll_next(w);
-    return detail::poll_skipping(s_, w, [this](const item_type&) {
-      if (left_ == 0) return false;
-      --left_;
-      return true;
-    });
-  }
-
- private:
-  S s_;
-  std::size_t left_;
+  skip_stream(S s, std::size_t n) : skip_stream::skipping_stream(std::move(s), n) {}
 };
 
 }  // namespace futura::stream

@@ -14,39 +14,41 @@
 //   auto s = futura::stream::iter(std::vector<int>{1, 2, 5, 1}).skip_while([](int x) { return x < 3; });  // 5, 1
 #pragma once
 
-#include <futura/stream/detail/skipping.hpp>
+#include <futura/stream/detail/rule_stream.hpp>
 #include <futura/stream/stream_ext.hpp>
 
 #include <functional>
-#include <optional>
 #include <type_traits>
 #include <utility>
+
+namespace futura::detail {
+
+/// skip_while's rule (detail/rule_stream.hpp): holds while `pred` does; done (passing) from the
+/// first item it rejects on, which passes.
+template <class S, class P>
+struct skip_while_rule {
+  bool done() const { return passing; }
+  bool holds(const item_t<S>& v) {
+    passing = !std::invoke(pred, v);
+    return !passing;
+  }
+
+  P pred;
+  bool passing = false;
+};
+
+}  // namespace futura::detail
 
 namespace futura::stream {
 
 template <class S, class P>
-class [[nodiscard]] skip_while_stream : public stream_ext<skip_while_stream<S, P>> {
-  static_assert(detail::check_stream<S>());
+class [[nodiscard]] skip_while_stream
+    : public detail::skipping_stream<skip_while_stream<S, P>, S, detail::skip_while_rule<S, P>> {
   static_assert(std::is_invocable_r_v<bool, P&, const item_t<S>&>,
                 "futura: .skip_while(pred): pred must be callable as pred(const item_t<S>&) and return bool");
 
  public:
-  using item_type = item_t<S>;
-
-  skip_while_stream(S s, P pred) : s_(std::move(s)), pred_(std::move(pred)) {}
-
-  poll_result<std::optional<item_type>> poll_next(waker& w) {
-    if (passing_) return s_.poll_next(w);
-    return detail::poll_skipping(s_, w, [this](const item_type& v) {
-      passing_ = !std::invoke(pred_, v);  // the first rejected item passes, and every one after it
-      return !passing_;
-    });
-  }
-
- private:
-  S s_;
-  P pred_;
-  bool passing_ = false;
+  skip_while_stream(S s, P pred) : skip_while_stream::skipping_stream(std::move(s), std::move(pred)) {}
 };
 
 }  // namespace futura::stream

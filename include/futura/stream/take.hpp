@@ -13,45 +13,37 @@
 //   auto s = futura::stream::repeat(1).take(3);   // 1, 1, 1, end
 #pragma once
 
-#include <futura/core/detail/misuse.hpp>
+#include <futura/stream/detail/rule_stream.hpp>
 #include <futura/stream/stream_ext.hpp>
 
 #include <cstddef>
-#include <optional>
 #include <utility>
+
+namespace futura::detail {
+
+/// take's rule (detail/rule_stream.hpp): done after `left` items; asked only while not done, so
+/// it holds for each item it is asked about.
+struct take_rule {
+  bool done() const { return left == 0; }
+  template <class T>
+  bool holds(const T&) {
+    --left;
+    return true;
+  }
+
+  std::size_t left;
+};
+
+}  // namespace futura::detail
 
 namespace futura::stream {
 
 template <class S>
-class [[nodiscard]] take_stream : public stream_ext<take_stream<S>> {
-  static_assert(detail::check_stream<S>());
-
+class [[nodiscard]] take_stream : public detail::taking_stream<take_stream<S>, S, detail::take_rule> {
  public:
-  using item_type = item_t<S>;
+  static constexpr const char* name = "futura::stream::take_stream";  // what a poll after the end reports
 
-  take_stream(S s, std::size_t n) : s_(std::move(s)), left_(n) {}
-
-  poll_result<std::optional<item_type>> poll_next(waker& w) {
-    if (ended_) detail::polled_after_completion("futura::stream::take_stream");
-    if (left_ == 0) {
-      ended_ = true;
-      return std::optional<item_type>();
-    }
-    poll_result<std::optional<item_type>> r = s_.poll_next(w);
-    if (r.is_ready()) {
-      if (r.value()) {
-        --left_;
-      } else {
-        ended_ = true;
-      }
-    }
-    return r;
-  }
-
- private:
-  S s_;
-  std::size_t left_;
-  bool ended_ = false;
+  take_stream(S s, std::size_t n) : take_stream::taking_stream(std::move(s), n) {}
 };
 
 }  // namespace futura::stream

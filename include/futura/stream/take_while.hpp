@@ -13,40 +13,25 @@
 //   auto s = futura::stream::iter(std::vector<int>{1, 2, 5, 1}).take_while([](int x) { return x < 3; });  // 1, 2
 #pragma once
 
-#include <futura/core/detail/misuse.hpp>
+#include <futura/stream/detail/rule_stream.hpp>
 #include <futura/stream/stream_ext.hpp>
 
-#include <functional>
-#include <optional>
 #include <type_traits>
 #include <utility>
 
 namespace futura::stream {
 
+/// take_while(pred) is taking_stream passing the items `pred` is true for (detail/rule_stream.hpp).
 template <class S, class P>
-class [[nodiscard]] take_while_stream : public stream_ext<take_while_stream<S, P>> {
-  static_assert(detail::check_stream<S>());
+class [[nodiscard]] take_while_stream
+    : public detail::taking_stream<take_while_stream<S, P>, S, detail::predicate_is<S, P, true>> {
   static_assert(std::is_invocable_r_v<bool, P&, const item_t<S>&>,
                 "futura: .take_while(pred): pred must be callable as pred(const item_t<S>&) and return bool");
 
  public:
-  using item_type = item_t<S>;
+  static constexpr const char* name = "futura::stream::take_while_stream";  // what a poll after the end reports
 
-  take_while_stream(S s, P pred) : s_(std::move(s)), pred_(std::move(pred)) {}
-
-  poll_result<std::optional<item_type>> poll_next(waker& w) {
-    if (ended_) detail::polled_after_completion("futura::stream::take_while_stream");
-    poll_result<std::optional<item_type>> r = s_.poll_next(w);
-    if (r.is_pending()) return futura::pending;
-    if (r.value() && std::invoke(pred_, std::as_const(*r.value()))) return r;
-    ended_ = true;
-    return std::optional<item_type>();
-  }
-
- private:
-  S s_;
-  P pred_;
-  bool ended_ = false;
+  take_while_stream(S s, P pred) : take_while_stream::taking_stream(std::move(s), std::move(pred)) {}
 };
 
 }  // namespace futura::stream
