@@ -19,27 +19,11 @@
 #include <cstddef>
 #include <utility>
 
-namespace futura::detail {
-
-/// skip's rule (detail/rule_stream.hpp): holds for the first `left` items, then done.
-struct skip_rule {
-  bool done() const { return left == 0; }
-  template <class T>
-  bool holds(const T&) {
-    if (left == 0) return false;  // counted down within this poll: this item and the rest pass
-    --left;
-    return true;
-  }
-
-  std::size_t left;
-};
-
-}  // namespace futura::detail
-
 namespace futura::stream {
 
 template <class S>
-class [[nodiscard]] skip_stream : public detail::skipping_stream<skip_stream<S>, S, detail::skip_rule> {
+class [[nodiscard]] skip_stream
+    : public detail::skipping_stream<skip_stream<S>, S, detail::countdown_rule<detail::count_check::each_item>> {
  public:
   skip_stream(S s, std::size_t n) : skip_stream::skipping_stream(std::move(s), n) {}
 };

@@ -19,27 +19,11 @@
 #include <cstddef>
 #include <utility>
 
-namespace futura::detail {
-
-/// take's rule (detail/rule_stream.hpp): done after `left` items; asked only while not done, so
-/// it holds for each item it is asked about.
-struct take_rule {
-  bool done() const { return left == 0; }
-  template <class T>
-  bool holds(const T&) {
-    --left;
-    return true;
-  }
-
-  std::size_t left;
-};
-
-}  // namespace futura::detail
-
 namespace futura::stream {
 
 template <class S>
-class [[nodiscard]] take_stream : public detail::taking_stream<take_stream<S>, S, detail::take_rule> {
+class [[nodiscard]] take_stream
+    : public detail::taking_stream<take_stream<S>, S, detail::countdown_rule<detail::count_check::done_first>> {
  public:
   static constexpr const char* name = "futura::stream::take_stream";  // what a poll after the end reports
 

@@ -16,6 +16,7 @@
 #include <futura/stream/stream_ext.hpp>
 #include <futura/stream/stream_traits.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -70,6 +71,27 @@ class taking_stream : public rule_stream<Derived, S, Rule> {
 
  private:
   bool ended_ = false;
+};
+
+/// When a countdown's `holds` may be asked with nothing left: skip's skipping loop asks item after
+/// item within one poll (`each_item`: it checks), take asks only after `done()` said no
+/// (`done_first`: the check would be dead code in take's poll).
+enum class count_check { each_item, done_first };
+
+/// The rule of skip and take: holds for the first `left` items, then done.
+template <count_check Check>
+struct countdown_rule {
+  bool done() const { return left == 0; }
+  template <class T>
+  bool holds(const T&) {
+    if constexpr (Check == count_check::each_item) {
+      if (left == 0) return false;  // counted down within this poll: this item and the rest pass
+    }
+    --left;
+    return true;
+  }
+
+  std::size_t left;
 };
 
 /// The rule of filter (`Value` false: it holds for the items `pred` rejects, which are dropped)
