@@ -15,6 +15,7 @@
 // be polled again. Allocation: none.
 #pragma once
 
+#include <futura/combinator/detail/flatten_stage.hpp>
 #include <futura/core/detail/continuation.hpp>
 #include <futura/core/detail/misuse.hpp>
 #include <futura/core/future_traits.hpp>
@@ -49,31 +50,36 @@ class [[nodiscard]] unfold_stream : public stream_ext<unfold_stream<S, F>> {
   static_assert(detail::unfold_step<step_result, S>::value,
                 "futura::stream::unfold(state, f): f must return std::optional<std::pair<T, S>> (S: the type of "
                 "state), or a future of one");
-  struct no_future {};
-  using future_type = std::conditional_t<async, raw_result, no_future>;
+  // idle: the state waits for the next step; stepping: the step's future runs; ended.
+  struct idle {
+    explicit idle(S&& s) : state(std::move(s)) {}
+    S state;
+  };
+  using stepping = detail::running_stage<raw_result>;  // empty when f returns a value
   struct ended {};
 
  public:
   using item_type = typename detail::unfold_step<step_result, S>::item_type;
 
-  unfold_stream(S init, F f) : f_(std::move(f)), state_(std::in_place_index<0>, std::move(init)) {}
+  unfold_stream(S init, F f) : f_(std::move(f)), state_(std::in_place_type<idle>, std::move(init)) {}
 
   poll_result<std::optional<item_type>> poll_next(waker& w) {
-    if (auto* idle = std::get_if<0>(&state_)) {
-      S s(std::move(*idle));
-      state_.template emplace<2>();  // f owns the state now: if it throws, the stream is ended
+    if (auto* waiting = std::get_if<idle>(&state_)) {
+      S s(std::move(waiting->state));
+      state_.template emplace<ended>();  // f owns the state now: if it throws, the stream is ended
       if constexpr (async) {
-        state_.template emplace<1>(
-            detail::construct_with{[&]() -> raw_result { return std::invoke(f_, std::move(s)); }});
+        // Built in place; should f throw, the variant is left valueless, which a later poll
+        // reports as misuse like `ended`.
+        state_.template emplace<stepping>(std::in_place, [&]() -> raw_result { return std::invoke(f_, std::move(s)); });
       } else {
         return yield(std::invoke(f_, std::move(s)));
       }
     }
     if constexpr (async) {
-      if (auto* stepping = std::get_if<1>(&state_)) {
-        poll_result<step_result> r = stepping->poll(w);
+      if (auto* running = std::get_if<stepping>(&state_)) {
+        poll_result<step_result> r = running->f.poll(w);
         if (r.is_pending()) return futura::pending;
-        state_.template emplace<2>();  // the step's future is finished: release it first
+        state_.template emplace<ended>();  // the step's future is finished: release it first
         return yield(std::move(r).value());
       }
     }
@@ -84,13 +90,13 @@ class [[nodiscard]] unfold_stream : public stream_ext<unfold_stream<S, F>> {
   // Precondition: the state is `ended`; an item puts the next state back.
   std::optional<item_type> yield(step_result r) {
     if (!r) return std::nullopt;
-    state_.template emplace<0>(std::move(r->second));
+    state_.template emplace<idle>(std::move(r->second));
     return std::optional<item_type>(std::move(r->first));
   }
 
   // Declared first so that it is destroyed last: a step future may use what `f` captured.
   F f_;
-  std::variant<S, future_type, ended> state_;
+  std::variant<idle, stepping, ended> state_;
 };
 
 /// A stream made by stepping `state` with `f`; see the top of this header.
