@@ -110,7 +110,7 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
   /// Stores the initiation and its arguments (what `async_result::initiate` does).
   template <class I, class... A>
   async_op_future(detail::store_initiation_t, I&& initiation, A&&... args)
-      : stage_(std::in_place_index<0>,
+      : stage_(std::in_place_type<idle>,
                idle{std::forward<I>(initiation), std::tuple<InitArgs...>(std::forward<A>(args)...)}) {}
 
   poll_result<output_type> poll(waker& w) {

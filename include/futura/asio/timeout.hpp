@@ -50,7 +50,7 @@ class [[nodiscard]] timeout_future : public future_ext<timeout_future<F, Executo
   using output_type = boost::system::result<output_t<F>>;
 
   timeout_future(Executor ex, F f, std::chrono::steady_clock::duration limit)
-      : stage_(std::in_place_index<0>, idle{std::move(ex), std::move(f), limit}) {}
+      : stage_(std::in_place_type<idle>, idle{std::move(ex), std::move(f), limit}) {}
 
   poll_result<output_type> poll(waker& w) {
     if (auto* i = std::get_if<idle>(&stage_)) {

@@ -22,31 +22,35 @@ namespace futura::stream {
 template <class F>
 class [[nodiscard]] once_stream : public stream_ext<once_stream<F>> {
   static_assert(detail::check_future<F>());
+  struct waiting {
+    explicit waiting(F&& inner) : f(std::move(inner)) {}
+    F f;
+  };
   struct yielded {};
   struct ended {};
 
  public:
   using item_type = output_t<F>;
 
-  explicit once_stream(F f) : state_(std::in_place_index<0>, std::move(f)) {}
+  explicit once_stream(F f) : state_(std::in_place_type<waiting>, std::move(f)) {}
 
   poll_result<std::optional<item_type>> poll_next(waker& w) {
-    if (auto* f = std::get_if<0>(&state_)) {
-      poll_result<item_type> r = f->poll(w);
+    if (auto* pending_output = std::get_if<waiting>(&state_)) {
+      poll_result<item_type> r = pending_output->f.poll(w);
       if (r.is_pending()) return futura::pending;
       std::optional<item_type> item(std::move(r).value());
-      state_.template emplace<1>();  // F is finished: release it now
+      state_.template emplace<yielded>();  // F is finished: release it now
       return item;
     }
     if (std::holds_alternative<yielded>(state_)) {
-      state_.template emplace<2>();
+      state_.template emplace<ended>();
       return std::optional<item_type>();
     }
     detail::polled_after_completion("futura::stream::once_stream");
   }
 
  private:
-  std::variant<F, yielded, ended> state_;
+  std::variant<waiting, yielded, ended> state_;
 };
 
 /// A stream that yields the output of `f` and ends.
