@@ -1,6 +1,6 @@
 // futura/combinator/and_then.hpp — continue on the value of a `boost::system::result<T, E>`.
 //
-//   then(F, and_then_fn):
+//   then(F, result_branch_fn continuing the value):
 //     first(F) --F ready, error e------------------------------> done: result<U, E>(e)
 //     first(F) --F ready, value v, g(v) is a value or result---> done: result<U, E>
 //     first(F) --F ready, value v, g(v) is a future Fut--> second(Fut) --ready--> done: result<U, E>

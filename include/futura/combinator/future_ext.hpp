@@ -49,7 +49,9 @@ class shared_future;
 
 // The methods of the then family, each a pair: on an rvalue, `name(g)` calls the factory
 // `futura::name(std::move(*this), g)`; on an lvalue, which it would have to copy, it says what to
-// write instead. Defined and undefined here, for the five declarations below.
+// write instead. Defined and undefined here, for the five declarations below. (The list is member
+// declarations, not an expression: there is nothing to parenthesise.)
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define FUTURA_THEN_FAMILY_METHOD(name)                                                         \
   template <class G>                                                                            \
   FUTURA_ALWAYS_INLINE auto name(G&& g)&& {                                                     \
@@ -60,6 +62,7 @@ class shared_future;
     static_assert(detail::dependent_false<G>,                                                   \
                   "futura: ." #name "() consumes the future: write std::move(f)." #name "(g)"); \
   }
+// NOLINTEND(bugprone-macro-parentheses)
 
 template <class Derived>
 class future_ext {

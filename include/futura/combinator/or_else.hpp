@@ -1,6 +1,6 @@
 // futura/combinator/or_else.hpp — recover from the error of a `boost::system::result<T, E>`.
 //
-//   then(F, or_else_fn):
+//   then(F, result_branch_fn continuing the error):
 //     first(F) --F ready, value v-----------------------------> done: result<T, E2>(v)
 //     first(F) --F ready, error e, g(e) is a result------------> done: that result<T, E2>
 //     first(F) --F ready, error e, g(e) is a future Fut--> second(Fut) --ready--> done: result<T, E2>

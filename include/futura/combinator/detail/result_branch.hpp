@@ -8,7 +8,8 @@
 //
 // and_then continues the value (`value_branch`: the error passes), or_else the error
 // (`error_branch`: the value passes). The combinator's traits derive from its branch, which says
-// how `g` is called (`callable`, `raw_result`, `invoke`), and add the `output` result type. When
+// which side `g` runs on (`on_value`) and how it is called (`callable`, `raw_result`, `invoke`),
+// and add the `output` result type; map_err's traits derive from `error_branch` too. When
 // `g` returns a future, the function object must return one type whichever side the result holds,
 // hence result_step (result_step.hpp) on both sides.
 #pragma once
