@@ -24,7 +24,6 @@
 
 #include <boost/system/result.hpp>
 
-#include <functional>
 #include <type_traits>
 #include <utility>
 
