@@ -1,6 +1,6 @@
 // futura/combinator/and_then.hpp — continue on the value of a `boost::system::result<T, E>`.
 //
-//   then(F, and_then_fn):
+//   then(F, result_branch_fn continuing the value):
 //     first(F) --F ready, error e------------------------------> done: result<U, E>(e)
 //     first(F) --F ready, value v, g(v) is a value or result---> done: result<U, E>
 //     first(F) --F ready, value v, g(v) is a future Fut--> second(Fut) --ready--> done: result<U, E>
@@ -21,8 +21,7 @@
 // Exceptions from `F`, `g` or `g`'s future propagate out of `poll` (rule 6). Allocation: none.
 #pragma once
 
-#include <futura/combinator/detail/argument_checks.hpp>
-#include <futura/combinator/detail/result_step.hpp>
+#include <futura/combinator/detail/result_branch.hpp>
 #include <futura/combinator/detail/then_with.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/combinator/then.hpp>
@@ -51,63 +50,27 @@ struct and_then_output<boost::system::result<U, E2>, E> {
   using type = boost::system::result<U, E2>;
 };
 
-/// Everything and_then derives from `G` and the input result `In`.
+/// Everything and_then derives from `G` and the input result `In` (its branch: `g` on the value,
+/// result_branch.hpp), and what it requires of them.
 template <class G, class In>
-struct and_then_traits {
-  using value_type = result_value_t<In>;
+struct and_then_traits : value_branch<G, In> {
+  using branch = value_branch<G, In>;
   using error_type = result_error_t<In>;
-  using call = value_call<G, value_type>;
-  static constexpr bool callable = call::callable;
-  using raw_result = typename call::raw_result;
-  static constexpr bool flattens = is_future_v<raw_result>;
-  using produced = step_output_t<raw_result>;
-  using output = typename and_then_output<produced, error_type>::type;
+  using output = typename and_then_output<step_output_t<typename branch::raw_result>, error_type>::type;
   static constexpr bool error_matches = std::is_same_v<result_error_t<output>, error_type>;
-  using step = std::conditional_t<flattens, result_step<output, std::decay_t<raw_result>>, output>;
+
+  static_assert(branch::callable,
+                "futura::and_then: the continuation cannot be called with the result's value: it must accept "
+                "T (or take no argument when the output is boost::system::result<void, E>)");
+  static_assert(!branch::callable || error_matches,
+                "futura::and_then: the continuation returns a boost::system::result<U, E2> whose error type "
+                "differs from the future's E; errors pass through unchanged, so return result<U, E> "
+                "(convert the error inside g, or with .map_err() before or after)");
+  static constexpr bool valid = branch::callable && error_matches;
 };
 
-/// The continuation `then` runs: `g` on the value, the error passed through.
-template <class G, class In>
-class and_then_fn {
-  using traits = and_then_traits<G, In>;
-  using output = typename traits::output;
-
- public:
-  explicit and_then_fn(G g) : g_(std::move(g)) {}
-
-  FUTURA_ALWAYS_INLINE typename traits::step operator()(In&& r) {
-    if constexpr (traits::flattens) {
-      using step = typename traits::step;
-      if (!r) return step::pass(pass_error<output>(r));
-      return step::run([&]() -> decltype(auto) { return traits::call::invoke(g_, r); });
-    } else {
-      if (!r) return pass_error<output>(r);
-      return into_result<output>(invoke_to_unit([&]() -> decltype(auto) { return traits::call::invoke(g_, r); }));
-    }
-  }
-
- private:
-  G g_;
-};
-
-/// and_then's tag (detail/then_with.hpp).
-struct and_then_combinator : result_combinator<and_then_combinator> {
-  template <class G, class In>
-  using fn = and_then_fn<G, In>;
-
-  template <class In, class G>
-  static constexpr bool check_result() {
-    using traits = and_then_traits<G, In>;
-    static_assert(traits::callable,
-                  "futura::and_then: the continuation cannot be called with the result's value: it must accept "
-                  "T (or take no argument when the output is boost::system::result<void, E>)");
-    static_assert(!traits::callable || traits::error_matches,
-                  "futura::and_then: the continuation returns a boost::system::result<U, E2> whose error type "
-                  "differs from the future's E; errors pass through unchanged, so return result<U, E> "
-                  "(convert the error inside g, or with .map_err() before or after)");
-    return traits::callable && traits::error_matches;
-  }
-};
+/// and_then's tag (detail/then_with.hpp): its continuation is the value branch of result_branch.hpp.
+struct and_then_combinator : result_combinator<and_then_combinator, and_then_traits, result_branch_fn> {};
 
 }  // namespace detail
 

@@ -47,36 +47,38 @@ class boxed_future;
 template <class T>
 class shared_future;
 
+// The methods of the then family, each a pair: on an rvalue, `name(g)` calls the factory
+// `futura::name(std::move(*this), g)`; on an lvalue, which it would have to copy, it says what to
+// write instead. Defined and undefined here, for the five declarations below. (The list is member
+// declarations, not an expression: there is nothing to parenthesise.)
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define FUTURA_THEN_FAMILY_METHOD(name)                                                         \
+  template <class G>                                                                            \
+  FUTURA_ALWAYS_INLINE auto name(G&& g)&& {                                                     \
+    return futura::name(consumed(), std::forward<G>(g));                                        \
+  }                                                                                             \
+  template <class G>                                                                            \
+  void name(G&&)& {                                                                             \
+    static_assert(detail::dependent_false<G>,                                                   \
+                  "futura: ." #name "() consumes the future: write std::move(f)." #name "(g)"); \
+  }
+// NOLINTEND(bugprone-macro-parentheses)
+
 template <class Derived>
 class future_ext {
   FUTURA_ALWAYS_INLINE Derived&& consumed() { return static_cast<Derived&&>(*this); }
 
  public:
   /// `then(std::move(*this), g)`: see futura/combinator/then.hpp.
-  template <class G>
-  FUTURA_ALWAYS_INLINE auto then(G&& g) && {
-    return futura::then(consumed(), std::forward<G>(g));
-  }
+  FUTURA_THEN_FAMILY_METHOD(then)
   /// On a `boost::system::result<T, E>` output, runs `g` on the value: combinator/and_then.hpp.
-  template <class G>
-  FUTURA_ALWAYS_INLINE auto and_then(G&& g) && {
-    return futura::and_then(consumed(), std::forward<G>(g));
-  }
+  FUTURA_THEN_FAMILY_METHOD(and_then)
   /// On a `boost::system::result<T, E>` output, runs `g` on the error: combinator/or_else.hpp.
-  template <class G>
-  FUTURA_ALWAYS_INLINE auto or_else(G&& g) && {
-    return futura::or_else(consumed(), std::forward<G>(g));
-  }
+  FUTURA_THEN_FAMILY_METHOD(or_else)
   /// On a `boost::system::result<T, E>` output, maps the error: combinator/map_err.hpp.
-  template <class G>
-  FUTURA_ALWAYS_INLINE auto map_err(G&& g) && {
-    return futura::map_err(consumed(), std::forward<G>(g));
-  }
+  FUTURA_THEN_FAMILY_METHOD(map_err)
   /// Peeks at the output: combinator/inspect.hpp.
-  template <class G>
-  FUTURA_ALWAYS_INLINE auto inspect(G&& g) && {
-    return futura::inspect(consumed(), std::forward<G>(g));
-  }
+  FUTURA_THEN_FAMILY_METHOD(inspect)
   /// Safe to poll after completion: combinator/fuse.hpp.
   FUTURA_ALWAYS_INLINE auto fuse() && { return futura::fuse(consumed()); }
   /// Type-erased `boxed_future<output>`: combinator/boxed.hpp.
@@ -85,27 +87,6 @@ class future_ext {
   auto shared() && { return shared_future<output_t<Derived>>(consumed()); }
 
   // Lvalue calls would have to copy the future: say what to write instead.
-  template <class G>
-  void then(G&&) & {
-    static_assert(detail::dependent_false<G>, "futura: .then() consumes the future: write std::move(f).then(g)");
-  }
-  template <class G>
-  void and_then(G&&) & {
-    static_assert(detail::dependent_false<G>,
-                  "futura: .and_then() consumes the future: write std::move(f).and_then(g)");
-  }
-  template <class G>
-  void or_else(G&&) & {
-    static_assert(detail::dependent_false<G>, "futura: .or_else() consumes the future: write std::move(f).or_else(g)");
-  }
-  template <class G>
-  void map_err(G&&) & {
-    static_assert(detail::dependent_false<G>, "futura: .map_err() consumes the future: write std::move(f).map_err(g)");
-  }
-  template <class G>
-  void inspect(G&&) & {
-    static_assert(detail::dependent_false<G>, "futura: .inspect() consumes the future: write std::move(f).inspect(g)");
-  }
   template <class D = Derived>
   void fuse() & {
     static_assert(detail::dependent_false<D>, "futura: .fuse() consumes the future: write std::move(f).fuse()");
@@ -119,5 +100,7 @@ class future_ext {
     static_assert(detail::dependent_false<D>, "futura: .shared() consumes the future: write std::move(f).shared()");
   }
 };
+
+#undef FUTURA_THEN_FAMILY_METHOD
 
 }  // namespace futura

@@ -26,26 +26,28 @@
 namespace futura {
 namespace detail {
 
+/// Everything inspect derives from `G` and the output `T`, and what it requires of them.
 template <class G, class T>
 struct inspect_traits {
   static constexpr bool with_value = std::is_invocable_v<G&, const T&>;
   static constexpr bool without_value = std::is_same_v<T, unit> && !with_value && std::is_invocable_v<G&>;
-  static constexpr bool callable = with_value || without_value;
+  static constexpr bool valid = with_value || without_value;
+  static_assert(valid,
+                "futura::inspect: the function cannot be called with the future's output: it must accept "
+                "const T& (or take no argument when the output is futura::unit)");
   // `then` flattens a future returned by its continuation; an output that is itself a future
   // is handed back inside a ready_future so that exactly that one level is flattened.
   using step = std::conditional_t<is_future_v<T>, ready_future<T>, T>;
 };
 
 /// The continuation `then` runs: shows the value to `g`, then hands it on.
-template <class G, class T>
+template <class Traits, class G, class T>
 class inspect_fn {
-  using traits = inspect_traits<G, T>;
-
  public:
   explicit inspect_fn(G g) : g_(std::move(g)) {}
 
-  FUTURA_ALWAYS_INLINE typename traits::step operator()(T&& v) {
-    if constexpr (traits::with_value) {
+  FUTURA_ALWAYS_INLINE typename Traits::step operator()(T&& v) {
+    if constexpr (Traits::with_value) {
       std::invoke(g_, std::as_const(v));
     } else {
       std::invoke(g_);
@@ -62,18 +64,7 @@ class inspect_fn {
 };
 
 /// inspect's tag (detail/then_with.hpp).
-struct inspect_combinator {
-  template <class G, class T>
-  using fn = inspect_fn<G, T>;
-
-  template <class T, class G>
-  static constexpr bool check() {
-    static_assert(inspect_traits<G, T>::callable,
-                  "futura::inspect: the function cannot be called with the future's output: it must accept "
-                  "const T& (or take no argument when the output is futura::unit)");
-    return inspect_traits<G, T>::callable;
-  }
-};
+struct inspect_combinator : then_with_tag<inspect_traits, inspect_fn> {};
 
 }  // namespace detail
 

@@ -14,7 +14,7 @@
 // `F` or `g` propagate out of `poll` (rule 6). Allocation: none.
 #pragma once
 
-#include <futura/combinator/detail/argument_checks.hpp>
+#include <futura/combinator/detail/result_branch.hpp>
 #include <futura/combinator/detail/then_with.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/combinator/then.hpp>
@@ -24,34 +24,41 @@
 
 #include <boost/system/result.hpp>
 
-#include <functional>
 #include <type_traits>
 #include <utility>
 
 namespace futura {
 namespace detail {
 
+/// Everything map_err derives from `G` and the input result `In` (its branch: `g` on the error,
+/// result_branch.hpp), and what it requires of them.
 template <class G, class In>
-struct map_err_traits {
-  using value_type = result_value_t<In>;
-  using call = error_call<G, result_error_t<In>>;
-  static constexpr bool callable = call::callable;
-  using new_error = std::decay_t<typename call::raw_result>;
-  static constexpr bool returns_error = !std::is_void_v<typename call::raw_result> && !is_future_v<new_error>;
-  using output = boost::system::result<value_type, std::conditional_t<returns_error, new_error, unit>>;
+struct map_err_traits : error_branch<G, In> {
+  using branch = error_branch<G, In>;
+  using raw_result = typename branch::raw_result;
+  using new_error = std::decay_t<raw_result>;
+  static constexpr bool returns_error = !std::is_void_v<raw_result> && !is_future_v<new_error>;
+  using output = boost::system::result<result_value_t<In>, std::conditional_t<returns_error, new_error, unit>>;
+
+  static_assert(branch::callable,
+                "futura::map_err: the function cannot be called with the result's error: it must accept E");
+  static_assert(!branch::callable || returns_error,
+                "futura::map_err: the function must return the new error value (not void, not a future); to "
+                "run a future on the error, or to recover, use .or_else()");
+  static constexpr bool valid = branch::callable && returns_error;
 };
 
 /// The continuation `then` runs: the value passed through, the error mapped by `g`.
-template <class G, class In>
+template <class Traits, class G, class In>
 class map_err_fn {
-  using output = typename map_err_traits<G, In>::output;
+  using output = typename Traits::output;
 
  public:
   explicit map_err_fn(G g) : g_(std::move(g)) {}
 
   FUTURA_ALWAYS_INLINE output operator()(In&& r) {
     if (r) return pass_value<output>(r);
-    return output(boost::system::in_place_error, std::invoke(g_, r.error()));
+    return output(boost::system::in_place_error, Traits::invoke(g_, r));
   }
 
  private:
@@ -59,21 +66,7 @@ class map_err_fn {
 };
 
 /// map_err's tag (detail/then_with.hpp).
-struct map_err_combinator : result_combinator<map_err_combinator> {
-  template <class G, class In>
-  using fn = map_err_fn<G, In>;
-
-  template <class In, class G>
-  static constexpr bool check_result() {
-    using traits = map_err_traits<G, In>;
-    static_assert(traits::callable,
-                  "futura::map_err: the function cannot be called with the result's error: it must accept E");
-    static_assert(!traits::callable || traits::returns_error,
-                  "futura::map_err: the function must return the new error value (not void, not a future); to "
-                  "run a future on the error, or to recover, use .or_else()");
-    return traits::callable && traits::returns_error;
-  }
-};
+struct map_err_combinator : result_combinator<map_err_combinator, map_err_traits, map_err_fn> {};
 
 }  // namespace detail
 

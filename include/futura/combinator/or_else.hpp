@@ -1,6 +1,6 @@
 // futura/combinator/or_else.hpp — recover from the error of a `boost::system::result<T, E>`.
 //
-//   then(F, or_else_fn):
+//   then(F, result_branch_fn continuing the error):
 //     first(F) --F ready, value v-----------------------------> done: result<T, E2>(v)
 //     first(F) --F ready, error e, g(e) is a result------------> done: that result<T, E2>
 //     first(F) --F ready, error e, g(e) is a future Fut--> second(Fut) --ready--> done: result<T, E2>
@@ -18,8 +18,7 @@
 // future propagate out of `poll` (rule 6). Allocation: none.
 #pragma once
 
-#include <futura/combinator/detail/argument_checks.hpp>
-#include <futura/combinator/detail/result_step.hpp>
+#include <futura/combinator/detail/result_branch.hpp>
 #include <futura/combinator/detail/then_with.hpp>
 #include <futura/combinator/future_ext.hpp>
 #include <futura/combinator/then.hpp>
@@ -35,70 +34,33 @@
 namespace futura {
 namespace detail {
 
-/// Everything or_else derives from `G` and the input result `In`.
+/// Everything or_else derives from `G` and the input result `In` (its branch: `g` on the error,
+/// result_branch.hpp), and what it requires of them.
 template <class G, class In>
-struct or_else_traits {
-  using value_type = result_value_t<In>;
-  using error_type = result_error_t<In>;
-  using call = error_call<G, error_type>;
-  static constexpr bool callable = call::callable;
-  using raw_result = typename call::raw_result;
-  static constexpr bool flattens = is_future_v<raw_result>;
-  using output = step_output_t<raw_result>;
+struct or_else_traits : error_branch<G, In> {
+  using branch = error_branch<G, In>;
+  using output = step_output_t<typename branch::raw_result>;
   static constexpr bool returns_result = is_result_v<output>;
 
   template <class R, bool = is_result_v<R>>
   struct same_value : std::false_type {};
   template <class R>
-  struct same_value<R, true> : std::is_same<result_value_t<R>, value_type> {};
+  struct same_value<R, true> : std::is_same<result_value_t<R>, result_value_t<In>> {};
   static constexpr bool value_matches = same_value<output>::value;
 
-  using step = std::conditional_t<flattens, result_step<output, std::decay_t<raw_result>>, output>;
+  static_assert(branch::callable,
+                "futura::or_else: the continuation cannot be called with the result's error: it must accept E");
+  static_assert(!branch::callable || returns_result,
+                "futura::or_else: the continuation must return a boost::system::result<T, E2> (or a future of "
+                "one): the recovered value or a new error; to only convert the error use .map_err()");
+  static_assert(!branch::callable || !returns_result || value_matches,
+                "futura::or_else: the continuation returns a boost::system::result<U, E2> whose value type "
+                "differs from the future's T; values pass through unchanged, so return result<T, E2>");
+  static constexpr bool valid = branch::callable && returns_result && value_matches;
 };
 
-/// The continuation `then` runs: the value passed through, `g` on the error.
-template <class G, class In>
-class or_else_fn {
-  using traits = or_else_traits<G, In>;
-  using output = typename traits::output;
-
- public:
-  explicit or_else_fn(G g) : g_(std::move(g)) {}
-
-  FUTURA_ALWAYS_INLINE typename traits::step operator()(In&& r) {
-    if constexpr (traits::flattens) {
-      using step = typename traits::step;
-      if (r) return step::pass(pass_value<output>(r));
-      return step::run([&]() -> decltype(auto) { return std::invoke(g_, r.error()); });
-    } else {
-      if (r) return pass_value<output>(r);
-      return std::invoke(g_, r.error());
-    }
-  }
-
- private:
-  G g_;
-};
-
-/// or_else's tag (detail/then_with.hpp).
-struct or_else_combinator : result_combinator<or_else_combinator> {
-  template <class G, class In>
-  using fn = or_else_fn<G, In>;
-
-  template <class In, class G>
-  static constexpr bool check_result() {
-    using traits = or_else_traits<G, In>;
-    static_assert(traits::callable,
-                  "futura::or_else: the continuation cannot be called with the result's error: it must accept E");
-    static_assert(!traits::callable || traits::returns_result,
-                  "futura::or_else: the continuation must return a boost::system::result<T, E2> (or a future of "
-                  "one): the recovered value or a new error; to only convert the error use .map_err()");
-    static_assert(!traits::callable || !traits::returns_result || traits::value_matches,
-                  "futura::or_else: the continuation returns a boost::system::result<U, E2> whose value type "
-                  "differs from the future's T; values pass through unchanged, so return result<T, E2>");
-    return traits::callable && traits::returns_result && traits::value_matches;
-  }
-};
+/// or_else's tag (detail/then_with.hpp): its continuation is the error branch of result_branch.hpp.
+struct or_else_combinator : result_combinator<or_else_combinator, or_else_traits, result_branch_fn> {};
 
 }  // namespace detail
 

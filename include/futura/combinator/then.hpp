@@ -30,19 +30,21 @@
 namespace futura {
 namespace detail {
 
-/// then's tag (detail/then_with.hpp): `g` itself is the function object.
-struct then_combinator {
-  template <class G, class In>
-  using fn = G;
-
-  template <class In, class G>
-  static constexpr bool check() {
-    static_assert(continuation_traits<G, In>::callable,
-                  "futura::then: the continuation cannot be called with the future's output: it must accept "
-                  "output_t<F> (or take no argument when the output is futura::unit)");
-    return continuation_traits<G, In>::callable;
-  }
+/// What then requires of `G` (core/detail/continuation.hpp: how it is called with `In`).
+template <class G, class In>
+struct then_traits : continuation_traits<G, In> {
+  static constexpr bool valid = continuation_traits<G, In>::callable;
+  static_assert(valid,
+                "futura::then: the continuation cannot be called with the future's output: it must accept "
+                "output_t<F> (or take no argument when the output is futura::unit)");
 };
+
+/// then's function object is `g` itself.
+template <class Traits, class G, class In>
+using then_fn = G;
+
+/// then's tag (detail/then_with.hpp).
+struct then_combinator : then_with_tag<then_traits, then_fn> {};
 
 }  // namespace detail
 

@@ -138,16 +138,4 @@ constexpr bool check_result_output() {
   }
 }
 
-/// The base of the tag of a combinator over `boost::system::result<T, E>` outputs (and_then,
-/// or_else, map_err; see then_with.hpp): its `check` looks at the output first, and only then
-/// asks `Tag::check_result<In, G>()`, whose traits need a result to be instantiated.
-template <class Tag>
-struct result_combinator {
-  template <class In, class G>
-  static constexpr bool check() {
-    if constexpr (check_result_output<Tag, In>()) return Tag::template check_result<In, G>();
-    return false;
-  }
-};
-
 }  // namespace futura::detail

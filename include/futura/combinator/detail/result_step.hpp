@@ -4,10 +4,11 @@
 //   passed(R)  --poll--------------------------> done      (the side the continuation skips)
 //   running(Fut) --Fut ready with y--> into_result<R>(y) --> done
 //
-// `then` flattens a continuation that returns a future; and_then's function object must return
-// the same future type on both sides of the result, so on the side it does not run it returns this
-// step already holding the answer (`pass`), and on the other side this step wrapping the
-// continuation's future (`run`). `Fut` is destroyed as soon as it is ready. Allocation: none.
+// `then` flattens a continuation that returns a future; the function object of and_then and
+// or_else (result_branch.hpp) must return the same future type on both sides of the result, so on
+// the side it does not run it returns this step already holding the answer (`pass`), and on the
+// other side this step wrapping the continuation's future (`run`). `Fut` is destroyed as soon as
+// it is ready. Allocation: none.
 #pragma once
 
 #include <futura/core/detail/config.hpp>
