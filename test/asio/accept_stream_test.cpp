@@ -31,6 +31,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using futura_test::counting_waker;
 using futura_test::drain;
+using futura_test::run_until_woken;
 
 namespace {
 
@@ -45,13 +46,12 @@ futura::poll_result<std::optional<futura::item_t<S>>> poll_once(S& s, futura::wa
   return s.poll_next(w);
 }
 
-/// Runs `ctx`'s handlers one at a time until `cw` has been woken `wakes` times (bounded).
-bool run_until_woken(asio::io_context& ctx, const counting_waker& cw, int wakes) {
-  ctx.restart();
-  for (int i = 0; i < 1000 && cw.wakes() < wakes; ++i) {
-    if (ctx.run_one() == 0) ctx.restart();
-  }
-  return cw.wakes() >= wakes;
+/// Checks that the item `r` is the connection of `client`.
+template <class Item>
+void check_connection_of(const std::optional<Item>& r, const tcp::socket& client) {
+  BOOST_REQUIRE(r.has_value());
+  BOOST_REQUIRE(r->has_value());
+  BOOST_TEST((*r)->remote_endpoint() == client.local_endpoint());
 }
 
 /// While alive, the process can open no new file descriptor: the soft RLIMIT_NOFILE is lowered
@@ -239,10 +239,7 @@ BOOST_AUTO_TEST_CASE(an_accept_that_fails_for_lack_of_descriptors_is_an_error_it
   BOOST_REQUIRE(!failed->has_value());
   BOOST_TEST(failed->error() == asio::error::no_descriptors);
   // The connection stayed in the backlog; with descriptors again, the next poll accepts it.
-  std::optional<accepted> next = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(next.has_value());
-  BOOST_REQUIRE(next->has_value());
-  BOOST_TEST((*next)->remote_endpoint() == client.local_endpoint());
+  check_connection_of(futura::block_on(ctx, s.next()), client);
 }
 
 BOOST_AUTO_TEST_CASE(dropping_the_stream_cancels_the_pending_accept_and_leaves_no_work) {
@@ -261,10 +258,7 @@ BOOST_AUTO_TEST_CASE(dropping_the_stream_cancels_the_pending_accept_and_leaves_n
   tcp::socket client(ctx);
   client.connect(acceptor.local_endpoint());
   connections again = futura::accept_stream(acceptor);
-  std::optional<accepted> r = futura::block_on(ctx, again.next());
-  BOOST_REQUIRE(r.has_value());
-  BOOST_REQUIRE(r->has_value());
-  BOOST_TEST((*r)->remote_endpoint() == client.local_endpoint());
+  check_connection_of(futura::block_on(ctx, again.next()), client);
 }
 
 BOOST_AUTO_TEST_CASE(io_context_run_returns_after_the_stream_is_dropped) {
@@ -306,8 +300,7 @@ BOOST_AUTO_TEST_CASE(the_stream_may_move_between_polls) {
   BOOST_REQUIRE(run_until_woken(ctx, cw, 1));
   auto r = poll_once(moved, w);
   BOOST_REQUIRE(r.is_ready());
-  BOOST_REQUIRE(r.value()->has_value());
-  BOOST_TEST((*r.value())->remote_endpoint() == client.local_endpoint());
+  check_connection_of(r.value(), client);
 }
 
 BOOST_AUTO_TEST_CASE(an_accept_on_a_strand_acceptor_yields_sockets_of_that_executor) {
@@ -320,10 +313,7 @@ BOOST_AUTO_TEST_CASE(an_accept_on_a_strand_acceptor_yields_sockets_of_that_execu
   tcp::socket client(ctx);
   client.connect(acceptor.local_endpoint());
   auto s = futura::accept_stream(acceptor);
-  std::optional<item> r = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(r.has_value());
-  BOOST_REQUIRE(r->has_value());
-  BOOST_TEST((*r)->remote_endpoint() == client.local_endpoint());
+  check_connection_of(futura::block_on(ctx, s.next()), client);
 }
 
 BOOST_AUTO_TEST_CASE(a_task_on_a_two_thread_pool_accepts_every_client_in_order) {

@@ -35,6 +35,7 @@ using boost::system::error_code;
 using futura_test::counting_waker;
 using futura_test::drain;
 using futura_test::loopback_pair;
+using futura_test::run_until_woken;
 
 namespace {
 
@@ -54,6 +55,14 @@ std::vector<std::string> shown(const std::vector<line>& v) {
 
 std::string error_item(error_code ec) { return "!" + ec.message(); }
 
+const std::string end_of_stream = "<end>";
+
+/// The next item of `s`, run on `ctx`, as shown(); `end_of_stream` at the end.
+std::string next_shown(asio::io_context& ctx, lines& s) {
+  std::optional<line> l = futura::block_on(ctx, s.next());
+  return l ? shown(*l) : end_of_stream;
+}
+
 /// Writes `bytes` from the client, closes its sending side, and collects every item.
 std::vector<std::string> lines_of(std::string bytes, std::size_t limit = no_limit) {
   asio::io_context ctx;
@@ -61,15 +70,6 @@ std::vector<std::string> lines_of(std::string bytes, std::size_t limit = no_limi
   asio::write(p.client, asio::buffer(bytes));
   p.client.shutdown(tcp::socket::shutdown_send);
   return shown(futura::block_on(ctx, futura::read_lines(p.server, limit).collect()));
-}
-
-/// Runs `ctx`'s handlers one at a time until `cw` has been woken `wakes` times (bounded).
-bool run_until_woken(asio::io_context& ctx, const counting_waker& cw, int wakes) {
-  ctx.restart();
-  for (int i = 0; i < 1000 && cw.wakes() < wakes; ++i) {
-    if (ctx.run_one() == 0) ctx.restart();
-  }
-  return cw.wakes() >= wakes;
 }
 
 /// Sends `bytes` one byte per write, each write only once the stream is waiting for more, so
@@ -176,9 +176,7 @@ BOOST_AUTO_TEST_CASE(a_peer_that_never_sends_a_newline_is_refused_after_at_most_
   bool written = false;
   asio::async_write(p.client, asio::buffer(flood), [&](error_code, std::size_t) { written = true; });
   lines s = futura::read_lines(p.server, 100);
-  std::optional<line> refused = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(refused.has_value());
-  BOOST_TEST(shown(*refused) == error_item(asio::error::message_size));
+  BOOST_TEST(next_shown(ctx, s) == error_item(asio::error::message_size));
   // The stream held the line so far, no more than one read's worth: it did not read on.
   const std::string held = s.take_buffered();
   BOOST_TEST(held.size() > 100u);
@@ -210,17 +208,14 @@ BOOST_AUTO_TEST_CASE(a_peer_that_resets_yields_connection_reset_once_then_the_en
   loopback_pair p(ctx);
   lines s = futura::read_lines(p.server);
   asio::write(p.client, asio::buffer(std::string("before\n")));
-  std::optional<line> first = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(first.has_value());
-  BOOST_TEST(shown(*first) == "before");
+  BOOST_TEST(next_shown(ctx, s) == "before");
   p.client.set_option(asio::socket_base::linger(true, 0));
   p.client.close();  // linger 0: the close sends RST
   std::optional<line> second = futura::block_on(ctx, s.next());
   BOOST_REQUIRE(second.has_value());
   BOOST_REQUIRE(!second->has_value());
   BOOST_TEST(second->error() == asio::error::connection_reset);
-  std::optional<line> third = futura::block_on(ctx, s.next());
-  BOOST_TEST(!third.has_value());
+  BOOST_TEST(next_shown(ctx, s) == end_of_stream);
 }
 
 BOOST_AUTO_TEST_CASE(a_hundred_thousand_lines_arrive_in_order) {
@@ -314,8 +309,7 @@ BOOST_AUTO_TEST_CASE(polling_after_the_end_throws_polled_after_completion) {
   loopback_pair p(ctx);
   p.client.shutdown(tcp::socket::shutdown_send);
   lines s = futura::read_lines(p.server);
-  std::optional<line> end = futura::block_on(ctx, s.next());
-  BOOST_TEST(!end.has_value());
+  BOOST_TEST(next_shown(ctx, s) == end_of_stream);
   futura::waker w = futura::noop_waker();
   BOOST_CHECK_EXCEPTION((void)s.poll_next(w), futura::future_error, futura_test::is_polled_after_completion);
 }
@@ -328,11 +322,7 @@ BOOST_AUTO_TEST_CASE(take_buffered_after_an_item_returns_what_follows_the_line) 
   asio::write(p.client, asio::buffer(head + body));
   lines s = futura::read_lines(p.server, 1024);
   strings got;
-  for (int i = 0; i < 3; ++i) {
-    std::optional<line> l = futura::block_on(ctx, s.next());
-    BOOST_REQUIRE(l.has_value());
-    got.push_back(shown(*l));
-  }
+  for (int i = 0; i < 3; ++i) got.push_back(next_shown(ctx, s));
   BOOST_TEST(got == (strings{"GET / HTTP/1.1", "Host: x", ""}), boost::test_tools::per_element());
   // What the stream already received of the body, then the rest from the socket itself.
   std::string received = s.take_buffered();
@@ -348,14 +338,10 @@ BOOST_AUTO_TEST_CASE(the_stream_goes_on_reading_after_take_buffered) {
   loopback_pair p(ctx);
   lines s = futura::read_lines(p.server);
   asio::write(p.client, asio::buffer(std::string("a\n")));
-  std::optional<line> a = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(a.has_value());
-  BOOST_TEST(shown(*a) == "a");
+  BOOST_TEST(next_shown(ctx, s) == "a");
   BOOST_TEST(s.take_buffered().empty());
   asio::write(p.client, asio::buffer(std::string("b\n")));
-  std::optional<line> b = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(b.has_value());
-  BOOST_TEST(shown(*b) == "b");
+  BOOST_TEST(next_shown(ctx, s) == "b");
 }
 
 BOOST_AUTO_TEST_CASE(take_buffered_while_a_read_is_in_flight_throws_logic_error) {
@@ -367,9 +353,7 @@ BOOST_AUTO_TEST_CASE(take_buffered_while_a_read_is_in_flight_throws_logic_error)
   BOOST_CHECK_THROW(s.take_buffered(), std::logic_error);
   // The stream is unharmed: the read goes on.
   asio::write(p.client, asio::buffer(std::string("z\n")));
-  std::optional<line> z = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(z.has_value());
-  BOOST_TEST(shown(*z) == "z");
+  BOOST_TEST(next_shown(ctx, s) == "z");
 }
 
 BOOST_AUTO_TEST_CASE(take_buffered_after_the_end_returns_the_refused_line) {
@@ -378,11 +362,8 @@ BOOST_AUTO_TEST_CASE(take_buffered_after_the_end_returns_the_refused_line) {
   asio::write(p.client, asio::buffer(std::string("toolong")));
   p.client.shutdown(tcp::socket::shutdown_send);
   lines s = futura::read_lines(p.server, 3);
-  std::optional<line> refused = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(refused.has_value());
-  BOOST_TEST(shown(*refused) == error_item(asio::error::message_size));
-  std::optional<line> end = futura::block_on(ctx, s.next());
-  BOOST_TEST(!end.has_value());
+  BOOST_TEST(next_shown(ctx, s) == error_item(asio::error::message_size));
+  BOOST_TEST(next_shown(ctx, s) == end_of_stream);
   BOOST_TEST(s.take_buffered() == "toolong");
 }
 
@@ -413,21 +394,15 @@ BOOST_AUTO_TEST_CASE(take_buffered_before_the_first_poll_returns_the_already_rec
   lines s = futura::read_lines(p.server, no_limit, "pre");
   BOOST_TEST(s.take_buffered() == "pre");
   asio::write(p.client, asio::buffer(std::string("x\n")));
-  std::optional<line> x = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(x.has_value());
-  BOOST_TEST(shown(*x) == "x");
+  BOOST_TEST(next_shown(ctx, s) == "x");
 }
 
 BOOST_AUTO_TEST_CASE(already_received_bytes_count_against_the_limit) {
   asio::io_context ctx;
   loopback_pair p(ctx);
   lines s = futura::read_lines(p.server, 3, "ok\ntoo long");
-  std::optional<line> ok = futura::block_on(ctx, s.next());
-  std::optional<line> refused = futura::block_on(ctx, s.next());
-  BOOST_REQUIRE(ok.has_value());
-  BOOST_TEST(shown(*ok) == "ok");
-  BOOST_REQUIRE(refused.has_value());
-  BOOST_TEST(shown(*refused) == error_item(asio::error::message_size));
+  BOOST_TEST(next_shown(ctx, s) == "ok");
+  BOOST_TEST(next_shown(ctx, s) == error_item(asio::error::message_size));
 }
 
 BOOST_AUTO_TEST_CASE(dropping_the_stream_mid_read_cancels_the_read_and_leaves_no_work) {
@@ -451,9 +426,7 @@ BOOST_AUTO_TEST_CASE(dropping_the_stream_mid_read_cancels_the_read_and_leaves_no
   // The socket is usable again: a new stream reads what comes next.
   asio::write(p.client, asio::buffer(std::string("ne\nnew\n")));
   lines again = futura::read_lines(p.server);
-  std::optional<line> l = futura::block_on(ctx, again.next());
-  BOOST_REQUIRE(l.has_value());
-  BOOST_TEST(shown(*l) == "ne");
+  BOOST_TEST(next_shown(ctx, again) == "ne");
 }
 
 BOOST_AUTO_TEST_CASE(bytes_arriving_after_a_drop_are_read_into_the_buffer_the_read_keeps_alive) {

@@ -1,4 +1,5 @@
-// Helpers shared by the Asio suites (as_future, timeout, timer, block_on_asio, echo_load).
+// Helpers shared by the Asio suites (as_future, timeout, timer, block_on_asio, echo_load,
+// accept_stream, read_lines).
 #pragma once
 
 #include <boost/asio.hpp>
@@ -16,6 +17,17 @@ inline bool drain(boost::asio::io_context& ctx) {
   ctx.restart();
   ctx.poll();
   return ctx.stopped();
+}
+
+/// Runs `ctx`'s handlers one at a time until `cw` (a counting waker) has been woken `wakes`
+/// times; bounded, and true when it was.
+template <class CountingWaker>
+bool run_until_woken(boost::asio::io_context& ctx, const CountingWaker& cw, int wakes) {
+  ctx.restart();
+  for (int i = 0; i < 1000 && cw.wakes() < wakes; ++i) {
+    if (ctx.run_one() == 0) ctx.restart();
+  }
+  return cw.wakes() >= wakes;
 }
 
 /// A connected TCP pair over 127.0.0.1 (set up synchronously).
