@@ -11,7 +11,8 @@
 // A promise completes and leaves in the same CAS, so setting a value costs one locked
 // instruction on the state (plus waking and dropping the waker it took, if one was
 // registered); the receiver, seeing the result with the sender gone, deletes the state with a
-// plain load. Registering costs one CAS the first time and nothing
+// plain load. Symmetrically, a promise that completes (or breaks) after its receiver left sees
+// that with a plain load and deletes the state without a CAS. Registering costs one CAS the first time and nothing
 // while the same waker is registered again.
 //
 // The waker slot is written by the receiver only while `waker_set` is clear, and read by the
@@ -206,6 +207,15 @@ class oneshot_state {
   /// acquire of the word), taking the receiver's waker in the same CAS if it is set.
   void complete(word_type result, bool sender_leaves) noexcept {
     word_type s = state_.load(std::memory_order_acquire);
+    if (sender_leaves && (s & rx_alive) == 0) {
+      // The receiver left before any result: its CAS in leave_receiver() was its last access to
+      // the state (it took its waker back), and this load acquired it. The leaving sender is the
+      // only owner left, so nobody can read the result or race this side: no CAS, only the bits
+      // the destructor reads to destroy what was stored (a select's loser, a timed-out wait).
+      state_.store(s | result, std::memory_order_relaxed);
+      delete this;
+      return;
+    }
     raw_waker taken{};
     word_type next;
     do {

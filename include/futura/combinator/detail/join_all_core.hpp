@@ -11,7 +11,9 @@
 // (docs/performance.md, W5).
 //
 // So a poll polls at most n children, each at most once, and n children each woken once cost
-// O(n) in total: one atomic per wake, and one exchange per 64 woken children. Waking a child
+// O(n) in total: one atomic per wake, and one exchange per 64 woken children. A child's waker
+// clone made during the join's poll (a child registering) is a reference the join lends without
+// an atomic operation (lending_ref_count, core/detail/ref_count.hpp). Waking a child
 // that has finished only costs the parent a spurious poll. Wakers may outlive the join (rule 7):
 // the block stays until the last reference goes; the children and values in it are destroyed
 // by the join (when complete or dropped) regardless.
@@ -48,8 +50,8 @@ struct join_all_node {
 
 /// The heap block of a join_all of futures `F` keeping values `V`.
 template <class F, class V>
-class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
-  friend class intrusive_ref_count<join_all_state<F, V>>;
+class join_all_state : public lending_ref_count<join_all_state<F, V>> {
+  friend class lending_ref_count<join_all_state<F, V>>;
 
  public:
   struct entry : join_all_node {
@@ -133,7 +135,7 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
   void release_owner() noexcept {
     destroy_entries();
     (void)parent.take();
-    this->release();
+    this->release_owner_refs();
   }
 
  private:
@@ -191,7 +193,7 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
   }
 
   static raw_waker clone(void* p) noexcept {
-    owner_of(static_cast<std::uint32_t*>(p))->add_ref();
+    owner_of(static_cast<std::uint32_t*>(p))->add_clone_ref();  // lent, in the owner's poll
     return {&vtable, p};
   }
   static void wake_by_ref(void* p) noexcept {
@@ -210,7 +212,8 @@ class join_all_state : public intrusive_ref_count<join_all_state<F, V>> {
   }
   static constexpr waker_vtable vtable{&clone, &wake, &wake_by_ref, &drop};
 
-  // References (intrusive_ref_count): the owner's, and one per clone of a child's waker.
+  // References (lending_ref_count): the owner's, and one per clone of a child's waker (lent by
+  // the owner when the clone is made in its poll).
   std::size_t size_;
   wake_tree tree_;
   bool entries_destroyed_ = false;
@@ -242,11 +245,13 @@ class join_all_core {
         std::vector<F>().swap(children_);                                      // the moved-from husks and their buffer
         remaining_ = state_->size();
         state_->parent.register_waker(w);
+        typename state_type::poll_scope lending(*state_.get());
         for (std::size_t i = 0, n = state_->size(); i < n; ++i) {  // the first poll polls every child
           if (!poll_entry(i, failure)) break;
         }
       } else {
         state_->parent.register_waker(w);
+        typename state_type::poll_scope lending(*state_.get());
         state_->take_woken(
             [&](std::size_t i) { return state_->at(i).stage != join_all_node::running || poll_entry(i, failure); });
       }

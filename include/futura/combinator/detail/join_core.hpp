@@ -41,10 +41,11 @@ using join_state_owner = ref_ptr<State, join_owner_traits<State>>;
 
 /// The heap state of a join of `N` children: their wake tree, the parent's waker slot, and the
 /// targets of the children's wakers. Reference-counted: the join holds one reference, every
-/// clone of a child's waker one more.
+/// clone of a child's waker one more (lent by the join when the clone is made in its poll:
+/// lending_ref_count).
 template <std::size_t N>
-class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
-  friend class intrusive_ref_count<join_wake_state<N>>;
+class join_wake_state : public lending_ref_count<join_wake_state<N>> {
+  friend class lending_ref_count<join_wake_state<N>>;
   struct child {
     join_wake_state* owner;
     std::size_t index;
@@ -89,7 +90,7 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   /// slot empty), drop its reference.
   void release_owner() noexcept {
     (void)parent.take();
-    this->release();
+    this->release_owner_refs();
   }
 
  private:
@@ -100,7 +101,7 @@ class join_wake_state : public intrusive_ref_count<join_wake_state<N>> {
   }
 
   static raw_waker clone(void* p) noexcept {
-    static_cast<child*>(p)->owner->add_ref();
+    static_cast<child*>(p)->owner->add_clone_ref();  // lent, in the owner's poll
     return {&vtable, p};
   }
   static void wake_by_ref(void* p) noexcept {
@@ -180,6 +181,7 @@ class join_core {
     const ready_set woken = first_poll ? state_type::all() : state_->take_ready();
     join_failure<Mode> failure;
     FUTURA_TRY {
+      typename state_type::poll_scope lending(*state_.get());
       poll_children(woken, failure, indices{});
     }
     FUTURA_CATCH_ALL {

@@ -6,8 +6,9 @@
 // cannot go meanwhile); dropping is acq_rel, so that every owner's use of the object happens
 // before its destruction. `ref_count_field` is that policy over a count kept in the top bits of
 // an atomic word (the task word keeps its flags below it); `intrusive_ref_count` is the usual
-// case, a whole 32-bit word, as a CRTP base. Wakers built with ref_counted_waker (core/waker.hpp)
-// hold references.
+// case, a whole 32-bit word, as a CRTP base; `lending_ref_count` is that count for the join
+// states, whose owner lends its children's waker clones references without an atomic operation.
+// Wakers built with ref_counted_waker (core/waker.hpp) hold references.
 #pragma once
 
 #include <atomic>
@@ -62,6 +63,84 @@ class intrusive_ref_count {
 
  private:
   std::atomic<std::uint32_t> refs_;
+};
+
+/// This thread's mark: the address of a thread_local, different for every thread alive.
+inline thread_local char this_thread_mark_byte = 0;
+inline const void* this_thread_mark() noexcept { return &this_thread_mark_byte; }
+
+/// CRTP base of a state with one owner that polls children, whose wakers point into the state
+/// and are cloned by the children it polls: the join states. The same policy as
+/// intrusive_ref_count, but the owner holds a reserve of references in the count and *lends* a
+/// clone one of them, counted in a plain field, when the clone is made on the owner's thread
+/// during its poll (between poll_scope's construction and destruction). That is where a child
+/// registers its waker, so a registration costs no atomic operation on the state. A clone made
+/// anywhere else (another thread, or after the poll) adds to the count as usual; dropping any
+/// clone drops one reference. The owner leaves by giving back what it still holds, in one step
+/// (release_owner_refs). Correct on any thread because only the thread that set the mark in
+/// the current poll can read its own mark there (it clears it before the poll returns), and a
+/// future is polled by one thread at a time: `owner_held_` is touched by the owner's thread only.
+template <class Derived, std::uint32_t Reserve = (std::uint32_t{1} << 30)>
+class lending_ref_count {
+  using field = ref_count_field<std::uint32_t>;
+  // Refilled when spent; a small one only in tests (ref_count_test).
+  static constexpr std::uint32_t reserve = Reserve;
+  static_assert(Reserve >= 2 && Reserve <= (std::uint32_t{1} << 30),
+                "lending_ref_count: the reserve holds the owner's reference and at least one to lend");
+
+ public:
+  lending_ref_count(const lending_ref_count&) = delete;
+  lending_ref_count& operator=(const lending_ref_count&) = delete;
+
+  /// A clone of a waker into this state: lent from the owner's reserve during the owner's poll
+  /// on this thread, an atomic increment otherwise.
+  void add_clone_ref() noexcept {
+    if (polling_thread_.load(std::memory_order_relaxed) != this_thread_mark()) {
+      field::add(refs_);
+      return;
+    }
+    if (owner_held_ == 1) {  // keep the owner's own reference: take a new reserve first
+      field::add(refs_, reserve);
+      owner_held_ += reserve;
+    }
+    --owner_held_;
+  }
+  /// A clone is dropped.
+  void release() noexcept {
+    if (field::release(refs_)) Derived::destroy_last(static_cast<Derived*>(this));
+  }
+  /// The owner leaves: gives back every reference it still holds (its own and the reserve).
+  void release_owner_refs() noexcept {
+    if (field::release(refs_, owner_held_)) Derived::destroy_last(static_cast<Derived*>(this));
+  }
+
+  /// The owner's poll on this thread, for its lifetime: clones made meanwhile on this thread
+  /// are lent. End it before the owner may release the state.
+  class poll_scope {
+   public:
+    explicit poll_scope(lending_ref_count& s) noexcept : s_(s) {
+      s_.polling_thread_.store(this_thread_mark(), std::memory_order_relaxed);
+    }
+    ~poll_scope() { s_.polling_thread_.store(nullptr, std::memory_order_relaxed); }
+    poll_scope(const poll_scope&) = delete;
+    poll_scope& operator=(const poll_scope&) = delete;
+
+   private:
+    lending_ref_count& s_;
+  };
+
+ protected:
+  lending_ref_count() noexcept = default;
+  ~lending_ref_count() = default;
+
+  static void destroy_last(Derived* self) noexcept { delete self; }
+
+ private:
+  std::atomic<std::uint32_t> refs_{reserve};  // what the owner holds + one per clone alive
+  std::uint32_t owner_held_ = reserve;        // the owner's thread only
+  // The mark of the thread in the owner's poll; null outside a poll. Relaxed: a thread only
+  // needs to tell its own mark (which it wrote) from anything else.
+  std::atomic<const void*> polling_thread_{nullptr};
 };
 
 /// How ref_ptr takes and drops a reference: the intrusive count's by default.
