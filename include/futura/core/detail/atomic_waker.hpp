@@ -49,7 +49,10 @@ class atomic_waker {
     if (std::uint8_t prev = state_.fetch_or(waking, std::memory_order_acq_rel); prev == waiting) {
       taken = std::move(waker_);
       FUTURA_CHAOS_POINT("atomic_waker.take.taken");
-      state_.fetch_and(static_cast<std::uint8_t>(~waking), std::memory_order_release);
+      // The word is exactly `waking` until this store: a register's CAS expects `waiting` and
+      // fails, and another take only sets `waking` again. So a plain release store ends the take
+      // (the next register's acquiring CAS sees the empty slot): no second locked instruction.
+      state_.store(waiting, std::memory_order_release);
     }
     return taken;
   }
