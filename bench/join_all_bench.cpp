@@ -170,6 +170,11 @@ void boost_when_all(benchmark::State& state) {
 }
 
 void register_w2(const config& cfg) {
+  // W2 (and W9, in the same process) holds 1M promise states at once and frees them all in every
+  // iteration, as W7 does its tasks: without this, whether glibc gave the freed states back to the
+  // kernel decided whether an iteration paid ~20k page faults, and W2 at 1M landed near 58 or near
+  // 76-87 ms per process (docs/performance.md, "Change 10").
+  benchmark::AddCustomContext("futura_heap_held_at_peak", futura_bench::hold_heap_at_peak() ? "yes" : "no");
   const std::vector<std::int64_t> sizes =
       cfg.smoke ? std::vector<std::int64_t>{100, 1000} : std::vector<std::int64_t>{10'000, 100'000, 1'000'000};
   auto with_sizes = [&](benchmark::internal::Benchmark* b) {
