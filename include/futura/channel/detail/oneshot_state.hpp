@@ -12,8 +12,8 @@
 // instruction on the state (plus waking and dropping the waker it took, if one was
 // registered); the receiver, seeing the result with the sender gone, deletes the state with a
 // plain load. Symmetrically, a promise that completes (or breaks) after its receiver left sees
-// that with a plain load and deletes the state without a CAS. Registering costs one CAS the first time and nothing
-// while the same waker is registered again.
+// that with a plain load and deletes the state without a CAS. Registering costs one CAS the first
+// time and nothing while the same waker is registered again.
 //
 // The waker slot is written by the receiver only while `waker_set` is clear, and read by the
 // sender, before its completing CAS, only while `waker_set` is set: the CAS succeeds only if the
