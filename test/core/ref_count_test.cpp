@@ -43,6 +43,28 @@ BOOST_AUTO_TEST_CASE(clones_lent_beyond_the_reserve_keep_the_state_until_the_las
   BOOST_TEST(state::destroyed.load() == 1);
 }
 
+BOOST_AUTO_TEST_CASE(only_clones_made_on_the_owners_thread_during_its_poll_are_lent) {
+  // What the lending is for: those clones take no atomic operation, so they come out of the
+  // owner's reserve; every other clone must not (it would race the owner on its plain field).
+  state::destroyed = 0;
+  auto* s = new state();
+  BOOST_REQUIRE_EQUAL(s->owner_held(), 3u);
+  s->add_clone_ref();  // before any poll: counted
+  BOOST_TEST(s->owner_held() == 3u);
+  {
+    state::poll_scope polling(*s);
+    s->add_clone_ref();  // lent
+    std::thread([s] { s->add_clone_ref(); }).join();  // another thread during the poll: counted
+    BOOST_TEST(s->owner_held() == 2u);
+  }
+  s->add_clone_ref();  // after the poll: counted
+  BOOST_TEST(s->owner_held() == 2u);
+  for (int i = 0; i < 4; ++i) s->release();
+  BOOST_REQUIRE_EQUAL(state::destroyed.load(), 0);
+  s->release_owner_refs();
+  BOOST_TEST(state::destroyed.load() == 1);
+}
+
 BOOST_AUTO_TEST_CASE(the_owner_leaving_last_destroys_the_state) {
   state::destroyed = 0;
   auto* s = new state();

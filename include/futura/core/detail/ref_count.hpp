@@ -114,6 +114,10 @@ class lending_ref_count {
     if (field::release(refs_, owner_held_)) Derived::destroy_last(static_cast<Derived*>(this));
   }
 
+  /// How many references the owner still holds in the count (its own and the unlent reserve).
+  /// Owner's thread only; for tests, which check that the clones they expect lent were lent.
+  std::uint32_t owner_held() const noexcept { return owner_held_; }
+
   /// The owner's poll on this thread, for its lifetime: clones made meanwhile on this thread
   /// are lent. End it before the owner may release the state.
   class poll_scope {
