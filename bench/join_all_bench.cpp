@@ -9,6 +9,12 @@
 //   floor         the same memory pattern by hand: one heap state per element (a value and a
 //                 release/acquire ready flag, as a promise must have), set in reverse, read in
 //                 order into a vector
+//   floor_thread_safe  the floor with the synchronisation a join of promises that may be set on
+//                 other threads needs (support/bench.hpp, synced_state): each state registers
+//                 a waker of its child, each set wakes it, which marks the child in the join's
+//                 ready words; the collection visits the marked children in input order. Three
+//                 read-modify-writes per element (futura pays a fourth: releasing the waker
+//                 clone, rule 7's wakers that may outlive the join)
 //   boost_thread  boost::when_all over N boost::promise<int> futures, then .get() of each
 // Counters: allocs and bytes per run, items (= N) and bytes per item.
 //
@@ -24,6 +30,7 @@
 #include <futura/core.hpp>
 #include <futura/stream/futures_unordered.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -146,6 +153,59 @@ void floor_by_hand(benchmark::State& state) {
   report_allocations(state, allocs, static_cast<double>(n));
 }
 
+/// What a thread-safe join leaves in each child's state to be woken: the child's bit in the
+/// join's ready words (a read-modify-write per wake, so that the join's next poll visits only
+/// woken children and stays linear), and the join's own waker, woken by the first child of a
+/// word.
+struct child_waker {
+  std::atomic<std::uint64_t>* word = nullptr;
+  std::uint64_t bit = 0;
+  const futura::waker* parent = nullptr;
+
+  void wake() const noexcept {
+    if (word->fetch_or(bit, std::memory_order_acq_rel) == 0) parent->wake();
+  }
+};
+
+void floor_thread_safe(benchmark::State& state) {
+  using child_state = futura_bench::synced_state<child_waker>;
+  const std::int64_t n = state.range(0);
+  const auto count = static_cast<std::size_t>(n);
+  std::vector<int> out;
+  bool pending_at_first_poll = true;
+  futura_bench::wake_counter parent;
+  auto run = [&] {
+    std::vector<child_state*> states(count);
+    for (auto& s : states) s = new child_state;
+    futura_bench::escape(states.data());
+    const futura::waker w = parent.make();
+    std::vector<std::atomic<std::uint64_t>> ready((count + 63) / 64);
+    // First poll: every child registers (a read-modify-write each); none is complete.
+    for (std::size_t i = 0; i < count; ++i) {
+      const child_waker cw{&ready[i / 64], std::uint64_t{1} << (i % 64), &w};
+      if (states[i]->register_or_complete(cw)) pending_at_first_poll = false;
+    }
+    for (std::size_t i = count; i-- > 0;) states[i]->set(static_cast<int>(i));
+    // Second poll: the woken children, word by word, in input order.
+    std::vector<int> values;
+    values.reserve(count);
+    for (std::size_t k = 0; k < ready.size(); ++k) {
+      for (std::uint64_t bits = ready[k].exchange(0, std::memory_order_acq_rel); bits != 0; bits &= bits - 1) {
+        child_state* s = states[k * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))];
+        values.push_back(s->is_complete() ? s->value : -1);
+        delete s;  // its promise completed and left: the future frees it
+      }
+    }
+    out = std::move(values);
+    futura_bench::keep(out.data());
+  };
+  const auto allocs = allocations_per_run(key_of("floor_thread_safe", n), run);
+  for (auto _ : state) run();
+  check(state, pending_at_first_poll, "W2 thread-safe floor: nothing is complete at the first poll");
+  check(state, in_input_order(out, n), "W2 thread-safe floor: values collected in input order");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
 void boost_when_all(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   const auto count = static_cast<std::size_t>(n);
@@ -183,6 +243,7 @@ void register_w2(const config& cfg) {
   };
   with_sizes(add(cfg, workload, "futura", &futura_join_all));
   with_sizes(add(cfg, workload, "floor", &floor_by_hand));
+  with_sizes(add(cfg, workload, "floor_thread_safe", &floor_thread_safe));
   with_sizes(add(cfg, workload, "boost_thread", &boost_when_all));
 }
 

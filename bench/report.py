@@ -40,7 +40,9 @@ IMPLEMENTATIONS = [
     ("futura_shared_mailbox", "futura, thread-safe mailbox"),
     ("floor", "floor (by hand)"),
     ("floor_scalar", "floor, one item at a time"),
+    ("floor_thread_safe", "floor + the contract's atomics"),
     ("asio", "raw Asio"),
+    ("asio_thread_safe", "raw Asio + the contract's atomics"),
     ("boost_thread", "Boost.Thread"),
     ("boost_thread_sync", "Boost.Thread launch::sync"),
     ("std_future", "std::future"),
@@ -322,7 +324,37 @@ def judge(workload, size, sizes, row, metric):
         return "; ".join(text), ""
     verdict = ("✓ " if all(ok for _, ok in checks) else "✗ ") + ", ".join(
         d + ("" if ok else " (missed)") for d, ok in checks)
-    return "; ".join(text), verdict
+    return "; ".join(text), verdict + contract_bound(workload, size, sizes, row)
+
+
+# Targets against a floor or a peer with no synchronisation (W2, W3 against their floors; W4, W7
+# against raw Asio on one thread) sit beside a column that adds only the atomic read-modify-writes
+# design.md's contract requires (promises set and tasks woken from any thread). The ratio of that
+# column to the target's reference is the least any implementation of the contract can reach.
+CONTRACT_BOUNDS = {"W2_join_all": ("floor", "floor_thread_safe", 2.0),
+                   "W3_select_race": ("floor", "floor_thread_safe", 2.0),  # issue #15's target
+                   "W4_ping_pong": ("asio", "asio_thread_safe", 1.3),
+                   "W7_spawn": ("asio", "asio_thread_safe", 1.3)}
+
+
+def contract_bound(workload, size, sizes, row):
+    """'; contract's least: X× floor' for the rows of CONTRACT_BOUNDS, empty otherwise."""
+    if workload not in CONTRACT_BOUNDS or (sizes and size != max(sizes)):
+        return ""
+    reference, bound, target = CONTRACT_BOUNDS[workload]
+    ref, low = row.get(reference), row.get(bound)
+    if ref is None or low is None or ref.failed or low.failed or not ref.value:
+        return ""
+    least = low.value / ref.value
+    name = "Asio" if reference == "asio" else reference
+    note = "; the contract's least: %.2f× %s" % (least, name)
+    if least > target:
+        note += " (over the target)"
+    boosts = [row[b] for b in BOOST if b in row and not row[b].failed]
+    if boosts and reference == "floor":
+        # 10× ahead of Boost.Thread is out of reach when the floor itself is not.
+        note += "; the floor is %s ahead of Boost.Thread" % fmt_ratio(min(b.value for b in boosts) / ref.value)
+    return note
 
 
 def build_table(results, metric, judged):

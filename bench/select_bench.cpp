@@ -7,6 +7,10 @@
 //                 counting waker
 //   floor         two heap states (value + release/acquire ready flag) checked by hand, in the
 //                 same order: both checked, the second set, both checked again
+//   floor_thread_safe  the floor with the synchronisation a promise that may be set on another
+//                 thread needs (support/bench.hpp, synced_state): both states register the
+//                 counting waker, the second is set and wakes it, the loser's future leaves;
+//                 four read-modify-writes and a wake, as in futura's race
 //   boost_thread  boost::when_any over two boost::promise<int> futures, then .get()
 // Counters: allocs and bytes per race.
 #include <support/bench.hpp>
@@ -27,6 +31,7 @@ using futura_bench::check;
 using futura_bench::config;
 using futura_bench::hand_state;
 using futura_bench::report_allocations;
+using synced_state = futura_bench::synced_state<>;
 
 const char* const workload = "W3_select_race";
 
@@ -96,6 +101,45 @@ void floor_by_hand(benchmark::State& state) {
   report_allocations(state, allocs);
 }
 
+void floor_thread_safe(benchmark::State& state) {
+  race_outcome out;
+  futura_bench::wake_counter parent;
+  auto run = [&] {
+    auto* first = new synced_state;
+    auto* second = new synced_state;
+    futura_bench::escape(first);
+    futura_bench::escape(second);
+    futura::waker w = parent.make();
+    race_outcome r;
+    // First look: each state gets the waker (two read-modify-writes), neither is ready.
+    if (first->register_or_complete(w))
+      r = {0, first->value};
+    else if (second->register_or_complete(w))
+      r = {1, second->value};
+    if (r.winner < 0) {
+      second->set(2);  // one read-modify-write, and the wake
+      if (first->is_complete())
+        r = {0, first->value};
+      else if (second->is_complete())
+        r = {1, second->value};
+    } else {
+      r = {};
+    }
+    // The loser's future leaves before its promise (one read-modify-write); the promise then
+    // frees the state, and the winner's future frees the state its promise already left.
+    first->leave();
+    delete first;
+    delete second;
+    out = r;
+    futura_bench::keep(out);
+  };
+  const auto allocs = allocations_per_run("W3/floor_thread_safe", run, 16);
+  for (auto _ : state) run();
+  check(state, out.winner == 1 && out.value == 2, "W3 thread-safe floor: the second state wins with 2");
+  check(state, parent.wakes() > 0, "W3 thread-safe floor: the completion woke the poller");
+  report_allocations(state, allocs);
+}
+
 void boost_when_any(benchmark::State& state) {
   race_outcome out;
   auto run = [&] {
@@ -120,6 +164,7 @@ void boost_when_any(benchmark::State& state) {
 void register_w3(const config& cfg) {
   add(cfg, workload, "futura", &futura_select);
   add(cfg, workload, "floor", &floor_by_hand);
+  add(cfg, workload, "floor_thread_safe", &floor_thread_safe);
   add(cfg, workload, "boost_thread", &boost_when_any);
 }
 

@@ -203,4 +203,37 @@ struct hand_state {
   std::atomic<bool> ready{false};
 };
 
+/// What a promise state that may be set on another thread than the one polling its future adds
+/// to hand_state, at the least: one word that each side changes with a read-modify-write (a
+/// locked instruction on x86; a plain store and load cannot tell "registered first" from "set
+/// first", rule 3's lost wakeup), and the waker the poller registered, which the completion
+/// wakes. The thread-safe floors (W2, W3: `floor_thread_safe`) are their floors with this
+/// synchronisation added: the cost any implementation of design.md's contract pays, so a target
+/// under it is out of reach (docs/performance.md, "What the contract costs"). `Waker` is what
+/// the poller leaves to be woken: anything with `wake() const`.
+template <class Waker = futura::waker>
+struct synced_state {
+  static constexpr unsigned registered = 1;  // the poller's waker is in `poller`
+  static constexpr unsigned complete = 2;    // `value` is set
+  static constexpr unsigned left = 4;        // the future was dropped before the promise
+
+  int value = 0;
+  std::atomic<unsigned> word{0};
+  Waker poller;
+
+  /// The poller's side: registers `w` unless the state is complete; true when it is.
+  bool register_or_complete(const Waker& w) {
+    poller = w;
+    return (word.fetch_or(registered, std::memory_order_acq_rel) & complete) != 0;
+  }
+  /// The promise's side: publishes `v`, then wakes the poller if one registered.
+  void set(int v) {
+    value = v;
+    if (word.fetch_or(complete, std::memory_order_acq_rel) & registered) poller.wake();
+  }
+  bool is_complete() const noexcept { return (word.load(std::memory_order_acquire) & complete) != 0; }
+  /// The future leaves first: the promise, when it goes, sees `left` and frees the state.
+  void leave() noexcept { word.fetch_or(left, std::memory_order_acq_rel); }
+};
+
 }  // namespace futura_bench
