@@ -6,6 +6,9 @@
 //           `tx.send(i)`; the consumer task folds the receiver into the sum
 //   asio    the same hand-off as raw Asio callbacks: the producer posts one handler per item to
 //           the consumer, at most 1024 at a time (it posts itself again after every 1024)
+//   floor_thread_safe  no executor: a hand-written bounded channel doing only the atomic
+//           operations design.md's channel contract requires (three per item), the producer and
+//           the consumer alternating on this thread, 1024 items at a time
 // W10 4 threads: the same N items from 4 producer threads (N/4 each) to one consumer task:
 //   futura  each thread sends through its own copy of an mpsc::unbounded sender
 //   asio    each thread posts one handler per item to the consumer's io_context
@@ -35,9 +38,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -175,6 +180,87 @@ struct raw_hand_off_on_strands {
   report_allocations(state, allocs, static_cast<double>(n));
 }
 
+/// The least design.md's bounded channel costs per item, with no executor around it: the atomic
+/// read-modify-writes its contract requires and nothing else. Per item: the send future's sender
+/// count (it keeps the channel open without referring to its sender), the lock under which the
+/// send takes a place and pushes (one lock for both: the least), and the receiver's giving the
+/// place back as it hands the item out (exact capacity: the place is free once the item is
+/// received, and a sender on another thread must see it). Per batch: the receiver's lock for the
+/// swap, the senders' counts it subtracts, a sender folding the returned places in. The
+/// producer and the consumer alternate on this thread, 1024 items at a time, as the two tasks do.
+struct synced_channel {
+  std::atomic<std::uint64_t> senders{1};
+  std::atomic<std::uint64_t> returned{0};  // places given back, folded in by a sender under the lock
+  std::atomic<bool> locked{false};
+  std::uint64_t places = capacity;  // under the lock
+  std::uint64_t left_senders = 0;   // under the lock: counts of completed sends, for the receiver
+  std::vector<std::uint64_t> incoming;
+
+  void lock() noexcept {
+    while (locked.exchange(true, std::memory_order_acquire)) {
+    }
+  }
+  void unlock() noexcept { locked.store(false, std::memory_order_release); }
+
+  /// A send future's poll: takes a place and pushes `v`, leaving its count; false when full.
+  bool try_push(std::uint64_t v) {
+    lock();
+    if (places == 0) places = returned.exchange(0, std::memory_order_acq_rel);
+    const bool room = places != 0;
+    if (room) {
+      --places;
+      incoming.push_back(v);
+      ++left_senders;
+    }
+    unlock();
+    return room;
+  }
+  /// The receiver's take: every item pushed so far, and the counts completed sends left.
+  void take(std::vector<std::uint64_t>& batch) {
+    lock();
+    batch.swap(incoming);
+    senders.fetch_sub(std::exchange(left_senders, 0), std::memory_order_acq_rel);
+    unlock();
+  }
+};
+
+void floor_thread_safe_task_to_task(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  std::uint64_t sum = 0;
+  auto run = [&] {
+    synced_channel ch;
+    ch.incoming.reserve(capacity);
+    std::vector<std::uint64_t> batch;
+    batch.reserve(capacity);
+    std::uint64_t next = 0;
+    bool counted = false;  // the pending send future's count is taken
+    std::uint64_t total = 0;
+    while (next < n) {
+      // The producer: sends until the channel is full (its send future then stays pending).
+      while (next < n) {
+        if (!counted) ch.senders.fetch_add(1, std::memory_order_relaxed);
+        counted = true;
+        if (!ch.try_push(next)) break;
+        counted = false;
+        ++next;
+      }
+      // The consumer: takes the batch and hands each item out, giving its place back.
+      ch.take(batch);
+      for (const std::uint64_t v : batch) {
+        total += v;
+        ch.returned.fetch_add(1, std::memory_order_acq_rel);
+      }
+      batch.clear();
+    }
+    sum = total;
+    futura_bench::keep(sum);
+  };
+  const auto allocs = allocations_per_run(std::string(task_to_task) + "/floor_thread_safe/" + std::to_string(n), run);
+  for (auto _ : state) run();
+  check(state, sum == expected_sum(n), "W10 thread-safe floor: every item arrived once");
+  report_allocations(state, allocs, static_cast<double>(n));
+}
+
 /// Items v with v % producer_threads == t, in increasing order: thread t's share of 0..n-1.
 template <class Send>
 void produce_share(int t, std::uint64_t n, Send&& send) {
@@ -256,6 +342,7 @@ void register_w10(const config& cfg) {
   if constexpr (futura_bench::binary_threads == 1) {
     add(cfg, task_to_task, "futura", &futura_task_to_task<1>)->Arg(items)->ArgName("items");
     add(cfg, task_to_task, "asio", &asio_task_to_task)->Arg(items)->ArgName("items");
+    add(cfg, task_to_task, "floor_thread_safe", &floor_thread_safe_task_to_task)->Arg(items)->ArgName("items");
     add(cfg, four_threads, "futura", &futura_four_threads<1>)->Arg(items)->ArgName("items");
     add(cfg, four_threads, "asio", &asio_four_threads<1>)->Arg(items)->ArgName("items");
   } else {
