@@ -905,6 +905,81 @@ BOOST_AUTO_TEST_CASE(dropping_the_receiver_midway_hands_every_unsent_value_back_
       });
 }
 
+#if FUTURA_CHAOS_ENABLED
+// A send takes its place from the places the channel took from the semaphore ahead. A send
+// that found none free and queues meanwhile must get them: here another send takes two places
+// ahead (using one) while the first is between "full" and its queueing. Without the give-back
+// after queueing, the first would wait for a place that is free.
+BOOST_AUTO_TEST_CASE(a_send_that_queues_while_places_were_taken_ahead_gets_one_of_them) {
+  auto [tx, rx] = futura::mpsc::channel<int>(2);
+  BOOST_TEST(static_cast<bool>(tx.try_send(1)));
+  BOOST_TEST(static_cast<bool>(tx.try_send(2)));  // full
+  strict_waker target;
+  chaos_gates gates;
+  chaos_gate& found_full = gates.add("mpsc.send.full");
+  bool first_pending = false;
+  bool sent = false;
+  joining_thread sender_thread([&, &tx = tx] {
+    found_full.bind_this_thread();
+    auto f = tx.send(3);
+    futura::waker w = target.make();
+    first_pending = f.poll(w).is_pending();
+    if (target.wakes() == 1) {
+      auto r = f.poll(w);
+      sent = r.is_ready() && static_cast<bool>(r.value());
+    }
+  });
+  BOOST_REQUIRE_MESSAGE(reached_within(found_full), "mpsc.send.full never reached");
+  BOOST_TEST(rx.try_recv().value() == 1);
+  BOOST_TEST(rx.try_recv().value() == 2);         // two places free
+  BOOST_TEST(static_cast<bool>(tx.try_send(4)));  // takes both ahead, uses one
+  found_full.open();
+  sender_thread.join();
+  BOOST_TEST(first_pending);
+  BOOST_TEST(target.wakes() == 1);  // the place taken ahead went to the queued send
+  BOOST_TEST(sent);
+  BOOST_TEST(rx.try_recv().value() == 4);
+  BOOST_TEST(rx.try_recv().value() == 3);
+}
+
+// FIFO with places taken ahead: while a send waits, a send that finds a place taken ahead does
+// not overtake it (try_send answers full), and the waiting send gets that place.
+BOOST_AUTO_TEST_CASE(a_place_taken_ahead_does_not_let_a_later_send_overtake_a_queued_one) {
+  auto [tx, rx] = futura::mpsc::channel<int>(2);
+  BOOST_TEST(static_cast<bool>(tx.try_send(1)));
+  BOOST_TEST(static_cast<bool>(tx.try_send(2)));
+  strict_waker target;
+  chaos_gates gates;
+  chaos_gate& found_full = gates.add("mpsc.send.full");
+  chaos_gate& queued = gates.add("mpsc.send.queued");
+  bool sent = false;
+  joining_thread sender_thread([&, &tx = tx] {
+    found_full.bind_this_thread();
+    queued.bind_this_thread();
+    auto f = tx.send(3);
+    futura::waker w = target.make();
+    if (f.poll(w).is_pending() && target.wakes() == 1) {
+      auto r = f.poll(w);
+      sent = r.is_ready() && static_cast<bool>(r.value());
+    }
+  });
+  BOOST_REQUIRE_MESSAGE(reached_within(found_full), "mpsc.send.full never reached");
+  BOOST_TEST(rx.try_recv().value() == 1);
+  BOOST_TEST(rx.try_recv().value() == 2);
+  BOOST_TEST(static_cast<bool>(tx.try_send(4)));  // one place left ahead
+  found_full.open();
+  BOOST_REQUIRE_MESSAGE(reached_within(queued), "mpsc.send.queued never reached");
+  auto later = tx.try_send(5);  // a send waits: the place ahead is not for this one
+  BOOST_TEST((later.code() == futura::error::full));
+  queued.open();
+  sender_thread.join();
+  BOOST_TEST(sent);
+  BOOST_TEST(rx.try_recv().value() == 4);
+  BOOST_TEST(rx.try_recv().value() == 3);
+  BOOST_TEST((rx.try_recv().error() == futura::error::empty));
+}
+#endif
+
 BOOST_AUTO_TEST_SUITE_END()
 
 #if FUTURA_HAS_EXCEPTIONS

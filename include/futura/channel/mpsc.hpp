@@ -249,26 +249,41 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
   poll_result<send_result<T>> poll(waker& w) {
     if (!value_) detail::polled_after_completion("futura::mpsc::send_future");
     if (!state_) return finish(false);
-    detail::semaphore_state& places = state_->places().semaphore();
+    detail::mpsc_push pushed = detail::mpsc_push::full;
     if (!place_) {
-      // First poll. The fast path takes a place only when nobody waits (FIFO); otherwise the
-      // acquisition queues behind the waiting sends.
-      if (!places.try_acquire(1)) {
-        place_.emplace(places, 1);
-        if (!try_take_place(w)) return pending;
+      // First poll. With a free place and no send waiting, the place is taken and the value
+      // pushed under one lock (mpsc_state::push_if_room); otherwise the send queues behind the
+      // waiting sends (FIFO) and, once queued, hands the places the channel took ahead to them.
+      FUTURA_TRY {
+        pushed = state_->push_if_room(*value_, true);
+      }
+      FUTURA_CATCH_ALL {
+        leave();  // finished: the value is destroyed, the place is free again
+        FUTURA_RETHROW;
+      }
+      if (pushed == detail::mpsc_push::full) {
+        FUTURA_CHAOS_POINT("mpsc.send.full");
+        place_.emplace(state_->places().semaphore(), 1);
+        if (!try_take_place(w)) {
+          FUTURA_CHAOS_POINT("mpsc.send.queued");
+          state_->give_back_places_ahead();
+          return pending;
+        }
       }
     } else if (!try_take_place(w)) {
       return pending;
     }
-    if (failed_) return finish(false);
-    // The place is ours: the value enters the channel now, or the channel closed meanwhile.
-    detail::mpsc_push pushed = detail::mpsc_push::closed;
-    FUTURA_TRY {
-      pushed = state_->push_into_place_and_leave(*value_);
-    }
-    FUTURA_CATCH_ALL {
-      leave();  // finished: the value is destroyed, the place went back
-      FUTURA_RETHROW;
+    if (pushed == detail::mpsc_push::full) {
+      // The semaphore gave a place (or said closed): the value enters the channel now, or the
+      // channel closed meanwhile.
+      if (failed_) return finish(false);
+      FUTURA_TRY {
+        pushed = state_->push_into_place_and_leave(*value_);
+      }
+      FUTURA_CATCH_ALL {
+        leave();  // finished: the value is destroyed, the place went back
+        FUTURA_RETHROW;
+      }
     }
     if (pushed == detail::mpsc_push::left) {
       state_ = nullptr;  // its count stayed in the channel, which may be gone from now on
@@ -337,12 +352,9 @@ class sender : public detail::mpsc_sender_base<T, detail::bounded_places> {
   /// Otherwise `error::closed` (closed) or `error::full`, with `v` back.
   send_result<T> try_send(T v) const {
     if (!this->state_ || this->state_->is_closed()) return send_result<T>(error::closed, std::move(v));
-    detail::semaphore_state& places = this->state_->places().semaphore();
-    if (!places.try_acquire(1)) {
-      return send_result<T>(places.is_closed() ? error::closed : error::full, std::move(v));
-    }
-    if (this->state_->push_into_place(v)) return send_result<T>();
-    return send_result<T>(error::closed, std::move(v));
+    const detail::mpsc_push pushed = this->state_->push_if_room(v, false);
+    if (pushed == detail::mpsc_push::pushed) return send_result<T>();
+    return send_result<T>(pushed == detail::mpsc_push::full ? error::full : error::closed, std::move(v));
   }
 
  private:

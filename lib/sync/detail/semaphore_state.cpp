@@ -2,6 +2,7 @@
 // queue"; the word and the node states are drawn at the top of the header).
 #include <futura/sync/detail/semaphore_state.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <utility>
@@ -30,6 +31,18 @@ bool semaphore_state::try_acquire(std::size_t k) noexcept {
     FUTURA_CHAOS_POINT("semaphore.try_acquire.seen");
   } while (!word_.compare_exchange_weak(w, w - as_count(k), std::memory_order_acquire, std::memory_order_relaxed));
   return true;
+}
+
+std::size_t semaphore_state::try_acquire_up_to(std::size_t most) noexcept {
+  std::size_t w = word_.load(std::memory_order_relaxed);
+  std::size_t k = 0;
+  do {
+    if ((w & (closed_bit | waiters_bit)) != 0) return 0;
+    k = std::min(count_of(w), most);
+    if (k == 0) return 0;
+    FUTURA_CHAOS_POINT("semaphore.try_acquire_up_to.seen");
+  } while (!word_.compare_exchange_weak(w, w - as_count(k), std::memory_order_acquire, std::memory_order_relaxed));
+  return k;
 }
 
 void semaphore_state::give_back(std::size_t k) noexcept {

@@ -29,7 +29,9 @@
 //
 // Places: the bounded channel's capacity is a semaphore of places (`bounded_places`), the unbounded
 // channel's is nothing (`unbounded_places`); the receiver gives one place back per item it hands to
-// the user, and closing closes the semaphore.
+// the user, and closing closes the semaphore. A send that needs no wait takes its place under the
+// lock it pushes under, from places the channel took from the semaphore ahead, a batch per CAS
+// (push_if_room); a send that must wait queues in the semaphore and gives those back first.
 #pragma once
 
 #include <futura/core/detail/atomic_waker.hpp>
@@ -56,22 +58,49 @@ struct unbounded_places {
   void close() noexcept {}
 };
 
-/// The places of a bounded channel: a semaphore of `capacity` permits. A send acquires one (FIFO
-/// among waiting sends, through a semaphore_acquisition); the receiver gives one back per item it
-/// hands to the user; closing the channel closes it, which fails the waiting sends.
+/// The places of a bounded channel: a semaphore of `capacity` permits. A send that needs no wait
+/// takes its place under the channel's lock from the places taken ahead (`ahead_`), which are
+/// refilled from the semaphore a batch at a time (one CAS for every place free then); a send that
+/// must wait acquires one from the semaphore (FIFO, through a semaphore_acquisition), and once
+/// queued gives the places taken ahead back to it, so that they go to the waiting sends in order.
+/// The receiver gives one back per item it hands to the user; closing the channel closes it,
+/// which fails the waiting sends. Exact capacity holds: free places are the semaphore's count
+/// plus `ahead_`.
 class bounded_places {
  public:
-  explicit bounded_places(std::size_t capacity) noexcept : semaphore_(capacity) {}
+  explicit bounded_places(std::size_t capacity) noexcept : semaphore_(capacity), capacity_(capacity) {}
   void give_back_one() noexcept { semaphore_.give_back(1); }
   void close() noexcept { semaphore_.close(); }
   semaphore_state& semaphore() noexcept { return semaphore_; }
 
+  /// Under the channel's lock: a place for a send that does not wait. False when none is free,
+  /// or when a send waits for one (it comes first: FIFO; it gives back the places taken ahead as
+  /// soon as it is queued, and a refill fails while it waits).
+  bool take_one_locked() noexcept {
+    if (ahead_ == 0) {
+      ahead_ = semaphore_.try_acquire_up_to(capacity_);
+      if (ahead_ == 0) return false;
+    } else if (semaphore_.has_waiters()) {
+      return false;
+    }
+    --ahead_;
+    return true;
+  }
+  /// Under the channel's lock: the place take_one_locked() gave was not used (the push threw).
+  void untake_one_locked() noexcept { ++ahead_; }
+  /// Under the channel's lock: the places taken ahead, which the caller gives back to the
+  /// semaphore after the lock (a give_back may wake and drop wakers).
+  std::size_t take_all_ahead_locked() noexcept { return std::exchange(ahead_, 0); }
+
  private:
   semaphore_state semaphore_;
+  std::size_t capacity_;
+  std::size_t ahead_ = 0;  // under the channel's lock
 };
 
-/// What a bounded send future's push did with its sender count.
-enum class mpsc_push { closed, pushed, left };
+/// What a bounded send's push did: `full` (no free place, or a send waits: nothing was pushed)
+/// and, for a send future, what became of its sender count (`left`: left under the lock).
+enum class mpsc_push { closed, full, pushed, left };
 
 /// What a receiver's take found.
 enum class mpsc_take { items, empty, ended };
@@ -134,19 +163,48 @@ class mpsc_state {
     return true;
   }
 
-  /// Bounded: pushes `v` into the place the caller took. The place goes back when the channel is
-  /// closed (false) or the push throws (T's move constructor), so no place leaks.
-  bool push_into_place(T& v) {
-    bool pushed = false;
-    FUTURA_TRY {
-      pushed = push(v);
+  /// Bounded: a send that needs no wait takes a place (the channel's places taken ahead, see
+  /// bounded_places) and pushes `v` in one critical section: one lock for both, where a place
+  /// from the semaphore costs a CAS of its own. `full` when no place is free or a send waits
+  /// (nothing happened: the caller waits for a place through the semaphore, then calls
+  /// give_back_places_ahead() once queued); `closed`. A send future (`leave_count`) ends its
+  /// sender count as push_into_place_and_leave() does (`left` or `pushed`); try_send, which has
+  /// none, gets `pushed`. An exception from T's move constructor leaves the place free again.
+  mpsc_push push_if_room(T& v, bool leave_count) {
+    {
+      std::lock_guard<spin_lock> guard(lock_);
+      if (closed_.load(std::memory_order_relaxed)) return mpsc_push::closed;
+      if (!places_.take_one_locked()) return mpsc_push::full;
+      FUTURA_TRY {
+        incoming_.push_back(std::move(v));
+      }
+      FUTURA_CATCH_ALL {
+        places_.untake_one_locked();
+        FUTURA_RETHROW;
+      }
+      if (!parked_) {
+        if (!leave_count) return mpsc_push::pushed;
+        ++left_senders_;
+        return mpsc_push::left;  // the guard's unlock is this send's last access to the state
+      }
+      parked_ = false;
     }
-    FUTURA_CATCH_ALL {
-      places_.give_back_one();
-      FUTURA_RETHROW;
+    FUTURA_CHAOS_POINT("mpsc.send.wake");
+    rx_waker_.wake();
+    return mpsc_push::pushed;
+  }
+
+  /// Bounded: a send that queued for a place (push_if_room() said `full`) gives the places taken
+  /// ahead back to the semaphore, which hands them to the waiting sends in order. Without this a
+  /// send could wait while places taken ahead were free.
+  void give_back_places_ahead() noexcept {
+    std::size_t ahead = 0;
+    {
+      std::lock_guard<spin_lock> guard(lock_);
+      ahead = places_.take_all_ahead_locked();
     }
-    if (!pushed) places_.give_back_one();
-    return pushed;
+    FUTURA_CHAOS_POINT("mpsc.send.ahead_given_back");
+    if (ahead != 0) places_.semaphore().give_back(ahead);
   }
 
   /// A bounded send future's push into the place it took, which also ends its sender count:

@@ -7,6 +7,7 @@
 //   word = count << 2 | waiters << 1 | closed
 //
 //   try_acquire(k): one CAS, count -= k, only while neither flag is set and count >= k.
+//   try_acquire_up_to(m): one CAS, count -= min(count, m), only while neither flag is set.
 //   give_back(k):   one CAS, count += k, while `waiters` is clear; otherwise the slow path below.
 //
 // The queue (a doubly linked list of waiter nodes) is guarded by a spin lock; `waiters` changes
@@ -85,6 +86,13 @@ class semaphore_state {
   /// Takes `k` permits when nobody waits, the state is open and `k` are available. Lock-free.
   /// `k == 0` takes nothing and succeeds unless the state is closed.
   bool try_acquire(std::size_t k) noexcept;
+  /// Takes every available permit, at most `most`, when nobody waits and the state is open: a
+  /// batch in one CAS (the bounded channel takes its places ahead this way). Returns how many:
+  /// 0 when none are available, someone waits, or the state is closed. Lock-free.
+  std::size_t try_acquire_up_to(std::size_t most) noexcept;
+  /// Whether an acquisition is queued (an acquire load: a caller that must not overtake waiters
+  /// looks here before using permits it took ahead).
+  bool has_waiters() const noexcept { return (word_.load(std::memory_order_acquire) & waiters_bit) != 0; }
   /// Returns `k` permits taken earlier (the total is unchanged): to the waiters first, in order.
   void give_back(std::size_t k) noexcept;
   /// Adds `k` new permits (total += k), handed out as give_back does.
