@@ -9,8 +9,8 @@
 //           thread the mailbox is a plain slot and waker; on two threads the tasks may run on
 //           different threads, so it is the thread-safe mailbox below
 //   futura_shared_mailbox  (one thread) the same tasks over the thread-safe mailbox, for the
-//           cost of its atomics without a second thread; registered in the 2-thread binary, with
-//           the mailbox's other users, so that ping_pong_bench compiles as it did before
+//           cost of its atomics without a second thread; registered in ping_pong_bench_extra
+//           (support/bench.hpp, binary_extra), so that ping_pong_bench compiles as it did before
 //   futura_channels  the same two tasks written with the library's vocabulary: two
 //           mpsc::channel(1), one per direction; the pinger is a loop_fn of send-then-next, the
 //           ponger a for_each over its receiver that sends each answer
@@ -19,7 +19,7 @@
 //           the handlers need no strand on two threads either)
 //   asio_thread_safe  (one thread) the raw Asio exchange plus the two read-modify-writes per
 //           message that a task any thread may wake needs (the wake's, the end of the poll's):
-//           the least design.md's contract allows; registered in the 2-thread binary, as the
+//           the least design.md's contract allows; registered in ping_pong_bench_extra, as the
 //           thread-safe mailbox is, so that ping_pong_bench's Asio column compiles as before
 // W4_ping_pong runs on an io_context with concurrency hint 1; W4_ping_pong_2_threads on one with
 // hint 2 run by this thread and one more (support/tasks.hpp, run_on_threads), in the binary
@@ -304,7 +304,7 @@ void asio_callbacks(benchmark::State& state) {
   report_allocations(state, allocs, round_trips);
 }
 
-void asio_thread_safe(benchmark::State& state) {
+[[maybe_unused]] void asio_thread_safe(benchmark::State& state) {
   const int round_trips = round_trips_of(state);
   boost::asio::io_context ctx(1);
   int last_pong = -1;
@@ -323,23 +323,22 @@ void asio_thread_safe(benchmark::State& state) {
 
 void register_w4(const config& cfg) {
   const std::int64_t messages = cfg.smoke ? 2'000 : 1'000'000;
-  if constexpr (futura_bench::binary_threads == 1) {
+  if constexpr (futura_bench::binary_extra) {
+    // One-thread columns in a binary of their own (support/bench.hpp, binary_extra): in
+    // ping_pong_bench their task and handler types made GCC inline Asio's post differently into
+    // the raw Asio column (629 instead of 583 instructions per round trip).
+    add(cfg, workload, "futura_shared_mailbox",
+        [](benchmark::State& s) { futura_tasks<shared_mailbox, 1>(s, "futura_shared_mailbox"); })
+        ->Arg(messages)
+        ->ArgName("messages");
+    add(cfg, workload, "asio_thread_safe", &asio_thread_safe)->Arg(messages)->ArgName("messages");
+  } else if constexpr (futura_bench::binary_threads == 1) {
     add(cfg, workload, "futura", [](benchmark::State& s) { futura_tasks<mailbox, 1>(s, "futura"); })
         ->Arg(messages)
         ->ArgName("messages");
     add(cfg, workload, "futura_channels", &futura_channels<1>)->Arg(messages)->ArgName("messages");
     add(cfg, workload, "asio", &asio_callbacks<1>)->Arg(messages)->ArgName("messages");
   } else {
-    // The thread-safe mailbox on one thread lives here, with the other users of that mailbox:
-    // in ping_pong_bench its task types changed how GCC inlined Asio's post into the raw Asio
-    // column (629 instead of 583 instructions per round trip).
-    add(cfg, workload, "futura_shared_mailbox",
-        [](benchmark::State& s) { futura_tasks<shared_mailbox, 1>(s, "futura_shared_mailbox"); })
-        ->Arg(messages)
-        ->ArgName("messages");
-    // Here for the same reason: in ping_pong_bench its handlers, too, made GCC inline Asio's post
-    // differently into the raw Asio column (629 instead of 583 instructions per round trip).
-    add(cfg, workload, "asio_thread_safe", &asio_thread_safe)->Arg(messages)->ArgName("messages");
     add(cfg, workload_2_threads, "futura", [](benchmark::State& s) { futura_tasks<shared_mailbox, 2>(s, "futura"); })
         ->Arg(messages)
         ->ArgName("messages");

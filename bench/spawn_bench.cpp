@@ -8,7 +8,8 @@
 //           a vector; ctx.run()
 //   asio_thread_safe  (one thread) the asio column plus the one read-modify-write per task by
 //           which a task publishes its output to a join handle that may be on another thread;
-//           registered in spawn_bench_2_threads, so that spawn_bench compiles as before
+//           registered in spawn_bench_extra (support/bench.hpp, binary_extra), so that
+//           spawn_bench compiles as before
 // W7_spawn: both run on an io_context with concurrency hint 1, re-run (restart()) for every
 // iteration. W7_spawn_2_threads (the binary spawn_bench_2_threads, built from this file:
 // support/bench.hpp, binary_threads): the same work, the io_context made with concurrency hint 2
@@ -104,7 +105,7 @@ void asio_post(benchmark::State& state) {
 /// Raw Asio plus the one read-modify-write a task that may be joined from another thread pays
 /// to publish its output (its state word; here one shared word, as hot in the cache as a task's
 /// own): the least design.md's contract allows (docs/performance.md, "What the contract costs").
-void asio_thread_safe(benchmark::State& state) {
+[[maybe_unused]] void asio_thread_safe(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   const auto count = static_cast<std::size_t>(n);
   boost::asio::io_context ctx(1);
@@ -136,13 +137,15 @@ void register_w7(const config& cfg) {
   // (and the futura column's not), and the page faults decided the ratio (bench.hpp).
   benchmark::AddCustomContext("futura_heap_held_at_peak", futura_bench::hold_heap_at_peak() ? "yes" : "no");
   const std::int64_t tasks = cfg.smoke ? 1'000 : 1'000'000;
-  if constexpr (futura_bench::binary_threads == 1) {
+  if constexpr (futura_bench::binary_extra) {
+    // The one-thread bound in a binary of its own (support/bench.hpp, binary_extra): in
+    // spawn_bench its handler type made GCC compile the raw Asio column differently (647 instead
+    // of 635 instructions per task).
+    add(cfg, workload, "asio_thread_safe", &asio_thread_safe)->Arg(tasks)->ArgName("tasks");
+  } else if constexpr (futura_bench::binary_threads == 1) {
     add(cfg, workload, "futura", &futura_spawn<1>)->Arg(tasks)->ArgName("tasks");
     add(cfg, workload, "asio", &asio_post<1>)->Arg(tasks)->ArgName("tasks");
   } else {
-    // The one-thread bound lives in the 2-thread binary: in spawn_bench its handler type made GCC
-    // compile the raw Asio column differently (647 instead of 635 instructions per task).
-    add(cfg, workload, "asio_thread_safe", &asio_thread_safe)->Arg(tasks)->ArgName("tasks");
     add(cfg, workload_2_threads, "futura", &futura_spawn<2>)->Arg(tasks)->ArgName("tasks");
     add(cfg, workload_2_threads, "asio", &asio_post<2>)->Arg(tasks)->ArgName("tasks");
   }

@@ -39,6 +39,15 @@ namespace futura_bench {
 /// repetitions) took 1.6 to 2.1 times as long.
 constexpr int binary_threads = FUTURA_BENCH_THREADS;
 
+#ifndef FUTURA_BENCH_EXTRA
+#define FUTURA_BENCH_EXTRA 0
+#endif
+/// True in the `*_bench_extra` binaries (W4, W7): one-thread columns that run in a process of
+/// their own because, compiled into the main binary, their handler or task types changed how GCC
+/// inlined Asio's `post` into the raw Asio column; and not in the 2-thread binary, for the reason
+/// above.
+constexpr bool binary_extra = FUTURA_BENCH_EXTRA != 0;
+
 /// The command-line options the benchmark binaries add to Google Benchmark's own.
 struct config {
   /// `--smoke`: tiny sizes and a few milliseconds per benchmark (the bench_smoke CTest test).
