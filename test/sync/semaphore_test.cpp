@@ -100,6 +100,31 @@ BOOST_AUTO_TEST_CASE(counts_permits_taken_given_back_added_and_forgotten) {
   BOOST_TEST(s.try_acquire(0));  // nothing to take
 }
 
+BOOST_AUTO_TEST_CASE(try_acquire_up_to_takes_what_is_there_up_to_its_limit_and_nothing_while_anyone_waits) {
+  semaphore_state s(5);
+  BOOST_TEST(s.try_acquire_up_to(3) == 3u);   // limited by `most`
+  BOOST_TEST(s.try_acquire_up_to(10) == 2u);  // limited by what is there
+  BOOST_TEST(s.try_acquire_up_to(10) == 0u);  // none left
+  BOOST_TEST(!s.has_waiters());
+  {
+    waiting_acquisition waiter(s, 1);
+    BOOST_TEST(s.has_waiters());
+    s.add(1);  // to the waiter, set aside: the word stays empty
+    BOOST_TEST(ready_ok(waiter.poll()));
+    BOOST_TEST(!s.has_waiters());
+  }
+  waiting_acquisition first(s, 2);
+  s.give_back(1);                             // set aside for `first`, which still waits
+  BOOST_TEST(s.try_acquire_up_to(10) == 0u);  // FIFO: what comes back is set aside, not batched
+  s.give_back(2);                             // `first` has its 2, the last one goes to the word
+  BOOST_TEST(ready_ok(first.poll()));
+  BOOST_TEST(s.try_acquire_up_to(10) == 1u);
+  s.give_back(1);
+  s.close();
+  BOOST_TEST(s.try_acquire_up_to(10) == 0u);  // closed
+  BOOST_TEST(s.available() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(an_acquisition_does_nothing_before_its_first_poll_and_takes_at_once_when_it_can) {
   semaphore_state s(2);
   strict_waker target;
