@@ -15,16 +15,23 @@ namespace futura::detail {
 class spin_lock {
  public:
   void lock() noexcept {
-    for (int spins = 0; locked_.exchange(true, std::memory_order_acquire);) {
-      while (locked_.load(std::memory_order_relaxed)) {
-        if (++spins > 64) std::this_thread::yield();
-      }
-    }
+    // The uncontended case inline (one exchange); the wait out of line, so that callers inline
+    // this instead of calling it (GCC kept the whole loop as a call on every lock).
+    if (locked_.exchange(true, std::memory_order_acquire)) lock_contended();
     FUTURA_CHAOS_POINT("spin_lock.locked");
   }
   void unlock() noexcept { locked_.store(false, std::memory_order_release); }
 
  private:
+  [[gnu::noinline]] void lock_contended() noexcept {
+    for (int spins = 0;;) {
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins > 64) std::this_thread::yield();
+      }
+      if (!locked_.exchange(true, std::memory_order_acquire)) return;
+    }
+  }
+
   std::atomic<bool> locked_{false};
 };
 
