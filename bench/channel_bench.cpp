@@ -7,7 +7,7 @@
 //   asio    the same hand-off as raw Asio callbacks: the producer posts one handler per item to
 //           the consumer, at most 1024 at a time (it posts itself again after every 1024)
 //   floor_thread_safe  no executor: a hand-written bounded channel doing only the atomic
-//           operations design.md's channel contract requires (three per item), the producer and
+//           operations design.md's channel contract needs (three per item), the producer and
 //           the consumer alternating on this thread, 1024 items at a time
 // W10 4 threads: the same N items from 4 producer threads (N/4 each) to one consumer task:
 //   futura  each thread sends through its own copy of an mpsc::unbounded sender
@@ -181,7 +181,7 @@ struct raw_hand_off_on_strands {
 }
 
 /// The least design.md's bounded channel costs per item, with no executor around it: the atomic
-/// read-modify-writes its contract requires and nothing else. Per item: the send future's sender
+/// read-modify-writes its contract needs and nothing else. Per item: the send future's sender
 /// count (it keeps the channel open without referring to its sender), the lock under which the
 /// send takes a place and pushes (one lock for both: the least), and the receiver's giving the
 /// place back as it hands the item out (exact capacity: the place is free once the item is

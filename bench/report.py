@@ -329,7 +329,7 @@ def judge(workload, size, sizes, row, metric):
 
 # Targets against a floor or a peer with no synchronisation (W2, W3 against their floors; W4, W7,
 # W10 against raw Asio on one thread) sit beside a column that adds only the atomic
-# read-modify-writes design.md's contract requires (promises set, tasks woken, channels used from
+# read-modify-writes design.md's contract needs (promises set, tasks woken, channels used from
 # any thread). The ratio of that column to the target's reference (its time over the reference's)
 # is the least any implementation of the contract can reach.
 CONTRACT_BOUNDS = {"W2_join_all": ("floor", "floor_thread_safe", 2.0),
