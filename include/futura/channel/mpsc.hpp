@@ -252,10 +252,10 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
     detail::mpsc_push pushed = detail::mpsc_push::full;
     if (!place_) {
       // First poll. With a free place and no send waiting, the place is taken and the value
-      // pushed under one lock (mpsc_state::push_bounded); otherwise the send queues behind the
+      // pushed under one lock (mpsc_state::push_if_room); otherwise the send queues behind the
       // waiting sends (FIFO) and, once queued, hands the places the channel took ahead to them.
       FUTURA_TRY {
-        pushed = state_->push_bounded(*value_, detail::mpsc_place::take_ahead, detail::mpsc_sender_count::leave);
+        pushed = state_->push_if_room(*value_, true);
       }
       FUTURA_CATCH_ALL {
         leave();  // finished: the value is destroyed, the place is free again
@@ -278,7 +278,7 @@ class [[nodiscard]] send_future : public future_ext<send_future<T>> {
       // channel closed meanwhile.
       if (failed_) return finish(false);
       FUTURA_TRY {
-        pushed = state_->push_bounded(*value_, detail::mpsc_place::held, detail::mpsc_sender_count::leave);
+        pushed = state_->push_into_place_and_leave(*value_);
       }
       FUTURA_CATCH_ALL {
         leave();  // finished: the value is destroyed, the place went back
@@ -352,8 +352,7 @@ class sender : public detail::mpsc_sender_base<T, detail::bounded_places> {
   /// Otherwise `error::closed` (closed) or `error::full`, with `v` back.
   send_result<T> try_send(T v) const {
     if (!this->state_ || this->state_->is_closed()) return send_result<T>(error::closed, std::move(v));
-    const detail::mpsc_push pushed =
-        this->state_->push_bounded(v, detail::mpsc_place::take_ahead, detail::mpsc_sender_count::none);
+    const detail::mpsc_push pushed = this->state_->push_if_room(v, false);
     if (pushed == detail::mpsc_push::pushed) return send_result<T>();
     return send_result<T>(pushed == detail::mpsc_push::full ? error::full : error::closed, std::move(v));
   }

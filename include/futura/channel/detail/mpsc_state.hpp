@@ -31,12 +31,11 @@
 // channel's is nothing (`unbounded_places`); the receiver gives one place back per item it hands to
 // the user, and closing closes the semaphore. A send that needs no wait takes its place under the
 // lock it pushes under, from places the channel took from the semaphore ahead, a batch per CAS
-// (push_bounded); a send that must wait queues in the semaphore and gives those back first.
+// (push_if_room); a send that must wait queues in the semaphore and gives those back first.
 #pragma once
 
 #include <futura/core/detail/atomic_waker.hpp>
 #include <futura/core/detail/chaos.hpp>
-#include <futura/core/detail/config.hpp>
 #include <futura/core/detail/exceptions.hpp>
 #include <futura/core/detail/ref_count.hpp>
 #include <futura/core/detail/spin_lock.hpp>
@@ -87,6 +86,8 @@ class bounded_places {
     --ahead_;
     return true;
   }
+  /// Under the channel's lock: the place take_one_locked() gave was not used (the push threw).
+  void untake_one_locked() noexcept { ++ahead_; }
   /// Under the channel's lock: the places taken ahead, which the caller gives back to the
   /// semaphore after the lock (a give_back may wake and drop wakers).
   std::size_t take_all_ahead_locked() noexcept { return std::exchange(ahead_, 0); }
@@ -100,13 +101,6 @@ class bounded_places {
 /// What a bounded send's push did: `full` (no free place, or a send waits: nothing was pushed)
 /// and, for a send future, what became of its sender count (`left`: left under the lock).
 enum class mpsc_push { closed, full, pushed, left };
-
-/// Where a bounded send's place comes from: taken under the push's lock from the places taken
-/// ahead (a send that needs no wait, try_send), or already held (granted by the semaphore).
-enum class mpsc_place { take_ahead, held };
-
-/// Whether the push ends a send future's sender count (try_send has none).
-enum class mpsc_sender_count { none, leave };
 
 /// What a receiver's take found.
 enum class mpsc_take { items, empty, ended };
@@ -169,51 +163,38 @@ class mpsc_state {
     return true;
   }
 
-  /// Bounded: pushes `v` into a place, in one critical section with taking it when `place` is
-  /// `take_ahead` (from the places the channel took ahead, see bounded_places: one lock for
-  /// both, where a place from the semaphore costs a CAS of its own). `full` when no place is free
-  /// or a send waits (nothing happened: the caller waits for a place through the semaphore, then
-  /// calls give_back_places_ahead() once queued); `closed` (a held place goes back). A send
-  /// future's count (`mpsc_sender_count::leave`) is left under the lock when no wake is due
-  /// (`left`: the receiver's next take subtracts it, so the send leaves without another atomic
-  /// operation and must not touch the state again); it still owns it after `pushed` (it woke the
-  /// receiver) and `closed`. An exception from T's move constructor gives the place back (to the
-  /// semaphore, after the lock: a give_back may wake and drop wakers) and leaves the count owned.
-  /// Forced inline: a send future's poll calls it at two places, and as one outlined function it
-  /// cost W10 32 instructions per item more than the two functions it replaced.
-  FUTURA_ALWAYS_INLINE mpsc_push push_bounded(T& v, mpsc_place place, mpsc_sender_count count) {
-    bool holds_place = place == mpsc_place::held;
-    bool pushed = false;
-    FUTURA_TRY {
+  /// Bounded: a send that needs no wait takes a place (the channel's places taken ahead, see
+  /// bounded_places) and pushes `v` in one critical section: one lock for both, where a place
+  /// from the semaphore costs a CAS of its own. `full` when no place is free or a send waits
+  /// (nothing happened: the caller waits for a place through the semaphore, then calls
+  /// give_back_places_ahead() once queued); `closed`. A send future (`leave_count`) ends its
+  /// sender count as push_into_place_and_leave() does (`left` or `pushed`); try_send, which has
+  /// none, gets `pushed`. An exception from T's move constructor leaves the place free again.
+  mpsc_push push_if_room(T& v, bool leave_count) {
+    {
       std::lock_guard<spin_lock> guard(lock_);
-      if (!closed_.load(std::memory_order_relaxed)) {
-        if (!holds_place && !places_.take_one_locked()) return mpsc_push::full;
-        holds_place = true;
+      if (closed_.load(std::memory_order_relaxed)) return mpsc_push::closed;
+      if (!places_.take_one_locked()) return mpsc_push::full;
+      FUTURA_TRY {
         incoming_.push_back(std::move(v));
-        holds_place = false;  // the place is the item's
-        pushed = true;
-        if (!parked_) {
-          if (count == mpsc_sender_count::none) return mpsc_push::pushed;
-          ++left_senders_;
-          return mpsc_push::left;  // the guard's unlock is this send's last access to the state
-        }
-        parked_ = false;
       }
-    }
-    FUTURA_CATCH_ALL {
-      if (holds_place) places_.give_back_one();
-      FUTURA_RETHROW;
-    }
-    if (!pushed) {
-      if (holds_place) places_.give_back_one();
-      return mpsc_push::closed;
+      FUTURA_CATCH_ALL {
+        places_.untake_one_locked();
+        FUTURA_RETHROW;
+      }
+      if (!parked_) {
+        if (!leave_count) return mpsc_push::pushed;
+        ++left_senders_;
+        return mpsc_push::left;  // the guard's unlock is this send's last access to the state
+      }
+      parked_ = false;
     }
     FUTURA_CHAOS_POINT("mpsc.send.wake");
     rx_waker_.wake();
     return mpsc_push::pushed;
   }
 
-  /// Bounded: a send that queued for a place (push_bounded() said `full`) gives the places taken
+  /// Bounded: a send that queued for a place (push_if_room() said `full`) gives the places taken
   /// ahead back to the semaphore, which hands them to the waiting sends in order. Without this a
   /// send could wait while places taken ahead were free.
   void give_back_places_ahead() noexcept {
@@ -224,6 +205,39 @@ class mpsc_state {
     }
     FUTURA_CHAOS_POINT("mpsc.send.ahead_given_back");
     if (ahead != 0) places_.semaphore().give_back(ahead);
+  }
+
+  /// A bounded send future's push into the place it took, which also ends its sender count:
+  /// `left` when no wake is due (the count is left under the lock, for the receiver's next take
+  /// to subtract: the send leaves without another atomic operation, and must not touch the state
+  /// again); `pushed` when it woke the receiver (it still owns its count); `closed` when the
+  /// channel is closed (the place went back; it still owns its count). An exception from T's move
+  /// constructor gives the place back and leaves the count owned.
+  mpsc_push push_into_place_and_leave(T& v) {
+    bool closed = true;
+    FUTURA_TRY {
+      std::lock_guard<spin_lock> guard(lock_);
+      if (!closed_.load(std::memory_order_relaxed)) {
+        incoming_.push_back(std::move(v));
+        closed = false;
+        if (!parked_) {
+          ++left_senders_;
+          return mpsc_push::left;  // the guard's unlock is this send's last access to the state
+        }
+        parked_ = false;
+      }
+    }
+    FUTURA_CATCH_ALL {
+      places_.give_back_one();  // after the lock: a give_back may wake and drop wakers
+      FUTURA_RETHROW;
+    }
+    if (closed) {
+      places_.give_back_one();
+      return mpsc_push::closed;
+    }
+    FUTURA_CHAOS_POINT("mpsc.send.wake");
+    rx_waker_.wake();
+    return mpsc_push::pushed;
   }
 
   bool is_closed() const noexcept { return closed_.load(std::memory_order_acquire); }
