@@ -1,7 +1,10 @@
 // The completion token futura::as_future: laziness, output mapping per signature shape, IO over
 // loopback, error paths, wakers, and cancellation when a future is dropped mid-flight.
 #include <support/asio_support.hpp>
+#include <support/chaos_gate.hpp>
 #include <support/probe.hpp>
+#include <support/stress.hpp>
+#include <support/strict_waker.hpp>
 
 #include <futura/asio/as_future.hpp>
 #include <futura/asio/block_on.hpp>
@@ -284,6 +287,20 @@ BOOST_AUTO_TEST_CASE(a_handler_destroyed_uncalled_makes_the_future_throw_broken_
   } catch (const futura::future_error& e) {
     BOOST_TEST((e.code() == futura::error::broken_promise));
   }
+}
+
+BOOST_AUTO_TEST_CASE(an_initiation_that_throws_leaves_no_clone_of_the_waker) {
+  // The first poll registers its waker before it initiates (docs/performance.md, "Change 12"):
+  // when the initiation throws, the handler it destroyed wakes that waker once (spurious, and
+  // harmless: the poll throws) and nothing keeps a clone.
+  auto f = asio::async_initiate<const futura::as_future_t&, void()>(
+      [](auto) { throw std::runtime_error("cannot start"); }, futura::as_future);
+  futura_test::strict_waker target;
+  futura::waker w = target.make();
+  BOOST_CHECK_THROW((void)f.poll(w), std::runtime_error);
+  BOOST_TEST(target.live_clones() == 1);
+  BOOST_TEST(target.wakes() <= 1);
+  BOOST_TEST(target.underflows() == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -665,6 +682,36 @@ BOOST_AUTO_TEST_CASE(a_handler_on_another_thread_wakes_a_future_blocked_on_elsew
   guard.reset();
   io.join();
 }
+
+#if FUTURA_CHAOS_ENABLED
+// The first poll initiates with its waker already registered, then asks whether the operation
+// still runs. Here the operation completes on the io thread in between: its handler wakes the
+// waker of the first poll, and that poll, seeing the operation finished, is ready at once.
+BOOST_AUTO_TEST_CASE(an_operation_that_completes_on_another_thread_during_its_first_poll_is_ready_and_woken_once) {
+  asio::io_context ctx;
+  auto guard = asio::make_work_guard(ctx);
+  futura_test::joining_thread io([&] { ctx.run(); });
+  futura_test::strict_waker target;
+  futura_test::chaos_gates gates;
+  futura_test::chaos_gate& started = gates.add("async_op.started");
+  auto f = asio::post(ctx, futura::as_future);
+  bool ready = false;
+  futura_test::joining_thread poller([&] {
+    started.bind_this_thread();
+    futura::waker w = target.make();
+    ready = f.poll(w).is_ready();
+  });
+  BOOST_REQUIRE_MESSAGE(futura_test::reached_within(started), "async_op.started never reached");
+  BOOST_REQUIRE_MESSAGE(futura_test::wait_until([&] { return target.wakes() == 1; }),
+                        "the completion never woke the poll's waker");
+  started.open();
+  poller.join();
+  BOOST_TEST(ready);
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(target.live_clones() == 0);
+  guard.reset();
+}
+#endif
 
 BOOST_AUTO_TEST_CASE(drops_racing_with_completions_on_another_thread_are_safe) {
   // Each timer is due at once, so its completion on the io thread races with the drop (and the

@@ -1,6 +1,9 @@
 // sleep_for / sleep_until: laziness, firing, wakers, executors and contexts, cancellation on drop.
 #include <support/asio_support.hpp>
+#include <support/chaos_gate.hpp>
 #include <support/probe.hpp>
+#include <support/stress.hpp>
+#include <support/strict_waker.hpp>
 
 #include <futura/asio/block_on.hpp>
 #include <futura/asio/timer.hpp>
@@ -130,6 +133,52 @@ BOOST_AUTO_TEST_CASE(the_timer_wakes_the_waker_of_the_last_poll_once) {
   BOOST_TEST(second.wakes() == 1);
   BOOST_TEST(f.poll(w2).is_ready());
 }
+
+BOOST_AUTO_TEST_CASE(the_first_poll_registers_one_clone_that_the_expiry_wakes_and_drops) {
+  // The first poll registers its waker before it arms the timer (docs/performance.md,
+  // "Change 12"): the state holds one clone from then on, and the expiry wakes and drops it.
+  asio::io_context ctx;
+  auto f = futura::sleep_for(ctx, a_microsecond);
+  futura_test::strict_waker target;
+  futura::waker w = target.make();
+  BOOST_TEST(f.poll(w).is_pending());
+  BOOST_TEST(target.live_clones() == 2);  // ours and the state's
+  BOOST_TEST(target.wakes() == 0);
+  ctx.run();
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(target.live_clones() == 1);
+  BOOST_TEST(f.poll(w).is_ready());
+  BOOST_TEST(target.underflows() == 0);
+}
+
+#if FUTURA_CHAOS_ENABLED
+// The first poll arms the timer with its waker already registered, then asks whether the wait
+// still runs. Here the timer fires on the io thread in between: its handler wakes the waker of
+// the first poll, and that poll, seeing the wait finished, is ready at once.
+BOOST_AUTO_TEST_CASE(a_sleep_that_fires_on_another_thread_during_its_first_poll_is_ready_and_woken_once) {
+  asio::io_context ctx;
+  auto guard = asio::make_work_guard(ctx);
+  futura_test::joining_thread io([&] { ctx.run(); });
+  futura_test::strict_waker target;
+  futura_test::chaos_gates gates;
+  futura_test::chaos_gate& started = gates.add("async_op.started");
+  auto f = futura::sleep_for(ctx, a_microsecond);
+  bool ready = false;
+  futura_test::joining_thread poller([&] {
+    started.bind_this_thread();
+    futura::waker w = target.make();
+    ready = f.poll(w).is_ready();
+  });
+  BOOST_REQUIRE_MESSAGE(futura_test::reached_within(started), "async_op.started never reached");
+  BOOST_REQUIRE_MESSAGE(futura_test::wait_until([&] { return target.wakes() == 1; }), "the expiry never woke the poll's waker");
+  started.open();
+  poller.join();
+  BOOST_TEST(ready);
+  BOOST_TEST(target.wakes() == 1);
+  BOOST_TEST(target.live_clones() == 0);
+  guard.reset();
+}
+#endif
 
 BOOST_AUTO_TEST_CASE(a_sleep_may_move_between_polls) {
   asio::io_context ctx;

@@ -114,7 +114,9 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
                idle{std::forward<I>(initiation), std::tuple<InitArgs...>(std::forward<A>(args)...)}) {}
 
   poll_result<output_type> poll(waker& w) {
-    if (auto* i = std::get_if<idle>(&stage_)) start(*i);
+    if (auto* i = std::get_if<idle>(&stage_)) {
+      if (start(*i, w)) return pending;
+    }
     if (auto* r = std::get_if<running>(&stage_)) {
       poll_result<output_type> result = detail::poll_in_flight<done>(stage_, *r, w);
       if (result.is_ready()) stage_.template emplace<done>();
@@ -131,9 +133,12 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
   using running = detail::op_in_flight<output_type, detail::executor_source_t<Initiation>>;
   struct done {};
 
-  void start(idle& i) {
+  /// Initiates the operation, with `w` registered before. True while it runs: the poll is
+  /// pending, and the completion wakes `w`.
+  bool start(idle& i, const waker& w) {
     detail::executor_source_t<Initiation> ex = detail::executor_source_of(i.initiation);
     auto* s = new detail::async_op_state<output_type>();  // one reference for us, one for the handler
+    s->register_before_start(w);
     try {
       std::apply([&](InitArgs&... args) { std::move(i.initiation)(Handler(s), std::move(args)...); }, i.args);
     } catch (...) {
@@ -142,6 +147,7 @@ class [[nodiscard]] async_op_future : public future_ext<async_op_future<Handler,
       throw;
     }
     stage_.template emplace<running>(s, std::move(ex));
+    return s->started_pending();
   }
 
   std::variant<idle, running, done> stage_;

@@ -164,10 +164,10 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   poll_result<unit> poll(waker& w) {
     if (auto* i = std::get_if<idle_for>(&stage_)) {
       if (i->after <= clock::duration::zero()) return finish_due();
-      start(i->ex, clock::now() + i->after);
+      if (start(i->ex, clock::now() + i->after, w)) return pending;
     } else if (auto* u = std::get_if<idle_until>(&stage_)) {
       if (u->at <= clock::now()) return finish_due();
-      start(u->ex, u->at);
+      if (start(u->ex, u->at, w)) return pending;
     }
     if (auto* r = std::get_if<waiting>(&stage_)) {
       poll_result<boost::system::result<void>> fired = detail::poll_in_flight<done>(stage_, *r, w);
@@ -202,17 +202,21 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
     return unit{};
   }
 
-  /// Arms the timer (`ex` belongs to the idle stage, which this replaces: it is used first).
-  void start(const Executor& ex, clock::time_point deadline) {
+  /// Arms the timer, with `w` registered before (`ex` belongs to the idle stage, which this
+  /// replaces: it is used first). True while the wait runs: the poll is pending, and the expiry
+  /// wakes `w`.
+  bool start(const Executor& ex, clock::time_point deadline, const waker& w) {
     auto* s = new detail::timer_op_state<Executor>(ex);
     detail::sleep_handler<Executor> handler(s);                  // owns the handler's reference from here on
     stage_.template emplace<waiting>(s, detail::no_executor{});  // owns the future's reference
+    s->register_before_start(w);
     try {
       s->start(deadline, std::move(handler));
     } catch (...) {
       stage_.template emplace<done>();
       throw;
     }
+    return s->started_pending();
   }
 
   std::variant<idle_for, idle_until, waiting, done> stage_;

@@ -39,6 +39,11 @@ class atomic_waker {
     // else: a concurrent register, which the single-consumer protocol excludes.
   }
 
+  /// Stores (a clone of) `w` while no other thread can reach this slot: before the state that
+  /// holds it is published (an operation's state, before the operation starts). A plain write,
+  /// no locked instruction; the publication orders it before any wake. The slot must be empty.
+  void register_unpublished(const waker& w) noexcept { waker_ = w; }
+
   /// Wakes the registered waker, if any, and clears the slot.
   void wake() noexcept { take().wake_and_drop(); }
 
