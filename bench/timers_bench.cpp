@@ -100,7 +100,7 @@ void asio_timers(benchmark::State& state) {
       }
       ctx.run();
       ctx.restart();
-    }  // the timers are destroyed inside the measured time, as each sleep's timer is
+    }  // the timers are destroyed inside the measured time, as futura's sleep entries are
     out.elapsed = steady::now() - start;
     out.fired = fired;
   };

@@ -11,10 +11,14 @@
 #include <boost/asio.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 namespace asio = boost::asio;
 using futura_test::counting_waker;
@@ -105,10 +109,10 @@ BOOST_AUTO_TEST_CASE(sleeps_accept_executors_strands_and_contexts) {
   BOOST_TEST(drain(ctx));
 }
 
-BOOST_AUTO_TEST_CASE(a_sleep_and_its_state_on_an_io_context_stay_small) {
-  // Each waiting sleep's state is read back by its expiry: its size is what 100k waiting sleeps
-  // cost in cache (docs/performance.md, W5). Its wait operation fits in it: as_future_alloc_test.
-  BOOST_TEST(sizeof(futura::detail::timer_op_state<asio::io_context::executor_type>) <= 4 * 64u);
+BOOST_AUTO_TEST_CASE(a_sleep_and_its_entry_on_an_io_context_stay_small) {
+  // Each waiting sleep's entry is read back when it fires: its size is what 100k waiting sleeps
+  // cost in cache (docs/performance.md, W5): one cache line.
+  BOOST_TEST(sizeof(futura::detail::sleep_entry) <= 64u);
   // And a join_all of sleeps keeps one future per child: an executor, a time and the stage.
   BOOST_TEST(sizeof(futura::sleep_future<asio::io_context::executor_type>) <= 24u);
 }
@@ -135,8 +139,8 @@ BOOST_AUTO_TEST_CASE(the_timer_wakes_the_waker_of_the_last_poll_once) {
 }
 
 BOOST_AUTO_TEST_CASE(the_first_poll_registers_one_clone_that_the_expiry_wakes_and_drops) {
-  // The first poll registers its waker before it arms the timer (docs/performance.md,
-  // "Change 12"): the state holds one clone from then on, and the expiry wakes and drops it.
+  // The first poll queues the sleep with its waker: the entry holds one clone from then on, and
+  // the expiry wakes and drops it.
   asio::io_context ctx;
   auto f = futura::sleep_for(ctx, a_microsecond);
   futura_test::strict_waker target;
@@ -152,31 +156,33 @@ BOOST_AUTO_TEST_CASE(the_first_poll_registers_one_clone_that_the_expiry_wakes_an
 }
 
 #if FUTURA_CHAOS_ENABLED
-// The first poll arms the timer with its waker already registered, then asks whether the wait
-// still runs. Here the timer fires on the io thread in between: its handler wakes the waker of
-// the first poll, and that poll, seeing the wait finished, is ready at once.
-BOOST_AUTO_TEST_CASE(a_sleep_that_fires_on_another_thread_during_its_first_poll_is_ready_and_woken_once) {
+// The firing pass marks each due entry fired and takes its waker under the queue's lock, then
+// wakes outside it. Here the sleep is dropped in between, on another thread: the drop sees the
+// entry fired and frees it at once, and the firing pass, which no longer touches the entry, wakes
+// the waker it took (ASan and TSan check that nothing reads the freed entry).
+BOOST_AUTO_TEST_CASE(a_sleep_dropped_between_its_firing_and_its_wake_is_freed_by_the_drop_alone) {
   asio::io_context ctx;
-  auto guard = asio::make_work_guard(ctx);
-  futura_test::joining_thread io([&] { ctx.run(); });
   futura_test::strict_waker target;
   futura_test::chaos_gates gates;
-  futura_test::chaos_gate& started = gates.add("async_op.started");
-  auto f = futura::sleep_for(ctx, a_microsecond);
-  bool ready = false;
-  futura_test::joining_thread poller([&] {
-    started.bind_this_thread();
+  futura_test::chaos_gate& popped = gates.add("sleep_service.fire.popped");
+  std::optional<futura::sleep_future<asio::io_context::executor_type>> f(futura::sleep_for(ctx, a_microsecond));
+  {
     futura::waker w = target.make();
-    ready = f.poll(w).is_ready();
+    BOOST_TEST(f->poll(w).is_pending());
+  }
+  futura_test::joining_thread io([&] {
+    popped.bind_this_thread();
+    ctx.run();
   });
-  BOOST_REQUIRE_MESSAGE(futura_test::reached_within(started), "async_op.started never reached");
-  BOOST_REQUIRE_MESSAGE(futura_test::wait_until([&] { return target.wakes() == 1; }), "the expiry never woke the poll's waker");
-  started.open();
-  poller.join();
-  BOOST_TEST(ready);
+  BOOST_REQUIRE_MESSAGE(futura_test::reached_within(popped), "sleep_service.fire.popped never reached");
+  BOOST_TEST(target.wakes() == 0);
+  f.reset();                              // fired, not yet woken: the drop frees the entry
+  BOOST_TEST(target.live_clones() == 1);  // the firing pass holds the clone it took
+  popped.open();
+  io.join();
   BOOST_TEST(target.wakes() == 1);
   BOOST_TEST(target.live_clones() == 0);
-  guard.reset();
+  BOOST_TEST(target.underflows() == 0);
 }
 #endif
 
@@ -229,6 +235,56 @@ BOOST_AUTO_TEST_CASE(drops_racing_with_firing_timers_on_two_threads_are_safe) {
   BOOST_TEST(ctx.stopped());
 }
 
+BOOST_AUTO_TEST_CASE(an_earlier_sleep_queued_after_a_later_one_fires_first) {
+  // The context's sleeps share one timer, armed for the earliest deadline: queueing an earlier
+  // sleep re-arms it, and dropping the last sleep cancels its wait, leaving no work.
+  asio::io_context ctx;
+  auto late = futura::sleep_for(ctx, never_in_this_test);
+  futura::waker noop = futura::noop_waker();
+  BOOST_TEST(late.poll(noop).is_pending());
+  auto early = futura::sleep_for(ctx, a_microsecond);
+  counting_waker cw;
+  futura::waker w = cw.make();
+  BOOST_TEST(early.poll(w).is_pending());
+  BOOST_TEST(futura_test::run_until_woken(ctx, cw, 1));
+  BOOST_TEST(early.poll(w).is_ready());
+  BOOST_TEST(!drain(ctx));  // the late one still waits
+  { auto gone = std::move(late); }
+  BOOST_TEST(drain(ctx));
+}
+
+BOOST_AUTO_TEST_CASE(sleeps_queued_and_dropped_from_several_threads_all_fire_and_leave_no_work) {
+  // Three threads queue sleeps of 0..300 us (so the earliest deadline keeps changing) and drop
+  // long ones while two threads run the context and fire them. Every sleep waited for fires
+  // (plain block_on would hang on a lost wake), and once the long ones are gone no work is left.
+  asio::io_context ctx(2);
+  auto guard = asio::make_work_guard(ctx);
+  futura_test::joining_thread io1([&] { ctx.run(); });
+  futura_test::joining_thread io2([&] { ctx.run(); });
+  std::atomic<int> fired{0};
+  {
+    std::vector<std::thread> users;
+    for (int t = 0; t < 3; ++t) {
+      users.emplace_back([&, t] {
+        for (int i = 0; i < 150; ++i) {
+          auto dropped = futura::sleep_for(ctx, never_in_this_test);
+          futura::waker w = futura::noop_waker();
+          (void)dropped.poll(w);
+          futura::block_on(futura::sleep_for(ctx, std::chrono::microseconds(((i + t) % 7) * 50)));
+          fired.fetch_add(1);
+        }
+      });
+    }
+    for (std::thread& u : users) u.join();
+  }
+  guard.reset();
+  // run() returns once no sleep is queued and the timer's wait is gone (bounded: a wait left
+  // behind fails the test instead of hanging it).
+  BOOST_TEST(futura_test::wait_until([&] { return ctx.stopped(); }));
+  ctx.stop();
+  BOOST_TEST(fired.load() == 450);
+}
+
 BOOST_AUTO_TEST_CASE(a_sleep_may_outlive_its_completed_wait_and_its_context) {
   std::optional<asio::io_context> ctx(std::in_place);
   auto f = futura::sleep_for(*ctx, a_microsecond);
@@ -246,6 +302,67 @@ BOOST_AUTO_TEST_CASE(many_sleeps_on_a_two_thread_context_all_fire) {
   for (int i = 0; i < 100; ++i) futura::block_on(ctx, futura::sleep_for(ctx, std::chrono::microseconds(i * 10)));
   guard.reset();
   io.join();
+}
+
+namespace {
+// A waker that records, in one test thread, the order of the wakes: its data is an index.
+std::vector<std::intptr_t> wake_order;
+struct order_waker {
+  static futura::raw_waker clone(void* p) noexcept { return {&vtable, p}; }
+  static void wake(void* p) noexcept { wake_order.push_back(reinterpret_cast<std::intptr_t>(p)); }
+  static void drop(void*) noexcept {}
+  static constexpr futura::waker_vtable vtable{&clone, &wake, &wake, &drop};
+  static futura::waker make(std::intptr_t i) {
+    return futura::waker(futura::raw_waker{&vtable, reinterpret_cast<void*>(i)});
+  }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(more_sleeps_due_at_once_than_one_firing_batch_all_fire_in_deadline_order) {
+  // The firing pass takes 64 due sleeps per hold of the lock: 200 due within 200 us take several.
+  asio::io_context ctx;
+  constexpr int n = 200;
+  // Far enough for the slowest build to queue all 200 before the first is due.
+  const auto at = std::chrono::steady_clock::now() + milliseconds(100);
+  std::vector<futura::sleep_future<asio::io_context::executor_type>> sleeps;
+  wake_order.clear();
+  for (int i = 0; i < n; ++i) {
+    // Deadlines from `at`, the later ones queued first: the heap must give them back in order.
+    sleeps.push_back(futura::sleep_until(ctx, at + std::chrono::microseconds(n - i)));
+    futura::waker w = order_waker::make(i);
+    BOOST_TEST(sleeps.back().poll(w).is_pending());
+  }
+  ctx.run();  // returns once every sleep fired and no wait is left
+  BOOST_REQUIRE(wake_order.size() == static_cast<std::size_t>(n));
+  for (int k = 0; k < n; ++k) BOOST_TEST(wake_order[static_cast<std::size_t>(k)] == n - 1 - k);
+  futura::waker noop = futura::noop_waker();
+  for (auto& sleep : sleeps) BOOST_TEST(sleep.poll(noop).is_ready());
+}
+
+BOOST_AUTO_TEST_CASE(a_destroyed_context_abandons_every_queued_sleep_and_wakes_each_once) {
+  // Shutdown takes the queued sleeps 64 at a time: 150 take three rounds.
+  std::optional<asio::io_context> ctx(std::in_place);
+  constexpr int n = 150;
+  std::vector<futura::sleep_future<asio::io_context::executor_type>> sleeps;
+  counting_waker cw;
+  futura::waker w = cw.make();
+  for (int i = 0; i < n; ++i) {
+    sleeps.push_back(futura::sleep_for(*ctx, never_in_this_test));
+    BOOST_TEST(sleeps.back().poll(w).is_pending());
+  }
+  BOOST_TEST(cw.live_clones() == n + 1);
+  ctx.reset();
+  BOOST_TEST(cw.wakes() == n);
+  BOOST_TEST(cw.live_clones() == 1);
+  int broken = 0;
+  for (auto& s : sleeps) {
+    try {
+      (void)s.poll(w);
+    } catch (const futura::future_error& e) {
+      if (e.code() == futura::error::broken_promise) ++broken;
+    }
+  }
+  BOOST_TEST(broken == n);
 }
 
 BOOST_AUTO_TEST_CASE(a_sleep_whose_context_is_destroyed_throws_broken_promise) {

@@ -10,10 +10,7 @@
 //
 // The state also owns the `cancellation_signal` whose slot the handler exposes, so the operation
 // can install its cancellation handler there; the signal must live as long as the operation may
-// touch the slot, which is exactly as long as the handler lives. Derived states (sleep's timer
-// state) own the IO object the operation runs on: they override `cancel()`, and release the IO
-// object in `operation_finished()`, which the handler calls when it runs or is destroyed uncalled
-// (so the IO object never outlives its execution context, even when the future does).
+// touch the slot, which is exactly as long as the handler lives.
 // Allocation: from the per-thread recycling cache (recycling_pool.hpp), which the completion
 // handlers also give Asio as their associated allocator for the operation itself.
 #pragma once
@@ -45,7 +42,7 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
   async_op_state() noexcept : intrusive_ref_count<async_op_state<Output>>(2) {}
   async_op_state(const async_op_state&) = delete;
   async_op_state& operator=(const async_op_state&) = delete;
-  virtual ~async_op_state() {
+  ~async_op_state() {
     // The last release synchronised with the handler's publish: the status is final.
     const std::uint8_t s = status_.load(std::memory_order_relaxed);
     if (s == has_value) {
@@ -55,8 +52,7 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
     }
   }
 
-  // States (sleep's included: the sized delete sees the derived size) come from the per-thread
-  // recycling cache: one is made and freed per operation.
+  // States come from the per-thread recycling cache: one is made and freed per operation.
   static void* operator new(std::size_t size) { return recycling::allocate(size, alignof(std::max_align_t)); }
   static void operator delete(void* p, std::size_t size) noexcept {
     recycling::deallocate(p, size, alignof(std::max_align_t));
@@ -76,7 +72,6 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
   /// Stores the output (built from `args`) and wakes the future.
   template <class... Args>
   void complete(Args&&... args) noexcept {
-    operation_finished();
     try {
       ::new (static_cast<void*>(&out_.value)) Output(std::forward<Args>(args)...);
     } catch (...) {
@@ -88,10 +83,7 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
   }
 
   /// The handler was destroyed without being called (its io_context was shut down).
-  void abandon() noexcept {
-    operation_finished();
-    publish(abandoned);
-  }
+  void abandon() noexcept { publish(abandoned); }
 
   // ---- the future's side ----
 
@@ -133,14 +125,9 @@ class async_op_state : public intrusive_ref_count<async_op_state<Output>> {
 
   /// Cancels the operation unless it already finished: emits terminal cancellation on its slot.
   /// Call it on the IO object's executor: the slot is not thread-safe (Asio's rule).
-  virtual void cancel() {
+  void cancel() {
     if (!finished()) signal_.emit(boost::asio::cancellation_type::terminal);
   }
-
- protected:
-  /// The handler ran or was destroyed uncalled: the operation no longer uses anything. Called
-  /// once, on the thread that runs (or destroys) the handler, before the future can see it.
-  virtual void operation_finished() noexcept {}
 
  private:
   static constexpr std::uint8_t running = 0;
