@@ -311,6 +311,11 @@ def judge(workload, size, sizes, row, metric):
         text.append("≤1.3× raw Asio")
         if asio and not asio.failed:
             checks.append(("%.2f× Asio" % (fut.value / asio.value), fut.value <= 1.3 * asio.value))
+    if workload == "W5_timers":
+        asio = row.get("asio")
+        text.append("≤1.1× raw Asio")
+        if asio and not asio.failed:
+            checks.append(("%.2f× Asio" % (fut.value / asio.value), fut.value <= 1.1 * asio.value))
     if workload in ("W10_channel_task_to_task", "W10_channel_4_threads"):
         asio = row.get("asio")
         text.append("≥2× faster than raw Asio")
