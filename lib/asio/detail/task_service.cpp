@@ -1,4 +1,5 @@
 // The live-task list of each execution context (futura/asio/detail/task_service.hpp).
+#include <futura/asio/detail/cached_service.hpp>
 #include <futura/asio/detail/task_service.hpp>
 
 #include <boost/asio/execution_context.hpp>
@@ -38,18 +39,7 @@ void task_service::shutdown() {
 }
 
 task_service& task_service::of(boost::asio::execution_context& ctx) {
-  // The last lookup of this thread, valid while no task service has been destroyed since
-  // (Asio's own lookup takes the registry's mutex).
-  thread_local boost::asio::execution_context* cached_context = nullptr;
-  thread_local task_service* cached_service = nullptr;
-  thread_local std::uint64_t cached_epoch = 0;
-  const std::uint64_t now = epoch.load(std::memory_order_acquire);
-  if (cached_context == &ctx && cached_epoch == now) return *cached_service;
-  task_service& s = boost::asio::use_service<task_service>(ctx);
-  cached_context = &ctx;
-  cached_service = &s;
-  cached_epoch = now;
-  return s;
+  return cached_use_service<task_service>(ctx, epoch);
 }
 
 }  // namespace futura::detail

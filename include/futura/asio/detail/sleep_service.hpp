@@ -19,6 +19,7 @@
 // here those are paid per batch of expiries (docs/performance.md, "Change 13").
 #pragma once
 
+#include <futura/asio/detail/cached_service.hpp>
 #include <futura/asio/detail/recycling_pool.hpp>
 #include <futura/core/detail/chaos.hpp>
 #include <futura/core/detail/spin_lock.hpp>
@@ -159,16 +160,7 @@ class sleep_service final : public boost::asio::execution_context::service, publ
 
   /// The service of `ctx` (made on first use); a thread's last lookup is cached.
   static sleep_service& of(boost::asio::execution_context& ctx) {
-    thread_local boost::asio::execution_context* cached_context = nullptr;
-    thread_local sleep_service* cached_service = nullptr;
-    thread_local std::uint64_t cached_epoch = 0;
-    const std::uint64_t now = epoch().load(std::memory_order_acquire);
-    if (cached_context == &ctx && cached_epoch == now) return *cached_service;
-    sleep_service& s = boost::asio::use_service<sleep_service>(ctx);
-    cached_context = &ctx;
-    cached_service = &s;
-    cached_epoch = now;
-    return s;
+    return cached_use_service<sleep_service>(ctx, epoch());
   }
 
   /// Queues `e` (its deadline and waker set), arming the timer if `e` is the new earliest.
