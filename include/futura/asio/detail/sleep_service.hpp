@@ -177,6 +177,14 @@ class sleep_service final : public boost::asio::execution_context::service, publ
         arm_locked();
       } catch (...) {
         erase_locked(e);
+        // The failed arming may have cancelled the wait the other sleeps counted on: arm for
+        // them again, best effort (only allocation fails here, and it failed just now).
+        if (!heap_.empty()) {
+          try {
+            arm_locked();
+          } catch (...) {  // the next queue() arms: armed_ stayed false
+          }
+        }
         throw;
       }
     }
