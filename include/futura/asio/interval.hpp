@@ -19,11 +19,11 @@
 //                    grid (start + k × period) after the moment the late tick was yielded.
 // A tick yielded on time, or late by less than one period, keeps the schedule in every mode.
 //
-// Threads: the timer runs on `ex` (an executor or an execution context) and wakes the waker of
-// the last poll; the stream itself is polled by one thread at a time, like any stream.
-// Destruction: dropping the stream drops the sleep in progress, whose timer is cancelled at once
-// and leaves no work behind (see futura/asio/timer.hpp).
-// Allocation: each wait is a `sleep_until`, whose state comes from the per-thread recycling
+// Threads: each wait is a sleep on `ex` (an executor or an execution context): a thread running
+// its context wakes the waker of the last poll; the stream itself is polled by one thread at a time, like any stream.
+// Destruction: dropping the stream drops the sleep in progress, which leaves its context's queue
+// at once and leaves no work behind (see futura/asio/timer.hpp).
+// Allocation: each wait is a `sleep_until`, whose entry comes from the per-thread recycling
 // cache: the block freed by one tick's sleep is the block of the next, so a stream polled on one
 // thread allocates nothing per tick in steady state. Ticks ready at once arm no timer.
 #pragma once

@@ -117,7 +117,6 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
   /// replaces: it is used first). Pending: the wake comes when the deadline has passed.
   poll_result<unit> start(const Executor& ex, clock::time_point deadline, const waker& w) {
     boost::asio::execution_context& ctx = boost::asio::query(ex, boost::asio::execution::context);
-    const typename timer_executor::type timer_ex = timer_executor::of(ex, ctx);
     service& s = service::of(ctx);
     auto entry = std::make_unique<detail::sleep_entry>();
     entry->deadline = deadline;
@@ -125,7 +124,7 @@ class [[nodiscard]] sleep_future : public future_ext<sleep_future<Executor>> {
     entry->registered_id = w.raw();
     bool queued = false;
     try {
-      queued = s.queue(entry.get(), timer_ex);
+      queued = s.queue(entry.get(), [&] { return timer_executor::of(ex, ctx); });
     } catch (...) {
       stage_.template emplace<done>();  // arming the timer failed (allocation): nothing was queued
       throw;

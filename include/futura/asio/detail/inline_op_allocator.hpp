@@ -1,5 +1,5 @@
 // futura/asio/detail/inline_op_allocator.hpp — room for the one operation Asio allocates at a time
-// for a futura object, inside that object: a task's post, a sleep's wait.
+// for a futura object, inside that object: a task's post.
 //
 // Asio frees an operation's memory before it invokes or destroys the operation's handler (the
 // handler is moved out first), and each of these objects has at most one operation in flight, so

@@ -1,6 +1,6 @@
 // futura/asio/detail/recycling_pool.hpp — a per-thread cache of freed blocks for the Asio layer's
-// short-lived allocations: the shared state of each `as_future` operation and sleep, and (as the
-// completion handlers' associated allocator) the operation Asio allocates for each of them.
+// short-lived allocations: the shared state of each `as_future` operation, each sleep's entry,
+// and (as the completion handlers' associated allocator) the operation Asio allocates for them.
 //
 //   free:     block -> this thread's list for its size class (while the thread caches less
 //                      than `max_cached_bytes`)

@@ -164,12 +164,14 @@ class sleep_service final : public boost::asio::execution_context::service, publ
   }
 
   /// Queues `e` (its deadline and waker set), arming the timer if `e` is the new earliest.
-  /// False when the context has shut down (`e` is not queued). Throws what arming throws
-  /// (`e` is then not queued either).
-  bool queue(sleep_entry* e, const TimerExecutor& ex) {
+  /// `make_timer_executor()` gives the timer's executor; it is called only by the first sleep,
+  /// which makes the timer. False when the context has shut down (`e` is not queued). Throws
+  /// what arming throws (`e` is then not queued either).
+  template <class MakeTimerExecutor>
+  bool queue(sleep_entry* e, MakeTimerExecutor&& make_timer_executor) {
     std::lock_guard<spin_lock> lock(lock_);
     if (closed_) return false;
-    if (!timer_) timer_.emplace(ex);
+    if (!timer_) timer_.emplace(make_timer_executor());
     e->queue = this;
     push_locked(e);
     if (!armed_ || e->deadline < armed_at_) {
