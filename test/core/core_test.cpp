@@ -3,9 +3,14 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <boost/mpl/list.hpp>
+
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
+#include <utility>
+#include <variant>
 
 using namespace futura_test;
 
@@ -51,6 +56,77 @@ BOOST_AUTO_TEST_CASE(take_moves_a_move_only_value_out) {
   std::unique_ptr<int> p = r.take();
   BOOST_REQUIRE(p);
   BOOST_TEST(*p == 3);
+}
+
+// poll_result keeps a scalar or an empty value in a union of its own and everything else in a
+// std::optional (a select's variant in one returned through memory): each kind behaves alike.
+template <class T>
+T sample();
+template <>
+int sample<int>() {
+  return 7;
+}
+template <>
+const char* sample<const char*>() {
+  return "seven";
+}
+template <>
+futura::unit sample<futura::unit>() {
+  return {};
+}
+template <>
+std::variant<int, int> sample<std::variant<int, int>>() {
+  return std::variant<int, int>(std::in_place_index<1>, 7);
+}
+template <>
+std::optional<long> sample<std::optional<long>>() {
+  return 7L;
+}
+template <>
+std::string sample<std::string>() {
+  return std::string(40, 's');
+}  // beyond the small-string buffer
+
+using storage_kinds =
+    boost::mpl::list<int, const char*, futura::unit, std::variant<int, int>, std::optional<long>, std::string>;
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(every_storage_kind_holds_pending_or_the_value_through_copies_and_moves, T,
+                              storage_kinds) {
+  static_assert(std::is_nothrow_constructible_v<futura::poll_result<T>, futura::pending_t>);
+  futura::poll_result<T> not_yet = futura::pending;
+  BOOST_TEST(not_yet.is_pending());
+  futura::poll_result<T> ready(std::in_place, sample<T>());
+  BOOST_TEST(ready.is_ready());
+  BOOST_TEST((ready.value() == sample<T>()));
+
+  futura::poll_result<T> copy = ready;  // a copy of a ready result holds an equal value
+  BOOST_TEST(copy.is_ready());
+  BOOST_TEST((copy.value() == sample<T>()));
+  copy = not_yet;  // and assigning pending makes it pending again
+  BOOST_TEST(copy.is_pending());
+  copy = ready;
+  BOOST_TEST((copy.value() == sample<T>()));
+
+  futura::poll_result<T> moved = std::move(ready);
+  BOOST_TEST(moved.is_ready());
+  BOOST_TEST((moved.take() == sample<T>()));
+  BOOST_TEST((std::move(copy).value() == sample<T>()));
+}
+
+BOOST_AUTO_TEST_CASE(a_scalar_or_empty_result_stays_as_small_and_trivial_as_its_value) {
+  // What lets a poll that returns one across a call do it in registers (docs/performance.md,
+  // "Change 14"): two words at most, trivially copyable.
+  static_assert(std::is_trivially_copyable_v<futura::poll_result<int>>);
+  static_assert(std::is_trivially_copyable_v<futura::poll_result<futura::unit>>);
+  static_assert(std::is_trivially_copyable_v<futura::poll_result<void*>>);
+  static_assert(sizeof(futura::poll_result<int>) == 2 * sizeof(int));
+  static_assert(sizeof(futura::poll_result<futura::unit>) == 2);
+  static_assert(sizeof(futura::poll_result<void*>) == 2 * sizeof(void*));
+  // A select's variant is not trivially copyable, so the ABI returns it through memory.
+  static_assert(!std::is_trivially_copyable_v<futura::poll_result<std::variant<int, int>>>);
+  constexpr futura::poll_result<int> at_compile_time = 3;  // still usable in constant expressions
+  static_assert(at_compile_time.is_ready() && at_compile_time.value() == 3);
+  BOOST_TEST(at_compile_time.value() == 3);
 }
 
 BOOST_AUTO_TEST_CASE(unit_values_compare_equal) {
@@ -102,6 +178,28 @@ BOOST_AUTO_TEST_CASE(assignment_from_the_same_target_skips_the_clone) {
   a = other.make();
   BOOST_TEST(target.live_clones() == 1);
   BOOST_TEST(other.live_clones() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(assignments_release_what_they_replace_and_survive_self_assignment) {
+  counting_waker first;
+  counting_waker second;
+  futura::waker a = first.make();
+  futura::waker b = second.make();
+  a = std::move(b);  // a's old clone goes, b's moves over
+  BOOST_TEST(first.live_clones() == 0);
+  BOOST_TEST(second.live_clones() == 1);
+  BOOST_TEST(b.is_noop());  // NOLINT(bugprone-use-after-move): moved-from is a no-op waker
+  futura::waker& alias = a;
+  a = alias;  // self copy: the same target, nothing cloned or dropped
+  BOOST_TEST(second.live_clones() == 1);
+  a = std::move(alias);  // self move: still holds its handle
+  BOOST_TEST(second.live_clones() == 1);
+  BOOST_TEST(!a.is_noop());
+  a.wake();
+  BOOST_TEST(second.wakes() == 1);
+  a = futura::waker();  // a no-op replaces it: the clone is dropped
+  BOOST_TEST(second.live_clones() == 0);
+  BOOST_TEST(second.wakes() == 1);
 }
 
 BOOST_AUTO_TEST_CASE(noop_waker_does_nothing_and_will_wake_other_noops) {
@@ -285,9 +383,15 @@ BOOST_AUTO_TEST_CASE(future_error_code_compares_equal_to_the_enumerators) {
 
 BOOST_AUTO_TEST_CASE(every_code_has_its_own_message) {
   using futura::error;
-  const error all[] = {
-      error::broken_promise, error::promise_already_satisfied, error::polled_after_completion, error::aborted,
-      error::timed_out,      error::future_already_retrieved, error::closed, error::full, error::empty};
+  const error all[] = {error::broken_promise,
+                       error::promise_already_satisfied,
+                       error::polled_after_completion,
+                       error::aborted,
+                       error::timed_out,
+                       error::future_already_retrieved,
+                       error::closed,
+                       error::full,
+                       error::empty};
   for (error a : all) {
     boost::system::error_code ca = a;
     BOOST_TEST(!ca.message().empty());

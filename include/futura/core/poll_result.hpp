@@ -4,6 +4,7 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace futura {
 
@@ -22,6 +23,99 @@ struct pending_t {
 /// Returned from `poll` to say "not yet": `return futura::pending;`.
 /// Contract rule 3: a future returns it only after arranging to be woken.
 inline constexpr pending_t pending{0};
+
+namespace detail {
+
+/// How a poll_result keeps its value, chosen for the code GCC makes of it (docs/performance.md,
+/// "Change 14"). The ABI returns a poll_result of up to 16 trivially copyable bytes in
+/// registers. GCC builds a `std::optional<int>` or a `std::variant<int, int>` for that on the
+/// stack, with narrow stores, then loads it whole; the load cannot be forwarded from the stores
+/// and stalls every poll that returns one across a call. So:
+/// - a scalar or an empty type (`int`, a pointer, `unit`) sits in a union with a flag, which GCC
+///   builds in registers;
+/// - a trivially copyable `std::variant` (a select's output) keeps a `std::optional`, with a
+///   destructor of its own so that it is returned through memory, where the caller reads each
+///   part with a load the size of its store;
+/// - everything else keeps a `std::optional`. A union there made GCC copy a `std::optional<long>`
+///   through the stack even in fully inlined code (W8's pipeline ran 4× slower).
+enum class poll_storage_kind {
+  in_registers,  // a scalar or an empty type: a union and a flag
+  in_memory,     // a trivially copyable variant (select's output): returned through memory
+  optional,      // everything else
+};
+
+template <class T>
+struct is_variant : std::false_type {};
+template <class... Ts>
+struct is_variant<std::variant<Ts...>> : std::true_type {};
+
+template <class T>
+constexpr poll_storage_kind poll_storage_kind_of() {
+  if constexpr ((std::is_scalar_v<T> || std::is_empty_v<T>)&&std::is_trivially_copyable_v<T> &&
+                std::is_trivially_destructible_v<T>) {
+    return poll_storage_kind::in_registers;
+  } else if constexpr (is_variant<T>::value && std::is_trivially_copyable_v<T>) {
+    return poll_storage_kind::in_memory;
+  } else {
+    return poll_storage_kind::optional;
+  }
+}
+
+template <class T, poll_storage_kind = poll_storage_kind_of<T>()>
+class poll_storage {
+ public:
+  constexpr poll_storage() noexcept = default;
+  template <class... Args>
+  constexpr explicit poll_storage(std::in_place_t, Args&&... args)
+      : value_(std::in_place, std::forward<Args>(args)...) {}
+
+  constexpr bool has_value() const noexcept { return value_.has_value(); }
+  constexpr T& get() noexcept { return *value_; }
+  constexpr const T& get() const noexcept { return *value_; }
+
+ private:
+  std::optional<T> value_;
+};
+
+template <class T>
+class poll_storage<T, poll_storage_kind::in_registers> {
+ public:
+  constexpr poll_storage() noexcept : empty_() {}
+  template <class... Args>
+  constexpr explicit poll_storage(std::in_place_t, Args&&... args)
+      : value_(std::forward<Args>(args)...), ready_(true) {}
+
+  constexpr bool has_value() const noexcept { return ready_; }
+  constexpr T& get() noexcept { return value_; }
+  constexpr const T& get() const noexcept { return value_; }
+
+ private:
+  union {
+    char empty_;
+    T value_;
+  };
+  bool ready_ = false;
+};
+
+template <class T>
+class poll_storage<T, poll_storage_kind::in_memory> {
+ public:
+  poll_storage() noexcept = default;
+  template <class... Args>
+  explicit poll_storage(std::in_place_t, Args&&... args) : value_(std::in_place, std::forward<Args>(args)...) {}
+  poll_storage(const poll_storage&) = default;
+  poll_storage& operator=(const poll_storage&) = default;
+  ~poll_storage() {}  // NOLINT(modernize-use-equals-default): user-provided, so returned through memory
+
+  bool has_value() const noexcept { return value_.has_value(); }
+  T& get() noexcept { return *value_; }
+  const T& get() const noexcept { return *value_; }
+
+ private:
+  std::optional<T> value_;
+};
+
+}  // namespace detail
 
 /// The result of one poll: pending, or ready with a `T`.
 ///
@@ -60,15 +154,15 @@ class [[nodiscard]] poll_result {
   constexpr bool is_pending() const noexcept { return !value_.has_value(); }
 
   /// The ready value. Precondition: `is_ready()`.
-  constexpr T& value() & noexcept { return *value_; }
-  constexpr const T& value() const& noexcept { return *value_; }
-  constexpr T&& value() && noexcept { return std::move(*value_); }
+  constexpr T& value() & noexcept { return value_.get(); }
+  constexpr const T& value() const& noexcept { return value_.get(); }
+  constexpr T&& value() && noexcept { return std::move(value_.get()); }
 
   /// Moves the ready value out. Precondition: `is_ready()`.
-  constexpr T take() { return std::move(*value_); }
+  constexpr T take() { return std::move(value_.get()); }
 
  private:
-  std::optional<T> value_;
+  detail::poll_storage<T> value_;
 };
 
 namespace detail {

@@ -50,16 +50,26 @@ class waker {
   waker(const waker& other) noexcept : raw_(other.raw_.vtable->clone(other.raw_.data)) {}
   waker(waker&& other) noexcept : raw_(std::exchange(other.raw_, raw_waker{&detail::noop_vtable, nullptr})) {}
 
+  // The assignments store the new raw waker whole, not through a temporary waker and a swap,
+  // nor field by field: for those GCC builds the pair on the stack with two 8-byte stores and
+  // copies it with one 16-byte load, which the processor cannot forward from the stores, so a
+  // poll that registers a new waker stalls on it (docs/performance.md, "Change 14").
   waker& operator=(const waker& other) noexcept {
     if (!will_wake(other)) {
-      waker copy(other);
-      swap(copy);
+      const raw_waker fresh = other.raw_.vtable->clone(other.raw_.data);
+      const raw_waker old = raw_;
+      raw_ = fresh;
+      old.vtable->drop(old.data);
     }
     return *this;
   }
   waker& operator=(waker&& other) noexcept {
-    waker moved(std::move(other));
-    swap(moved);
+    if (this != &other) {
+      const raw_waker old = raw_;
+      raw_ = other.raw_;
+      other.raw_ = raw_waker{&detail::noop_vtable, nullptr};
+      old.vtable->drop(old.data);
+    }
     return *this;
   }
   ~waker() { raw_.vtable->drop(raw_.data); }
