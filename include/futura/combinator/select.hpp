@@ -32,7 +32,6 @@
 #include <futura/core/future_traits.hpp>
 
 #include <cstddef>
-#include <optional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -90,33 +89,35 @@ class [[nodiscard]] basic_select_future : public future_ext<basic_select_future<
     if (!r) detail::polled_after_completion(Order::name);
     std::size_t first = 0;
     if constexpr (child_count > 1) first = Order::first_child(child_count);
-    std::optional<output_type> won;
+    // Built where it is returned (one named result): a std::optional beside it, moved into the
+    // result at the end, costs a copy through the stack that stalls (docs/performance.md,
+    // "Change 14").
+    poll_result<output_type> out = pending;
     FUTURA_TRY {
-      poll_children(r->children, first, w, won, std::index_sequence_for<Fs...>{});
+      poll_children(r->children, first, w, out, std::index_sequence_for<Fs...>{});
     }
     FUTURA_CATCH_ALL {
       state_.template emplace<done>();  // the exception completes the select: cancel every child
       FUTURA_RETHROW;
     }
-    if (!won) return pending;
-    return poll_result<output_type>(std::in_place, std::move(*won));
+    return out;
   }
 
  private:
   // Polls children first..n-1, then 0..first-1, stopping at the first ready one.
   template <std::size_t... I>
-  void poll_children(std::tuple<Fs...>& children, std::size_t first, waker& w, std::optional<output_type>& won,
+  void poll_children(std::tuple<Fs...>& children, std::size_t first, waker& w, poll_result<output_type>& out,
                      std::index_sequence<I...>) {
-    if (((I >= first && poll_child<I>(children, w, won)) || ...)) return;
-    (void)((I < first && poll_child<I>(children, w, won)) || ...);
+    if (((I >= first && poll_child<I>(children, w, out)) || ...)) return;
+    (void)((I < first && poll_child<I>(children, w, out)) || ...);
   }
 
   template <std::size_t I>
-  bool poll_child(std::tuple<Fs...>& children, waker& w, std::optional<output_type>& won) {
+  bool poll_child(std::tuple<Fs...>& children, waker& w, poll_result<output_type>& out) {
     poll_result<std::variant_alternative_t<I, output_type>> r = std::get<I>(children).poll(w);
     if (r.is_pending()) return false;
     state_.template emplace<done>();  // the value is out of the winner: drop every child now
-    won.emplace(std::in_place_index<I>, std::move(r).value());
+    out = poll_result<output_type>(std::in_place, std::in_place_index<I>, std::move(r).value());
     return true;
   }
 
