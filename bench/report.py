@@ -321,6 +321,10 @@ def judge(workload, size, sizes, row, metric):
         text.append("≥2× faster than raw Asio")
         if asio and not asio.failed:
             checks.append(("%.2f× Asio" % (fut.value / asio.value), 2 * fut.value <= asio.value))
+    if workload == "W3_select_race":
+        text.append("≤2× floor")
+        if floor and not floor.failed:
+            checks.append(("%.2f× floor" % (fut.value / floor.value), fut.value <= 2 * floor.value))
     if boosts and workload.startswith(("W1_then", "W2", "W3")):
         text.append("≥10× ahead of Boost.Thread")
         best = min(boosts, key=lambda r: r.value)
