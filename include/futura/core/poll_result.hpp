@@ -90,8 +90,9 @@ class poll_storage<T, poll_storage_kind::in_registers> {
   constexpr const T& get() const noexcept { return value_; }
 
  private:
+  struct nothing {};  // the member a pending result holds: initialising it writes no byte
   union {
-    char empty_;
+    nothing empty_;
     T value_;
   };
   bool ready_ = false;
