@@ -84,8 +84,8 @@ std::optional<long> sample<std::optional<long>>() {
 }
 template <>
 std::string sample<std::string>() {
-  return std::string(40, 's');
-}  // beyond the small-string buffer
+  return std::string(40, 's');  // beyond the small-string buffer: a heap-owning value
+}
 
 using storage_kinds =
     boost::mpl::list<int, const char*, futura::unit, std::variant<int, int>, std::optional<long>, std::string>;
@@ -383,15 +383,9 @@ BOOST_AUTO_TEST_CASE(future_error_code_compares_equal_to_the_enumerators) {
 
 BOOST_AUTO_TEST_CASE(every_code_has_its_own_message) {
   using futura::error;
-  const error all[] = {error::broken_promise,
-                       error::promise_already_satisfied,
-                       error::polled_after_completion,
-                       error::aborted,
-                       error::timed_out,
-                       error::future_already_retrieved,
-                       error::closed,
-                       error::full,
-                       error::empty};
+  const error all[] = {
+      error::broken_promise, error::promise_already_satisfied, error::polled_after_completion, error::aborted,
+      error::timed_out,      error::future_already_retrieved, error::closed, error::full, error::empty};
   for (error a : all) {
     boost::system::error_code ca = a;
     BOOST_TEST(!ca.message().empty());

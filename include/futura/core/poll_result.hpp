@@ -98,22 +98,16 @@ class poll_storage<T, poll_storage_kind::in_registers> {
   bool ready_ = false;
 };
 
+// The std::optional storage above, with a user-provided destructor: the ABI then returns it
+// through memory. T is trivially destructible, so the destructor does nothing.
 template <class T>
-class poll_storage<T, poll_storage_kind::in_memory> {
+class poll_storage<T, poll_storage_kind::in_memory> : public poll_storage<T, poll_storage_kind::optional> {
  public:
+  using poll_storage<T, poll_storage_kind::optional>::poll_storage;
   poll_storage() noexcept = default;
-  template <class... Args>
-  explicit poll_storage(std::in_place_t, Args&&... args) : value_(std::in_place, std::forward<Args>(args)...) {}
   poll_storage(const poll_storage&) = default;
   poll_storage& operator=(const poll_storage&) = default;
-  ~poll_storage() {}  // NOLINT(modernize-use-equals-default): user-provided, so returned through memory
-
-  bool has_value() const noexcept { return value_.has_value(); }
-  T& get() noexcept { return *value_; }
-  const T& get() const noexcept { return *value_; }
-
- private:
-  std::optional<T> value_;
+  ~poll_storage() {}  // NOLINT(modernize-use-equals-default): `= default` would be trivial
 };
 
 }  // namespace detail
